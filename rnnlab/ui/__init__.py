@@ -1,0 +1,1 @@
+"""What the Streamlit pages share: session-state keys and small helpers."""
