@@ -1,0 +1,458 @@
+"""Background training jobs shared by every session of one RNN Lab server; nothing here calls Streamlit.
+
+A page starts a job with `start(config, owner)` and afterwards only reads `job.snapshot()`: a worker thread runs
+rnnlab.training.train() with callbacks that append each batch and epoch to the job's history under a lock, so
+reruns, page switches and other widgets never touch a running training.
+
+Concurrency: at most `RNNLAB_MAX_CONCURRENT_JOBS` trainings run at once (default: one per CPU core, never more);
+the rest wait in one first-in, first-out queue and know their position. Training several architectures is one job
+per architecture. Starting a configuration that the same owner already has queued or running returns that job
+instead of a second one (a double-clicked Train button). `config_key()` names a configuration by a stable hash,
+so identical configurations can later be shared between sessions; `add_listener()` lets a run store save every
+job that ends.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import hashlib
+import itertools
+import json
+import logging
+import math
+import numbers
+import os
+import threading
+import time
+import traceback
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
+
+log = logging.getLogger(__name__)
+
+QUEUED, RUNNING, FINISHED, STOPPED, FAILED = "queued", "running", "finished", "stopped", "failed"
+ACTIVE = (QUEUED, RUNNING)
+
+# The lesson's recipe: embedding 64, 128 units, 10 epochs, batch 32, Adam at 1e-3, 20% validation.
+DEFAULT_CONFIG: Mapping[str, Any] = MappingProxyType(
+    dict(
+        arch="SimpleRNN",
+        epochs=10,
+        batch_size=32,
+        embed_dim=64,
+        units=128,
+        learning_rate=1e-3,
+        seed=0,
+        # Data selection: a stratified split with its own seed (so runs with different model seeds share one
+        # validation set), or a whole source held out; `subset` trains on a random sample of that many sentences.
+        val_fraction=0.2,
+        split_seed=0,
+        holdout_source=None,
+        subset=None,
+    )
+)
+
+# Bounds that keep one run within a minute or two on a 2-core machine (and out of harm's way on a shared server).
+BOUNDS: Mapping[str, tuple[float, float]] = MappingProxyType(
+    dict(
+        epochs=(1, 30),
+        batch_size=(8, 256),
+        embed_dim=(8, 128),
+        units=(8, 256),
+        learning_rate=(1e-4, 1e-1),
+        seed=(0, 10**6),
+        split_seed=(0, 10**6),
+        val_fraction=(0.05, 0.5),
+        subset=(50, 100_000),
+    )
+)
+_INTEGER_KEYS = ("epochs", "batch_size", "embed_dim", "units", "seed", "split_seed", "subset")
+
+
+def validate_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The config with defaults filled in and plain Python types, or a ValueError naming every problem."""
+    from rnnlab.data import SOURCES
+    from rnnlab.models import ARCHITECTURES
+
+    unknown = sorted(set(config) - set(DEFAULT_CONFIG))
+    problems = [f"unknown setting {name!r} (known: {', '.join(DEFAULT_CONFIG)})" for name in unknown]
+    full = {**DEFAULT_CONFIG, **{k: v for k, v in config.items() if k in DEFAULT_CONFIG}}
+    if full["arch"] not in ARCHITECTURES:
+        problems.append(f"arch must be one of {', '.join(ARCHITECTURES)}, got {full['arch']!r}")
+    if full["holdout_source"] not in (None, *SOURCES):
+        problems.append(f"holdout_source must be None or one of {', '.join(SOURCES)}, got {full['holdout_source']!r}")
+    for name, (low, high) in BOUNDS.items():
+        value = full[name]
+        if value is None and name == "subset":
+            continue
+        integral = name in _INTEGER_KEYS
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+            problems.append(f"{name} must be a number between {low:g} and {high:g}, got {value!r}")
+            continue
+        if integral and value != int(value):
+            problems.append(f"{name} must be a whole number, got {value!r}")
+            continue
+        if not low <= value <= high:
+            problems.append(f"{name} must be between {low:g} and {high:g}, got {value!r}")
+            continue
+        full[name] = int(value) if integral else float(value)
+    if problems:
+        raise ValueError("Invalid training config: " + "; ".join(problems))
+    return full
+
+
+def config_key(config: Mapping[str, Any]) -> str:
+    """A stable 16-hex-digit name for a configuration: equal after defaults and types are normalised."""
+    canonical = json.dumps(validate_config(config), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The data a job trains on
+
+
+_data_lock = threading.Lock()
+_full_data: dict[str, Any] = {}
+_splits: dict[tuple, tuple] = {}
+
+
+def load_split(config: Mapping[str, Any]):
+    """(train_df, val_df) for a config's data selection, cached per process: every job and page that asks
+    for the same selection gets the same frames (treat them as read-only)."""
+    from rnnlab.data import load_sentiment, split
+
+    cfg = validate_config(config)
+    data_dir = os.environ.get("RNNLAB_DATA_DIR", "")
+    selection = (data_dir, cfg["subset"], cfg["split_seed"], cfg["val_fraction"], cfg["holdout_source"])
+    with _data_lock:
+        if selection not in _splits:
+            if data_dir not in _full_data:
+                _full_data[data_dir] = load_sentiment()
+            df = _full_data[data_dir]
+            if cfg["subset"] is not None and cfg["subset"] < len(df):
+                df = df.sample(n=cfg["subset"], random_state=cfg["split_seed"]).sort_index()
+            _splits[selection] = split(
+                df, val_fraction=cfg["val_fraction"], seed=cfg["split_seed"], holdout_source=cfg["holdout_source"]
+            )
+        return _splits[selection]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# One training job
+
+
+@dataclasses.dataclass(frozen=True)
+class JobSnapshot:
+    """An immutable copy of a job's state for drawing: history records are read-only mappings."""
+
+    id: int
+    owner: str
+    config: Mapping[str, Any]
+    key: str
+    status: str
+    error: str | None
+    queue_position: int | None  # 1 = next to start; None unless queued
+    batches: tuple[Mapping[str, Any], ...]  # step, epoch, batch, loss, accuracy, seconds
+    epochs: tuple[Mapping[str, Any], ...]  # epoch, loss, accuracy, val_loss, val_accuracy, seconds
+    epoch: int  # the epoch in progress, counted from 1
+    batch: int  # batches done in that epoch
+    batches_per_epoch: int | None
+    elapsed: float  # seconds since the job started running
+    eta: float | None  # seconds left, estimated from the time per batch so far
+    summary: Mapping[str, Any]  # once ended with a model: seconds, parameters, best_val_accuracy, epochs_done
+
+    @property
+    def label(self) -> str:
+        return f"{self.config['arch']} #{self.id}"
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    @property
+    def fraction(self) -> float:
+        """How much of the planned batches is done, 0..1."""
+        if self.status == FINISHED:
+            return 1.0
+        if not self.batches_per_epoch:
+            return 0.0
+        return min(1.0, len(self.batches) / (self.batches_per_epoch * self.config["epochs"]))
+
+
+class Job:
+    """One training run in the background. Read it through snapshot(); the worker alone writes to it."""
+
+    def __init__(self, job_id: int, owner: str, config: Mapping[str, Any], position_of: Callable[[int], int | None]):
+        self.id = job_id
+        self.owner = owner
+        self.config: Mapping[str, Any] = MappingProxyType(validate_config(config))
+        self.key = config_key(self.config)
+        self.stop_event = threading.Event()
+        self.status = QUEUED
+        self.error: str | None = None
+        self.traceback: str | None = None
+        self.result = None  # the TrainedModel, once finished or stopped
+        self.created_at = time.time()
+        self.started_at: float | None = None
+        self.finished_at: float | None = None
+        self._position_of = position_of
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._batches: list[Mapping[str, Any]] = []
+        self._epochs: list[Mapping[str, Any]] = []
+        self._progress = dict(epoch=1, batch=0, batches_per_epoch=None)
+        self._summary: Mapping[str, Any] = MappingProxyType({})
+
+    # The training callbacks: called from the worker thread, they only append under the lock.
+    def on_batch(self, step: int, logs: Mapping[str, Any]) -> None:
+        record = MappingProxyType(
+            dict(
+                step=int(step),
+                epoch=int(logs.get("epoch", 0)),
+                batch=int(logs.get("batch", 0)),
+                loss=float(logs["loss"]),
+                accuracy=float(logs["accuracy"]),
+                seconds=float(logs.get("seconds", time.time() - (self.started_at or time.time()))),
+            )
+        )
+        with self._lock:
+            self._batches.append(record)
+            self._progress = dict(
+                epoch=record["epoch"], batch=record["batch"], batches_per_epoch=logs.get("batches_per_epoch")
+            )
+
+    def on_epoch(self, epoch: int, logs: Mapping[str, Any]) -> None:
+        record = MappingProxyType(
+            dict(epoch=int(epoch), **{k: float(logs[k]) for k in logs if isinstance(logs[k], numbers.Real)})
+        )
+        with self._lock:
+            self._epochs.append(record)
+
+    def snapshot(self) -> JobSnapshot:
+        position = self._position_of(self.id)  # asks the manager; never while holding our own lock
+        with self._lock:
+            elapsed = ((self.finished_at or time.time()) - self.started_at) if self.started_at else 0.0
+            planned = (self._progress["batches_per_epoch"] or 0) * self.config["epochs"]
+            done = len(self._batches)
+            eta = None
+            if self.status == RUNNING and done and planned:
+                eta = max(0.0, elapsed / done * (planned - done))
+            return JobSnapshot(
+                id=self.id,
+                owner=self.owner,
+                config=self.config,
+                key=self.key,
+                status=self.status,
+                error=self.error,
+                queue_position=position if self.status == QUEUED else None,
+                batches=tuple(self._batches),
+                epochs=tuple(self._epochs),
+                epoch=self._progress["epoch"],
+                batch=self._progress["batch"],
+                batches_per_epoch=self._progress["batches_per_epoch"],
+                elapsed=elapsed,
+                eta=eta,
+                summary=self._summary,
+            )
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the job has ended (finished, stopped or failed); False if the timeout came first."""
+        return self._done.wait(timeout)
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    def _set_running(self) -> None:
+        with self._lock:
+            self.status, self.started_at = RUNNING, time.time()
+
+    def _set_ended(self, status: str, result=None, error: str | None = None, trace: str | None = None) -> None:
+        summary = {}
+        if result is not None:
+            val_accuracy = list(getattr(result, "history", {}).get("val_accuracy", []))
+            summary = dict(
+                seconds=float(getattr(result, "seconds", float("nan"))),
+                parameters=int(result.model.count_params()),
+                best_val_accuracy=max(val_accuracy) if val_accuracy else None,
+                epochs_done=int(getattr(result, "epochs_done", len(val_accuracy))),
+            )
+        with self._lock:
+            self.status, self.result, self.error, self.traceback = status, result, error, trace
+            self.finished_at = time.time()
+            self._summary = MappingProxyType(summary)
+        self._done.set()
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The manager: a FIFO queue and at most max_concurrent worker threads
+
+
+def default_max_concurrent() -> int:
+    """RNNLAB_MAX_CONCURRENT_JOBS if set, else one training per CPU core; never more than the cores."""
+    cores = os.cpu_count() or 1
+    wanted = os.environ.get("RNNLAB_MAX_CONCURRENT_JOBS", "").strip()
+    if wanted:
+        try:
+            return max(1, min(cores, int(wanted)))
+        except ValueError:
+            log.warning("RNNLAB_MAX_CONCURRENT_JOBS=%r is not a whole number; using %d", wanted, cores)
+    return cores
+
+
+class JobManager:
+    """Starts, queues, stops and remembers training jobs; one per process (see `manager()`).
+
+    `train_fn` and `load_data` default to rnnlab.training.train and `load_split`; tests pass their own.
+    """
+
+    def __init__(self, max_concurrent: int | None = None, train_fn: Callable | None = None,
+                 load_data: Callable | None = None):
+        self.max_concurrent = max_concurrent or default_max_concurrent()
+        self._train_fn = train_fn
+        self._load_data = load_data or load_split
+        self._lock = threading.Lock()
+        self._jobs: dict[int, Job] = {}
+        self._queue: collections.deque[Job] = collections.deque()
+        self._workers = 0
+        self._ids = itertools.count(1)
+        self._listeners: list[Callable[[Job], None]] = []
+
+    def start(self, config: Mapping[str, Any], owner: str) -> Job:
+        """Queue a training of `config` for `owner` and return its job. If the owner already has this exact
+        configuration queued or running, that job is returned instead: no duplicate from a double click."""
+        key = config_key(config)  # validates: a bad config raises ValueError before anything is queued
+        with self._lock:
+            for job in self._jobs.values():
+                if job.owner == owner and job.key == key and job.active:
+                    return job
+            job = Job(next(self._ids), owner, config, self.queue_position)
+            self._jobs[job.id] = job
+            self._queue.append(job)
+            if self._workers < self.max_concurrent:
+                self._workers += 1
+                threading.Thread(target=self._work, name=f"rnnlab-job-worker-{job.id}", daemon=True).start()
+        return job
+
+    def get(self, job_id: int) -> Job | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def jobs_for(self, owner: str) -> list[Job]:
+        """The owner's jobs, oldest first."""
+        with self._lock:
+            return [job for job in self._jobs.values() if job.owner == owner]
+
+    def find_active(self, key: str) -> Job | None:
+        """A queued or running job of this configuration, whoever started it (for sharing identical runs)."""
+        with self._lock:
+            return next((job for job in self._jobs.values() if job.key == key and job.active), None)
+
+    def stop(self, job_id: int) -> bool:
+        """Stop a job: a queued one leaves the queue at once; a running one stops after its current batch and
+        keeps what it learned. False if there is no such job or it has already ended."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or not job.active:
+                return False
+            job.stop_event.set()
+            if job in self._queue:
+                self._queue.remove(job)
+                dequeued = True
+            else:
+                dequeued = False
+        if dequeued:
+            job._set_ended(STOPPED)
+            self._notify(job)
+        return True
+
+    def queue_position(self, job_id: int) -> int | None:
+        with self._lock:
+            for position, job in enumerate(self._queue, start=1):
+                if job.id == job_id:
+                    return position
+        return None
+
+    def running(self) -> list[Job]:
+        with self._lock:
+            return [job for job in self._jobs.values() if job.status == RUNNING]
+
+    def add_listener(self, listener: Callable[[Job], None]) -> None:
+        """Call `listener(job)` in the worker thread whenever a job ends (finished, stopped or failed)."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                if not self._queue:
+                    self._workers -= 1
+                    return
+                job = self._queue.popleft()
+                job._set_running()
+            self._run(job)
+            self._notify(job)
+
+    def _run(self, job: Job) -> None:
+        config = job.config
+        try:
+            train_df, val_df = self._load_data(config)
+            if job.stop_event.is_set():  # stopped while its data loaded: nothing learned, nothing to keep
+                job._set_ended(STOPPED)
+                return
+            train = self._train_fn
+            if train is None:
+                from rnnlab.training import train  # lazily: TensorFlow loads with the first training
+            result = train(
+                config["arch"], train_df, val_df,
+                epochs=config["epochs"], batch_size=config["batch_size"], embed_dim=config["embed_dim"],
+                units=config["units"], learning_rate=config["learning_rate"], seed=config["seed"],
+                on_batch=job.on_batch, on_epoch=job.on_epoch, stop=job.stop_event,
+            )
+        except Exception as error:  # a failed training must never take the worker or the server down
+            log.exception("training job %s (%s) failed", job.id, config["arch"])
+            job._set_ended(FAILED, error=f"{type(error).__name__}: {error}", trace=traceback.format_exc())
+            return
+        stopped = bool(getattr(result, "stopped", job.stop_event.is_set()))
+        job._set_ended(STOPPED if stopped else FINISHED, result=result)
+
+    def _notify(self, job: Job) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(job)
+            except Exception:
+                log.exception("job listener %r failed for job %s", listener, job.id)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The process-wide manager: Streamlit reruns page scripts, but imports this module once per server process.
+
+_manager: JobManager | None = None
+_manager_lock = threading.Lock()
+
+
+def manager() -> JobManager:
+    global _manager
+    with _manager_lock:
+        if _manager is None:
+            _manager = JobManager()
+        return _manager
+
+
+def start(config: Mapping[str, Any], owner: str) -> Job:
+    return manager().start(config, owner)
+
+
+def get(job_id: int) -> Job | None:
+    return manager().get(job_id)
+
+
+def jobs_for(owner: str) -> list[Job]:
+    return manager().jobs_for(owner)
+
+
+def stop(job_id: int) -> bool:
+    return manager().stop(job_id)
