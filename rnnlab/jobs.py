@@ -153,8 +153,8 @@ class JobSnapshot:
     status: str
     error: str | None
     queue_position: int | None  # 1 = next to start; None unless queued
-    batches: tuple[Mapping[str, Any], ...]  # step, epoch, batch, loss, accuracy, seconds
-    epochs: tuple[Mapping[str, Any], ...]  # epoch, loss, accuracy, val_loss, val_accuracy, seconds
+    batches: tuple[Mapping[str, Any], ...]  # step, epoch, batch (both from 1), loss, accuracy, seconds
+    epochs: tuple[Mapping[str, Any], ...]  # epoch (from 1), loss, accuracy, val_loss, val_accuracy, seconds
     epoch: int  # the epoch in progress, counted from 1
     batch: int  # batches done in that epoch
     batches_per_epoch: int | None
@@ -204,13 +204,14 @@ class Job:
         self._progress = dict(epoch=1, batch=0, batches_per_epoch=None)
         self._summary: Mapping[str, Any] = MappingProxyType({})
 
-    # The training callbacks: called from the worker thread, they only append under the lock.
+    # The training callbacks: called from the worker thread, they only append under the lock. rnnlab.training
+    # counts epochs and batches from 0; the records count them from 1, as the page says "epoch 1 of 10".
     def on_batch(self, step: int, logs: Mapping[str, Any]) -> None:
         record = MappingProxyType(
             dict(
                 step=int(step),
-                epoch=int(logs.get("epoch", 0)),
-                batch=int(logs.get("batch", 0)),
+                epoch=int(logs.get("epoch", 0)) + 1,
+                batch=int(logs.get("batch", 0)) + 1,
                 loss=float(logs["loss"]),
                 accuracy=float(logs["accuracy"]),
                 seconds=float(logs.get("seconds", time.time() - (self.started_at or time.time()))),
@@ -223,9 +224,8 @@ class Job:
             )
 
     def on_epoch(self, epoch: int, logs: Mapping[str, Any]) -> None:
-        record = MappingProxyType(
-            dict(epoch=int(epoch), **{k: float(logs[k]) for k in logs if isinstance(logs[k], numbers.Real)})
-        )
+        values = {k: float(v) for k, v in logs.items() if k != "epoch" and isinstance(v, numbers.Real)}
+        record = MappingProxyType(dict(epoch=int(epoch) + 1, **values))
         with self._lock:
             self._epochs.append(record)
 

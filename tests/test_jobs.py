@@ -75,11 +75,12 @@ class FakeTrainer:
             raise self.fail
         done = 0
         for step in range(1, self.batches + 1):
-            on_batch(step, dict(epoch=(step - 1) // 5 + 1, batch=(step - 1) % 5 + 1, batches_per_epoch=5,
+            # Counted from 0, as rnnlab.training does.
+            on_batch(step, dict(epoch=(step - 1) // 5, batch=(step - 1) % 5, batches_per_epoch=5,
                                 loss=1.0 / step, accuracy=0.5, seconds=0.01 * step))
             done = step
             if step % 5 == 0:
-                on_epoch(step // 5, dict(loss=0.5, accuracy=0.6, val_loss=0.6, val_accuracy=0.7, seconds=0.0))
+                on_epoch(step // 5 - 1, dict(loss=0.5, accuracy=0.6, val_loss=0.6, val_accuracy=0.7, seconds=0.0))
             if stop.is_set():
                 break
             time.sleep(0.01)

@@ -1,0 +1,29 @@
+"""RNN Lab's frame: the page config, the navigation over pages/ in the lesson's order, and the sidebar's status.
+
+Run it with `streamlit run app.py`. Nothing here imports TensorFlow, so the Home page opens at once; pages that
+train or predict load it when they first need it.
+"""
+
+import streamlit as st
+
+from rnnlab.ui import helpers
+
+st.set_page_config(page_title="RNN Lab", page_icon=":material/neurology:", layout="wide")
+
+pages = [
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/data.py", title="Data", icon=":material/dataset:"),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("pages/parameters.py", title="Parameters", icon=":material/calculate:"),
+    st.Page("pages/predict.py", title="Predict", icon=":material/psychology:"),
+    st.Page("pages/gradients.py", title="Gradients", icon=":material/trending_down:"),
+]
+page = st.navigation(pages)
+
+helpers.keep_widget_state()
+helpers.session_id()
+helpers.watch_jobs()
+with st.sidebar:
+    helpers.sidebar_status()
+
+page.run()

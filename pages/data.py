@@ -1,0 +1,79 @@
+"""Data: the 3000 labelled sentences, their sources and lengths, and how a sentence becomes token ids.
+
+Everything here is pandas and pure Python (rnnlab.data's twins of TextVectorization), so the page opens without
+TensorFlow; the vocabulary and ids are those of the lesson's vectorizer adapted on all 3000 sentences.
+"""
+
+import pandas as pd
+import streamlit as st
+
+from rnnlab import charts
+from rnnlab.data import lesson_split, sentence_lengths, split, tokenize
+from rnnlab.ui import helpers
+from rnnlab.ui.state import StateKeys
+
+st.title("The data: 3000 sentences, and how text becomes numbers")
+st.markdown(
+    "Each line of the UCI *Sentiment Labelled Sentences* set is one review sentence with a label: 1 positive, "
+    "0 negative, 500 of each from Amazon, IMDB and Yelp. A network cannot read words, so a TextVectorization "
+    "layer lowercases each sentence, strips punctuation, splits it at spaces and replaces every word by its "
+    "rank in the vocabulary. Batches are padded with 0 to their longest sentence, not to a fixed length."
+)
+helpers.require_data()
+df = helpers.sentiment_data()
+counts = helpers.vocabulary_counts()
+lengths = sentence_lengths(df["text"])
+
+balance, histogram = st.columns(2)
+balance.plotly_chart(charts.class_balance(df), width="stretch")
+histogram.plotly_chart(charts.length_histogram(lengths, by=df["source"]), width="stretch")
+
+sentences, vocabulary, mean_length, longest = st.columns(4)
+sentences.metric("Sentences", f"{len(df):,}")
+vocabulary.metric("Vocabulary (with '' and [UNK])", f"{len(counts) + 2:,}")
+mean_length.metric("Mean length", f"{lengths.mean():.1f} words")
+longest.metric("Longest sentence", f"{lengths.max()} words")
+
+st.subheader("The vocabulary")
+tokens, explanation = st.columns([3, 2])
+tokens.plotly_chart(charts.top_tokens(counts, n=20), width="stretch")
+with explanation:
+    st.markdown(
+        "Words are numbered by falling frequency, starting at 2, because two ids are reserved:\n\n"
+        "- **0, the empty string `''`: padding.** Short sentences in a batch are filled with 0 up to the longest; "
+        "the Embedding layer's `mask_zero=True` tells the recurrent layer to skip those steps.\n"
+        "- **1, `[UNK]`: any word outside the vocabulary**, such as a name the data never contained.\n\n"
+        "Try it: *very good movie* is [18, 19, 26]; *Mochen Yang* is [1, 1], two unknown words."
+    )
+    typed = st.text_input("Type a sentence", value="very good movie", key=StateKeys.DATA_SENTENCE)
+    token_ids = {token: position + 2 for position, token in enumerate(counts.index)}
+    words = tokenize(typed)
+    ids = [token_ids.get(word, 1) for word in words]
+    st.markdown(f"Token ids: **{ids}**")
+    st.dataframe(pd.DataFrame({"word": words, "token id": ids}), hide_index=True, width="content")
+
+st.subheader("A pitfall: Keras' validation_split")
+st.markdown(
+    "The lesson trains with `fit(..., validation_split=0.2)`. Keras then takes the **last** 20% of the rows as "
+    "validation, unshuffled. The files are concatenated Amazon, IMDB, Yelp, so that is 600 Yelp sentences: the "
+    "model is trained without a single restaurant review it is then judged on. RNN Lab's `split()` draws 20% of "
+    "every source and class instead."
+)
+_, keras_val = lesson_split(df, 0.2)
+_, stratified_val = split(df, 0.2, seed=0)
+validation = pd.DataFrame(
+    {
+        "validation_split=0.2 (last 20%)": keras_val["source"].value_counts(),
+        "split() (stratified)": stratified_val["source"].value_counts(),
+    }
+).reindex(["amazon", "imdb", "yelp"]).fillna(0).astype(int)
+st.dataframe(validation, width="content")
+
+helpers.think_about_it(
+    "With `validation_split=0.2` the lesson's model scores well on validation. What exactly did that number "
+    "measure, and would you trust it for Amazon or IMDB reviews?",
+    "It measured how well a model trained on Amazon, IMDB and the first 400 Yelp sentences classifies the last "
+    "600 Yelp sentences: restaurant reviews only. It says nothing about the other two sources. A split that "
+    "draws from every source and class (or one that holds a whole source out, as the Train page offers) "
+    "measures what you mean to measure.",
+)

@@ -1,0 +1,74 @@
+"""Gradients: the lesson's one-weight toy h_t = w^t h_0 beside gradients measured on this session's models.
+
+The toy is NumPy (rnnlab.gradients.toy); the measurements run TensorFlow on the trained models and their
+untrained twins, once per model (kept in the session), on validation sentences of at least 20 words.
+"""
+
+import pandas as pd
+import streamlit as st
+
+from rnnlab import charts, gradients
+from rnnlab.jobs import load_split
+from rnnlab.ui import helpers
+from rnnlab.ui.state import StateKeys as K
+
+st.title("Gradients: why long sentences are hard to learn from")
+st.markdown(
+    "Training moves each weight along the gradient of the loss, and in a recurrent network that gradient has "
+    "to travel back through every word. Strip a simple RNN down to one weight w, no input and no activation: "
+    "h_t = w^t h_0, so dh_t/dw = t w^(t-1) h_0. Over many steps this **vanishes** when w is a little below 1 "
+    "and **explodes** when it is a little above: gradient descent stops moving or becomes unstable."
+)
+
+st.subheader("The toy: one weight, many steps")
+chart_column, control_column = st.columns([3, 1])
+w = control_column.slider("w", 0.5, 1.5, 0.9, step=0.01, key=K.GRADIENTS_W)
+t_max = control_column.slider("t (steps)", 1, 200, 100, key=K.GRADIENTS_T)
+toy = gradients.toy(w, t_max, h0=1.0)
+chart_column.plotly_chart(charts.toy_gradient(toy), width="stretch")
+regions = gradients.toy_regions(toy)
+if regions["vanishing_from"] is not None:
+    control_column.markdown(f"The gradient **vanishes** (below {gradients.VANISHING_BELOW:g}) from t = "
+                            f"{regions['vanishing_from']}.")
+if regions["exploding_from"] is not None:
+    control_column.markdown(f"The gradient **explodes** (above {gradients.EXPLODING_ABOVE:g}) from t = "
+                            f"{regions['exploding_from']}.")
+if regions["vanishing_from"] is None and regions["exploding_from"] is None:
+    control_column.markdown("Within these steps the gradient stays in the usable range: try more steps.")
+
+st.subheader("Measured on your models")
+st.markdown(
+    "For each trained model (solid) and the same architecture untrained (dashed): how large the gradient of the "
+    "loss is with respect to each word's embedding, by distance from the last word, averaged over the "
+    "validation sentences of at least 20 words. A falling line means early words barely steer learning."
+)
+trained = helpers.trained_jobs()
+if not trained:
+    st.info("No model trained in this session yet. Train one or more on the Train page (or press Quick train "
+            "on the Predict page), then come back.", icon=":material/info:")
+    st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
+else:
+    measured = st.session_state.setdefault(K.MEASURED_GRADIENTS, {})
+    with st.spinner("Measuring gradients (a few seconds per model)..."):
+        for name, job in trained.items():
+            if job.id not in measured:
+                _, val_df = load_split(job.config)
+                measured[job.id] = gradients.measured_gradients(job.result, val_df, min_words=20, max_sentences=200)
+    frames = [measured[job.id].assign(model=name) for name, job in trained.items() if not measured[job.id].empty]
+    if frames:
+        st.plotly_chart(charts.gradient_by_step(pd.concat(frames, ignore_index=True)), width="stretch")
+        st.markdown(
+            "**Why the BiLSTM looks different:** its backward reader starts at the last word and finishes on the "
+            "first, so the earliest words sit right next to one of the two final states the classifier reads. "
+            "Their gradient does not have to cross the whole sentence, and the line stays high (or rises again) "
+            "far from the end."
+        )
+    else:
+        st.info("None of the validation sentences has 20 words or more, so there is nothing to average.")
+
+helpers.think_about_it(
+    "Is the vanishing or exploding gradient a problem for deep feed-forward networks too?",
+    "Yes: the gradient is multiplied once per layer on its way back, so through many layers it can also shrink "
+    "or grow. But each feed-forward layer has its own weights, so it is a product of different matrices, not "
+    "one weight w raised to the power t as in a recurrent network, which reuses the same weights at every step.",
+)

@@ -1,0 +1,56 @@
+"""Home: the learning path in the lesson's order, one line and a link per page, and whether the data is here.
+
+It imports no TensorFlow and loads nothing heavy, so it is the first thing a class sees, at once.
+"""
+
+import streamlit as st
+
+from rnnlab.ui import helpers
+
+st.title("RNN Lab: recurrent networks that read sentiment")
+st.markdown(
+    "A recurrent network reads a sentence one word at a time and carries what it has read so far in a hidden "
+    "state. Here you train the lesson's four networks (SimpleRNN, LSTM, GRU and a bidirectional LSTM) on 3000 "
+    "labelled reviews, count their parameters, watch them read your own sentences, and see why gradients fade "
+    "over long texts. Follow the path in order, or jump to what you want to show."
+)
+
+PATH = [
+    ("pages/data.py", "Data", ":material/dataset:",
+     "3000 reviews from Amazon, IMDB and Yelp, and how text becomes token ids (and why 0 and 1 are special)."),
+    ("pages/train.py", "Train", ":material/model_training:",
+     "Train one or several architectures in the background and watch loss and accuracy curves live."),
+    ("pages/parameters.py", "Parameters", ":material/calculate:",
+     "The parameter ledger per layer and gate: why an LSTM pays four times a SimpleRNN."),
+    ("pages/predict.py", "Predict", ":material/psychology:",
+     "Type sentences and compare every trained model's P(positive), word by word."),
+    ("pages/gradients.py", "Gradients", ":material/trending_down:",
+     "The w^t toy of vanishing and exploding gradients beside gradients measured on real models."),
+]
+
+st.subheader("The learning path")
+for step, (path, title, icon, line) in enumerate(PATH, start=1):
+    link, text = st.columns([1, 4], vertical_alignment="center")
+    link.page_link(path, label=f"{step}. {title}", icon=icon)
+    text.markdown(line)
+
+st.subheader("The data set")
+ok, message = helpers.data_status()
+if ok:
+    st.success(f"Ready: {message}.", icon=":material/check_circle:")
+else:
+    st.warning(message, icon=":material/warning:")
+    st.markdown(
+        "Get it in one of three ways: set the environment variable `RNNLAB_DATA_DIR` to a folder holding "
+        "`amazon_cells_labelled.txt`, `imdb_labelled.txt` and `yelp_labelled.txt`; unpack the official zip into "
+        "`data/`; or let RNN Lab download it from the UCI Machine Learning Repository (data set 331) when it "
+        "first loads the sentences. The data is CC BY 4.0, by Kotzias, Denil, de Freitas and Smyth (KDD 2015)."
+    )
+
+helpers.think_about_it(
+    "Why use a recurrent network for text at all, rather than a network that takes a fixed number of inputs?",
+    "Text is a sequence, and its order carries meaning. Word embeddings feed naturally into a network that reads "
+    "one vector per step. Sentences vary in length, and a recurrent network uses the same weights at every step "
+    "(parameter sharing), so one network reads 3 words or 70. And the architecture adapts to the task: "
+    "many-to-one for classification, as here, or many-to-many (an encoder-decoder) for translation or chat.",
+)

@@ -1,0 +1,81 @@
+"""Parameters: the ledger of every weight matrix and bias, per layer and gate, with the formulas, live.
+
+All counts come from rnnlab.params (pure arithmetic, no TensorFlow); Keras' own count_params() is built only
+when asked for, behind a button, to show the two agree.
+"""
+
+import pandas as pd
+import streamlit as st
+
+from rnnlab import charts, params
+from rnnlab.models import ARCHITECTURES, DESCRIPTIONS
+from rnnlab.ui import helpers
+from rnnlab.ui.state import StateKeys as K
+
+st.title("Parameters: what each architecture pays for its memory")
+st.markdown(
+    "A recurrent layer learns one input kernel (d x h), one recurrent kernel (h x h) and a bias (h) for each "
+    "gate, and reuses them at every word. A SimpleRNN has one such set; an LSTM has four (input, forget and "
+    "output gates plus the cell candidate), a GRU three with a second bias each, and a bidirectional layer "
+    "doubles whatever it wraps. The embedding, one row of d numbers per word, dwarfs them all."
+)
+
+vocab_column, embed_column, units_column = st.columns(3)
+vocab_size = vocab_column.slider("Vocabulary size", 1000, 20000, 5404, key=K.PARAMS_VOCAB)
+embed_dim = embed_column.slider("Embedding size (d)", 8, 128, 64, key=K.PARAMS_EMBED_DIM)
+units = units_column.slider("Units (h)", 8, 256, 128, key=K.PARAMS_UNITS)
+
+lesson = list(helpers.LESSON_ARCHS)
+ledger = pd.concat([params.breakdown(arch, vocab_size, embed_dim, units).assign(arch=arch) for arch in lesson])
+with_embedding, without_embedding = st.columns(2)
+with_embedding.plotly_chart(charts.param_stacked_bars(ledger, title="The whole model"), width="stretch")
+without_embedding.plotly_chart(
+    charts.param_stacked_bars(ledger, include_embedding=False, title="The recurrent layer and classifier only"),
+    width="stretch",
+)
+comparison = params.compare(vocab_size, embed_dim, units, archs=lesson)
+st.dataframe(
+    comparison.rename(columns={"arch": "architecture", "recurrent_vs_simple_rnn": "recurrent / SimpleRNN's",
+                               "recurrent_formula": "recurrent layer"}),
+    hide_index=True,
+    width="stretch",
+    column_config={"recurrent / SimpleRNN's": st.column_config.NumberColumn(format="%.3fx")},
+)
+
+st.subheader("One architecture, gate by gate")
+arch = st.segmented_control("Architecture", ARCHITECTURES, default="LSTM", key=K.PARAMS_ARCH) or "LSTM"
+st.caption(DESCRIPTIONS[arch])
+table = params.breakdown(arch, vocab_size, embed_dim, units)
+treemap, ledger_table = st.columns([3, 2])
+treemap.plotly_chart(charts.param_treemap(table.assign(arch=arch), title=f"Where {arch}'s parameters are"),
+                     width="stretch")
+ledger_table.dataframe(table, hide_index=True, width="stretch", height=560,
+                       column_config={"count": st.column_config.NumberColumn(format="localized")})
+ledger_table.metric(f"{arch} total", f"{int(table['count'].sum()):,}")
+
+st.subheader("Does Keras agree?")
+checked = st.session_state.setdefault(K.KERAS_COUNTS, {})
+settings = (vocab_size, embed_dim, units)
+if st.button("Count with Keras", icon=":material/fact_check:",
+             help="Builds each model with Keras and calls count_params() (loads TensorFlow: a few seconds)"):
+    from rnnlab.models import build_model
+
+    with st.spinner("Building the models with Keras..."):
+        checked[settings] = {a: build_model(a, vocab_size, embed_dim, units).count_params() for a in ARCHITECTURES}
+if settings in checked:
+    keras_counts = pd.DataFrame({"architecture": list(checked[settings]), "Keras count_params()": checked[settings].values()})
+    keras_counts["ledger total"] = [int(params.breakdown(a, *settings)["count"].sum()) for a in keras_counts["architecture"]]
+    keras_counts["agree"] = keras_counts["Keras count_params()"] == keras_counts["ledger total"]
+    st.dataframe(keras_counts, hide_index=True, width="content")
+else:
+    st.caption("Press the button to build the five models with Keras for these sizes and compare its counts.")
+
+helpers.think_about_it(
+    "The LSTM's cell state is C_t = forget_t * C_{t-1} + input_t * candidate_t: the forget and input gates, "
+    "each a weight between 0 and 1 learned per step, mix the past with the new. What does this resemble from "
+    "time-series forecasting?",
+    "**Exponential smoothing**, which forecasts with a weighted average of the history and the newest "
+    "observation. The LSTM learns its weights and lets them change at every step, and that additive path "
+    "through the cell state (the constant error carousel) is why gradients fade less than in a SimpleRNN. "
+    "It pays for those gates: four sets of weights instead of one, as the ledger shows.",
+)

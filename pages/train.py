@@ -1,0 +1,123 @@
+"""Train: pick architectures and hyper-parameters, train in the background, watch the curves live, compare runs.
+
+Training runs in rnnlab.jobs' worker threads; this page only starts, stops and polls jobs (a fragment redraws
+every second while one is active), so leaving the page or touching a widget never stops or restarts a training.
+"""
+
+import pandas as pd
+import streamlit as st
+
+from rnnlab import charts
+from rnnlab.jobs import BOUNDS, DEFAULT_CONFIG
+from rnnlab.models import ARCHITECTURES
+from rnnlab.ui import helpers
+from rnnlab.ui.state import StateKeys as K
+
+VALIDATION = {
+    "20% of every source": dict(val_fraction=0.2, holdout_source=None),
+    "Hold out Amazon": dict(holdout_source="amazon"),
+    "Hold out IMDB": dict(holdout_source="imdb"),
+    "Hold out Yelp": dict(holdout_source="yelp"),
+}
+LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
+
+st.title("Train: watch a recurrent network learn")
+st.markdown(
+    "Each step, the network reads a batch of sentences word by word, predicts P(positive) from its final "
+    "hidden state, and nudges every weight (the embedding included) to lower the binary cross-entropy. The "
+    "thin line is the training loss of each batch; the diamonds are the validation set, measured after each "
+    "epoch on sentences the network never trains on. Train several architectures to compare them."
+)
+helpers.require_data()
+
+archs_column, train_column, stop_column = st.columns([6, 1, 1], vertical_alignment="bottom")
+archs = archs_column.multiselect("Architectures", ARCHITECTURES, default=["SimpleRNN"], key=K.TRAIN_ARCHS)
+columns = st.columns(7)
+
+
+def bounded(column, label, name, key):
+    low, high = BOUNDS[name]
+    return column.number_input(label, int(low), int(high), int(DEFAULT_CONFIG[name]), key=key)
+
+
+embed_dim = bounded(columns[0], "Embedding size", "embed_dim", K.TRAIN_EMBED_DIM)
+units = bounded(columns[1], "Units", "units", K.TRAIN_UNITS)
+epochs = bounded(columns[2], "Epochs", "epochs", K.TRAIN_EPOCHS)
+batch_size = bounded(columns[3], "Batch size", "batch_size", K.TRAIN_BATCH_SIZE)
+learning_rate = columns[4].select_slider(
+    "Learning rate", LEARNING_RATES, value=DEFAULT_CONFIG["learning_rate"], key=K.TRAIN_LEARNING_RATE
+)
+seed = bounded(columns[5], "Seed", "seed", K.TRAIN_SEED)
+validation = columns[6].selectbox("Validation set", list(VALIDATION), key=K.TRAIN_VALIDATION)
+
+settings = dict(embed_dim=embed_dim, units=units, epochs=epochs, batch_size=batch_size,
+                learning_rate=learning_rate, seed=seed, **VALIDATION[validation])
+configs = [dict(arch=arch, **settings) for arch in archs]
+already_training = bool(configs) and all(helpers.is_active(config) for config in configs)
+if train_column.button("Train", type="primary", icon=":material/play_arrow:", width="stretch",
+                       disabled=not configs or already_training,
+                       help="Already training these settings" if already_training else None):
+    helpers.start_training(configs)
+    st.rerun()
+if stop_column.button("Stop", icon=":material/stop:", width="stretch", disabled=not helpers.any_active()):
+    helpers.stop_session_jobs()
+    st.rerun()
+
+
+@st.fragment(run_every=1.0 if helpers.any_active() else None)
+def live_curves():
+    snapshots = helpers.session_snapshots()
+    names = helpers.run_names(snapshots)
+    for snapshot in snapshots:
+        if snapshot.active:
+            st.progress(snapshot.fraction, text=helpers.progress_text(snapshot, names[snapshot.id]))
+        elif snapshot.status == "failed":
+            st.error(f"{snapshot.label} failed: {snapshot.error}", icon=":material/error:")
+    shown = [snapshot for snapshot in snapshots if snapshot.id in names]
+    if shown:
+        runs = [helpers.curve_data(snapshot, names[snapshot.id]) for snapshot in shown]
+        st.plotly_chart(charts.training_curves(runs), width="stretch", key="training_curves")
+    else:
+        st.info("No runs yet: pick one or more architectures and press Train.", icon=":material/info:")
+    helpers.rerun_when_jobs_end()
+
+
+live_curves()
+
+ended = [snapshot for snapshot in helpers.session_snapshots() if snapshot.summary]
+if ended:
+    names = helpers.run_names(helpers.session_snapshots())
+    st.subheader("Compare the runs")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "run": names.get(s.id, s.label),
+                "status": s.status,
+                "epochs": s.summary["epochs_done"],
+                "best validation accuracy": s.summary["best_val_accuracy"],
+                "seconds": s.summary["seconds"],
+                "parameters": s.summary["parameters"],
+                "units": s.config["units"],
+                "embedding": s.config["embed_dim"],
+                "learning rate": s.config["learning_rate"],
+            }
+            for s in ended
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "best validation accuracy": st.column_config.NumberColumn(format="%.3f"),
+            "seconds": st.column_config.NumberColumn(format="%.1f"),
+            "parameters": st.column_config.NumberColumn(format="localized"),
+        },
+    )
+
+helpers.think_about_it(
+    "The loss you watch going down trains every weight, the Embedding's 345,856 included. Which method trains "
+    "that embedding here: skip-gram, CBOW, both, or neither?",
+    "Neither. The embedding starts random and is learned **end to end** with the recurrent layer and the "
+    "classifier, from this task's own loss. Skip-gram and CBOW *pre-train* embeddings on a different task "
+    "(predicting words from their context); nothing here is pre-trained. The model has far more parameters "
+    "than the 2,400 training sentences, and still learns: watch the validation curve to see when it starts "
+    "to memorise instead.",
+)

@@ -1,0 +1,259 @@
+"""Small Streamlit helpers every page shares: this session's training jobs and models, guards for a page's
+preconditions, the "Think about it" box and the sidebar's status.
+
+Only this module and the pages call Streamlit; the jobs themselves live in rnnlab.jobs, which knows nothing of it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import streamlit as st
+
+from rnnlab import jobs
+from rnnlab.ui.state import StateKeys
+
+# The lesson's four architectures: what "Quick train" trains, and the Parameters page compares.
+LESSON_ARCHS = ("SimpleRNN", "LSTM", "GRU", "BiLSTM")
+# Quick train: the lesson's settings with 3 epochs instead of 10 (about 80% validation accuracy already).
+QUICK_TRAIN = dict(epochs=3)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# This session and its jobs
+
+
+def keep_widget_state() -> None:
+    """Streamlit drops a widget's value when its page is not drawn; writing it back keeps it across pages."""
+    for key in StateKeys.PERSISTENT:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+def session_id() -> str:
+    """This browser session's id: the owner of its training jobs."""
+    if StateKeys.SESSION_ID not in st.session_state:
+        st.session_state[StateKeys.SESSION_ID] = uuid.uuid4().hex
+    return st.session_state[StateKeys.SESSION_ID]
+
+
+def session_jobs() -> list[jobs.Job]:
+    """The jobs this session started, oldest first (those the server still knows)."""
+    ids = st.session_state.get(StateKeys.JOB_IDS, [])
+    return [job for job in (jobs.get(job_id) for job_id in ids) if job is not None]
+
+
+def session_snapshots() -> list[jobs.JobSnapshot]:
+    return [job.snapshot() for job in session_jobs()]
+
+
+def start_training(configs: list[dict]) -> list[jobs.Job]:
+    """Queue one job per config for this session (with any CONFIG_OVERRIDES merged in); an identical config
+    already queued or running comes back as the same job, so a double click starts nothing twice."""
+    overrides = st.session_state.get(StateKeys.CONFIG_OVERRIDES, {})
+    started = [jobs.start({**config, **overrides}, session_id()) for config in configs]
+    ids = st.session_state.setdefault(StateKeys.JOB_IDS, [])
+    for job in started:
+        if job.id not in ids:
+            ids.append(job.id)
+    return started
+
+
+def stop_session_jobs() -> int:
+    """Stop every queued or running job of this session; returns how many were stopped."""
+    return sum(jobs.stop(job.id) for job in session_jobs() if job.active)
+
+
+def is_active(config: dict) -> bool:
+    """Does this session already have exactly this configuration queued or running?"""
+    overrides = st.session_state.get(StateKeys.CONFIG_OVERRIDES, {})
+    key = jobs.config_key({**config, **overrides})
+    return any(job.active and job.key == key for job in session_jobs())
+
+
+def run_names(snapshots: list[jobs.JobSnapshot]) -> dict[int, str]:
+    """A display name per job: the architecture alone when it is the session's only run of it, else 'LSTM #3'."""
+    shown = [s for s in snapshots if s.status != jobs.FAILED and (s.batches or s.active)]
+    archs = [s.config["arch"] for s in shown]
+    return {s.id: s.config["arch"] if archs.count(s.config["arch"]) == 1 else s.label for s in shown}
+
+
+def trained_jobs() -> dict[str, jobs.Job]:
+    """name -> job for every run of this session that ended with a model (finished or stopped)."""
+    jobs_by_id = {job.id: job for job in session_jobs()}
+    names = run_names([job.snapshot() for job in jobs_by_id.values()])
+    return {names[i]: job for i, job in jobs_by_id.items() if job.result is not None and i in names}
+
+
+def trained_runs() -> dict[str, object]:
+    """name -> TrainedModel for every run of this session that ended with a model (finished or stopped)."""
+    return {name: job.result for name, job in trained_jobs().items()}
+
+
+def curve_data(snapshot: jobs.JobSnapshot, name: str) -> dict:
+    """A job's history in the shape rnnlab.charts.training_curves draws."""
+    history = {metric: [e.get(metric) for e in snapshot.epochs] for metric in
+               ("loss", "accuracy", "val_loss", "val_accuracy")}
+    return dict(name=name, arch=snapshot.config["arch"], batch_history=list(snapshot.batches), history=history,
+                batches_per_epoch=snapshot.batches_per_epoch)
+
+
+def progress_text(snapshot: jobs.JobSnapshot, name: str) -> str:
+    """'LSTM: epoch 2/10, batch 31/75, 12 s left' (or its place in the queue)."""
+    if snapshot.status == jobs.QUEUED:
+        return f"{name}: queued, position {snapshot.queue_position or '?'}"
+    text = f"{name}: epoch {snapshot.epoch}/{snapshot.config['epochs']}"
+    if snapshot.batches_per_epoch:
+        text += f", batch {snapshot.batch}/{snapshot.batches_per_epoch}"
+    if snapshot.eta is not None:
+        text += f", {snapshot.eta:.0f} s left"
+    return text
+
+
+def watch_jobs() -> None:
+    """Remember which jobs are active at this full rerun; `rerun_when_jobs_end` compares against it."""
+    st.session_state[StateKeys.WATCHED_JOB_IDS] = {job.id for job in session_jobs() if job.active}
+
+
+def any_active() -> bool:
+    return any(job.active for job in session_jobs())
+
+
+def rerun_when_jobs_end() -> None:
+    """Called from polling fragments: once a watched job ends, rerun the whole page so tables, buttons and
+    other pages' models catch up (and polling stops)."""
+    watched = st.session_state.get(StateKeys.WATCHED_JOB_IDS, set())
+    if any(job.id in watched and not job.active for job in session_jobs()):
+        st.rerun()
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The data set
+
+
+# Cached per RNNLAB_DATA_DIR, so a test (or an admin) pointing it elsewhere sees the other folder at once.
+
+
+def _data_dir_setting() -> str | None:
+    return os.environ.get("RNNLAB_DATA_DIR")
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def _data_status(data_dir_setting: str | None) -> tuple[bool, str]:
+    from rnnlab.data import data_status as check
+
+    return check()
+
+
+def data_status() -> tuple[bool, str]:
+    """(ok, message): is the data set here? Cheap, never downloads, cached for 30 seconds."""
+    return _data_status(_data_dir_setting())
+
+
+@st.cache_data(show_spinner="Loading the sentences...")
+def _sentiment_data(data_dir_setting: str | None):
+    from rnnlab.data import load_sentiment
+
+    return load_sentiment()
+
+
+def sentiment_data():
+    """The 3000 sentences (text, label, source)."""
+    return _sentiment_data(_data_dir_setting())
+
+
+@st.cache_data(show_spinner=False)
+def _vocabulary_counts(data_dir_setting: str | None):
+    from rnnlab.data import token_counts
+
+    return token_counts(_sentiment_data(data_dir_setting)["text"])
+
+
+def vocabulary_counts():
+    """Word counts over all 3000 sentences, in the vectorizer's order: token id = position + 2."""
+    return _vocabulary_counts(_data_dir_setting())
+
+
+def require_data() -> None:
+    """Stop the page with the reason when the data set is not available."""
+    ok, message = data_status()
+    if not ok:
+        st.error(f"The data set is not available. {message}")
+        st.page_link("pages/home.py", label="How to get the data", icon=":material/home:")
+        st.stop()
+
+
+def require_trained_models(what: str) -> dict[str, object]:
+    """This session's trained models; with none, say so, offer a one-click quick training, and stop."""
+    runs = trained_runs()
+    if runs:
+        return runs
+    if any_active():
+        st.info(f"Training is under way; {what} appears here as soon as a model is ready.")
+        training_progress()
+        st.stop()
+    st.info(
+        f"No model trained in this session yet, so there is nothing to show {what} for. Train on the Train page, "
+        f"or press Quick train: the lesson's {', '.join(LESSON_ARCHS)} with {QUICK_TRAIN['epochs']} epochs each "
+        "(about half a minute together)."
+    )
+    if st.button("Quick train", type="primary", icon=":material/bolt:"):
+        start_training([dict(arch=arch, **QUICK_TRAIN) for arch in LESSON_ARCHS])
+        st.rerun()
+    st.stop()
+
+
+def training_progress() -> None:
+    """Progress bars of this session's queued and running jobs, redrawn every second while any is active."""
+
+    @st.fragment(run_every=1.0 if any_active() else None)
+    def bars():
+        snapshots = session_snapshots()
+        names = run_names(snapshots)
+        for snapshot in snapshots:
+            if snapshot.active:
+                st.progress(snapshot.fraction, text=progress_text(snapshot, names.get(snapshot.id, snapshot.label)))
+        rerun_when_jobs_end()
+
+    bars()
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Page furniture
+
+
+def think_about_it(question: str, answer: str) -> None:
+    """The lesson's question at the bottom of a page, its answer folded away until asked for."""
+    st.divider()
+    st.subheader(":material/psychology_alt: Think about it")
+    st.markdown(question)
+    with st.expander("Show the answer"):
+        st.markdown(answer)
+
+
+def sidebar_status() -> None:
+    """The sidebar's status box: data set, this session's models, and its running or queued jobs."""
+
+    @st.fragment(run_every=1.0 if any_active() else None)
+    def status():
+        ok, message = data_status()
+        with st.container(border=True):
+            st.markdown("**Status**")
+            if ok:
+                st.markdown(f":green[:material/check_circle:] Data set: {message.split(' from ')[0]}")
+            else:
+                st.markdown(":red[:material/error:] Data set missing: see Home")
+            snapshots = session_snapshots()
+            names = run_names(snapshots)
+            trained = [names[s.id] for s in snapshots if s.summary and s.id in names]
+            st.markdown(f"Models trained: {', '.join(trained) if trained else 'none yet'}")
+            for snapshot in snapshots:
+                if snapshot.active:
+                    st.progress(snapshot.fraction, text=progress_text(snapshot, names.get(snapshot.id, snapshot.label)))
+            for snapshot in snapshots:
+                if snapshot.status == jobs.FAILED:
+                    st.markdown(f":red[:material/error:] {snapshot.label} failed: {snapshot.error}")
+        rerun_when_jobs_end()
+
+    status()

@@ -1,0 +1,127 @@
+"""Fixtures for the real-browser tests: one `streamlit run app.py` server on 127.0.0.1 for the whole session,
+and Debian's Chromium driven by Playwright. Every test here is marked `e2e` (deselect with -m "not e2e").
+
+The tests are skipped, with the reason, when /usr/bin/chromium or Playwright is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+SERVER_START_TIMEOUT_S = 60
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "e2e: drives a real browser against `streamlit run app.py`")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/e2e/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.e2e)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+class Server:
+    """A `streamlit run app.py` process: its url, and when it was started and first answered its health check."""
+
+    def __init__(self, env: dict):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = SCREENSHOTS / "server.log"
+        self.log = open(self.log_path, "w")
+        self.started_at = time.perf_counter()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(self.port), "--server.address", "127.0.0.1",
+             "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.time() + SERVER_START_TIMEOUT_S
+        while not _healthy(self.url):
+            if self.process.poll() is not None or time.time() > deadline:
+                self.stop()
+                raise RuntimeError(f"streamlit did not start; see {self.log_path}:\n{self.log_path.read_text()}")
+            time.sleep(0.05)
+        self.ready_at = time.perf_counter()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.log.close()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Playwright's Chromium API bound to Debian's browser, launched once per test session."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run e2e tests")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Python Playwright is not installed")
+    playwright = sync_api.sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.fixture(scope="session")
+def server(chromium):
+    """The app, started after the browser so the first-paint measurement does not include Chromium's start."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.setdefault("RNNLAB_DATA_DIR", str(ROOT.parent / "shared" / "data" / "sentiment_labelled_sentences"))
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # One training at a time, so the run the Stop test starts is predictable on a 2-core machine.
+    env.setdefault("RNNLAB_MAX_CONCURRENT_JOBS", "1")
+    if not shutil.which("streamlit") and not (Path(sys.executable).parent / "streamlit").exists():
+        pytest.skip("streamlit is not installed")
+    server = Server(env)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def page(chromium, server):
+    """One browser tab (one Streamlit session) shared by a module's tests, so trained models carry over."""
+    context = chromium.new_context(viewport={"width": 1600, "height": 1000})
+    tab = context.new_page()
+    tab.set_default_timeout(30_000)
+    yield tab
+    context.close()

@@ -1,0 +1,169 @@
+"""The dashboard in a real browser: every page opens without an exception, a small SimpleRNN trains with its
+loss curve growing live, Stop stops a second run, and Predict shows one probability per trained model.
+
+One browser tab (one Streamlit session) goes through the tests in order; screenshots of every page land in
+tests/e2e/screenshots/, with the measured timings in timings.json.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+
+PAGES = ["Home", "Data", "Train", "Parameters", "Predict", "Gradients"]
+TITLES = {
+    "Home": "RNN Lab: recurrent networks that read sentiment",
+    "Data": "The data: 3000 sentences, and how text becomes numbers",
+    "Train": "Train: watch a recurrent network learn",
+    "Parameters": "Parameters: what each architecture pays for its memory",
+    "Predict": "Predict: how sure is each network?",
+    "Gradients": "Gradients: why long sentences are hard to learn from",
+}
+# Small enough to finish in seconds, long enough (about 300 batches) for several live redraws on the way.
+SMALL_RUN = {"Units": "16", "Embedding size": "16", "Epochs": "4", "Batch size": "8"}
+LONG_RUN = {"Units": "32", "Epochs": "30", "Batch size": "8"}
+TIMINGS: dict[str, float] = {}
+
+# The loss panel's training trace of the first run, read from the Plotly figure in the page.
+CURVE_POINTS_JS = """() => {
+  const plot = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+  if (!plot || !plot.data) return -1;
+  const trace = plot.data.find(t => (t.name || '').endsWith(' training') && (t.xaxis || 'x') === 'x');
+  return trace ? trace.x.length : -1;
+}"""
+
+
+def wait_until_idle(page, timeout_s: float = 60) -> None:
+    """Wait until Streamlit has finished running the script (its 'Running...' status widget is gone)."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
+        timeout=timeout_s * 1000,
+    )
+
+
+def open_page(page, name: str) -> None:
+    """Navigate by the sidebar's link, as a user does (a new URL would start a new session)."""
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=name, exact=True).click()
+    page.get_by_role("heading", name=TITLES[name]).wait_for()
+    wait_until_idle(page)
+
+
+def assert_no_exception(page) -> None:
+    exceptions = page.locator('[data-testid="stException"]')
+    assert exceptions.count() == 0, exceptions.first.inner_text()
+
+
+def screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def set_number(page, label: str, value: str) -> None:
+    box = page.get_by_label(label, exact=True)
+    box.fill(value)
+    box.press("Enter")
+    wait_until_idle(page)
+
+
+def record(name: str, value: float) -> None:
+    TIMINGS[name] = round(value, 3)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / "timings.json").write_text(json.dumps(TIMINGS, indent=2))
+    print(f"{name}: {value:.3f}")
+
+
+def test_home_paints_within_one_and_a_half_seconds_of_the_server_start(page, server):
+    started = time.perf_counter()
+    page.goto(server.url)
+    page.get_by_role("heading", name=TITLES["Home"]).wait_for()
+    painted = time.perf_counter()
+    fcp = page.evaluate(
+        "() => (performance.getEntriesByName('first-contentful-paint')[0] || {startTime: -1}).startTime"
+    )
+    record("server_start_to_ready_s", server.ready_at - server.started_at)
+    record("home_title_visible_after_navigation_s", painted - started)
+    record("home_title_visible_after_server_ready_s", painted - server.ready_at)
+    record("first_contentful_paint_s", fcp / 1000)
+    assert painted - started < 1.5
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_opens_without_an_exception(page, name):
+    open_page(page, name)
+    assert_no_exception(page)
+    assert page.get_by_text("Think about it").count() == 1
+    screenshot(page, f"{PAGES.index(name) + 1}-{name.lower()}-before-training")
+
+
+def test_a_small_simplernn_trains_with_its_loss_curve_growing_live(page):
+    open_page(page, "Train")
+    for label, value in SMALL_RUN.items():
+        set_number(page, label, value)
+    page.get_by_role("button", name="Train", exact=True).click()
+    seen, changes = [], []
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        points = page.evaluate(CURVE_POINTS_JS)
+        if points > 0 and (not seen or points != seen[-1]):
+            seen.append(points)
+            changes.append(time.perf_counter())
+        if page.get_by_text("Compare the runs").count():
+            break
+        time.sleep(0.1)
+    screenshot(page, "3-train-after-small-run")
+    total = page.evaluate(CURVE_POINTS_JS)
+    growing_before_end = [p for p in seen if 0 < p < total]
+    assert len(growing_before_end) >= 2, f"curve sizes seen while training: {seen}, final {total}"
+    assert seen == sorted(seen)
+    if len(changes) > 2:
+        record("live_update_interval_s", (changes[-2] - changes[0]) / (len(changes) - 2))
+    assert page.get_by_role("button", name="Train", exact=True).is_enabled()
+    assert_no_exception(page)
+
+
+def test_stop_stops_a_second_run_and_keeps_it(page):
+    for label, value in LONG_RUN.items():
+        set_number(page, label, value)
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text("SimpleRNN #").first.wait_for()
+    page.wait_for_function(f"() => ({CURVE_POINTS_JS})() >= 0", timeout=60_000)
+    page.get_by_role("progressbar").first.wait_for()
+    time.sleep(2)
+    stop = page.get_by_role("button", name="Stop", exact=True)
+    assert stop.is_enabled()
+    stop.click()
+    page.get_by_text("stopped").first.wait_for(timeout=30_000)
+    wait_until_idle(page)
+    screenshot(page, "3-train-after-stop")
+    assert page.get_by_role("button", name="Stop", exact=True).is_disabled()
+    assert_no_exception(page)
+
+
+def test_predict_shows_one_probability_per_trained_model(page):
+    open_page(page, "Predict")
+    box = page.get_by_label("Sentences, one a line")
+    box.fill("The food was cold and the waiter rude")
+    box.press("Control+Enter")
+    wait_until_idle(page)
+    table = page.locator('[data-testid="stTable"] table')
+    table.wait_for()
+    headers = [h.strip() for h in table.locator("thead th").all_inner_texts() if h.strip()]
+    assert headers[-2:] == ["SimpleRNN #1", "SimpleRNN #2"], headers
+    cells = table.locator("tbody tr").first.locator("td").all_inner_texts()
+    assert len(cells) == 2 and all(0.0 <= float(c) <= 1.0 for c in cells), cells
+    screenshot(page, "5-predict-after-training")
+    assert_no_exception(page)
+
+
+def test_pages_after_training_show_the_models(page):
+    open_page(page, "Gradients")
+    page.locator('[data-testid="stPlotlyChart"]').nth(1).wait_for(timeout=120_000)
+    wait_until_idle(page, 120)
+    assert_no_exception(page)
+    screenshot(page, "6-gradients-after-training")

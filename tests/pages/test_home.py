@@ -1,0 +1,38 @@
+"""The Home page: the learning path in order with a link per page, the data set's status, the question."""
+
+from tests.pages.conftest import open_page, texts
+
+
+def test_home_shows_the_learning_path_in_the_lessons_order():
+    at = open_page("home")
+    assert texts(at.title) == ["RNN Lab: recurrent networks that read sentiment"]
+    assert [link.label for link in at.main.get("page_link")] == [
+        "1. Data", "2. Train", "3. Parameters", "4. Predict", "5. Gradients"
+    ]
+    assert [link.proto.page for link in at.main.get("page_link")] == [
+        "data", "train", "parameters", "predict", "gradients"
+    ]
+
+
+def test_home_says_the_data_set_is_ready_with_its_size():
+    at = open_page("home")
+    assert len(at.success) == 1
+    assert "3000 sentences (1000 amazon, 1000 imdb, 1000 yelp)" in at.success[0].value
+    assert "Data set: 3000 sentences" in " ".join(texts(at.sidebar.markdown))
+    assert "Models trained: none yet" in texts(at.sidebar.markdown)
+
+
+def test_home_says_how_to_get_the_data_when_it_is_missing(tmp_path, monkeypatch):
+    monkeypatch.setenv("RNNLAB_DATA_DIR", str(tmp_path))
+    at = open_page("home")
+    assert len(at.warning) == 1 and len(at.success) == 0
+    guidance = " ".join(texts(at.markdown))
+    assert "RNNLAB_DATA_DIR" in guidance and "UCI Machine Learning Repository" in guidance
+    assert "Data set missing: see Home" in " ".join(texts(at.sidebar.markdown))
+
+
+def test_home_ends_with_a_question_and_its_answer_folded():
+    at = open_page("home")
+    assert "Think about it" in texts(at.subheader)[-1]
+    assert [e.label for e in at.expander] == ["Show the answer"]
+    assert "parameter sharing" in " ".join(texts(at.expander[0].markdown))
