@@ -1,0 +1,56 @@
+"""The Parameters page: the lesson's totals at the defaults, live updates from the sliders, the gate-by-gate
+ledger, and Keras' own count_params() agreeing when asked for."""
+
+from rnnlab.ui.state import StateKeys
+from tests.pages.conftest import button, figures, open_page, texts
+
+
+def test_the_four_architectures_side_by_side_match_the_lesson():
+    at = open_page("parameters")
+    assert texts(at.title) == ["Parameters: what each architecture pays for its memory"]
+    assert [(s.label, s.value, s.min, s.max) for s in at.slider] == [
+        ("Vocabulary size", 5404, 1000, 20000),
+        ("Embedding size (d)", 64, 8, 128),
+        ("Units (h)", 128, 8, 256),
+    ]
+    comparison = at.dataframe[0].value.set_index("architecture")
+    assert comparison["total"].to_dict() == {"SimpleRNN": 370689, "LSTM": 444801, "GRU": 420481, "BiLSTM": 543745}
+    assert comparison["recurrent"].to_dict() == {"SimpleRNN": 24704, "LSTM": 98816, "GRU": 74496, "BiLSTM": 197632}
+    whole, recurrent_only, treemap = figures(at)
+    assert [trace["name"] for trace in whole["data"]][0] == "embedding"
+    assert "embedding" not in [trace["name"] for trace in recurrent_only["data"]]
+    assert treemap["data"][0]["type"] == "treemap"
+
+
+def test_the_sliders_update_the_ledger_live():
+    at = open_page("parameters")
+    at.slider(key=StateKeys.PARAMS_VOCAB).set_value(1000)
+    at.slider(key=StateKeys.PARAMS_UNITS).set_value(16).run()
+    comparison = at.dataframe[0].value.set_index("architecture")
+    # (64 + 16 + 1) x 16 = 1,296 for the SimpleRNN; 1000 x 64 embedding; Dense 16 + 1.
+    assert comparison.loc["SimpleRNN", "total"] == 64000 + 1296 + 17
+    assert comparison.loc["LSTM", "recurrent"] == 4 * 1296
+    assert comparison.loc["GRU", "recurrent"] == 3 * (64 + 16 + 2) * 16
+
+
+def test_one_architecture_gate_by_gate():
+    at = open_page("parameters")
+    ledger = at.dataframe[1].value
+    assert list(ledger["gate"].unique()) == ["", "input gate", "forget gate", "cell candidate", "output gate"]
+    assert ledger["count"].sum() == 444801
+    assert {m.label: m.value for m in at.metric} == {"LSTM total": "444,801"}
+    at.segmented_control(key=StateKeys.PARAMS_ARCH).set_value("GRU").run()
+    ledger = at.dataframe[1].value
+    assert ledger["count"].sum() == 420481
+    assert set(ledger.loc[ledger["gate"] == "reset gate", "part"]) >= {"input bias", "recurrent bias"}
+
+
+def test_keras_agrees_when_asked():
+    at = open_page("parameters")
+    assert len(at.dataframe) == 2  # no Keras table until the button is pressed
+    at.slider(key=StateKeys.PARAMS_UNITS).set_value(32).run()
+    button(at, "Count with Keras").click().run()
+    keras = at.dataframe[2].value
+    assert list(keras["architecture"]) == ["SimpleRNN", "LSTM", "GRU", "BiLSTM", "BiGRU"]
+    assert keras["agree"].all()
+    assert keras.loc[0, "Keras count_params()"] == 5404 * 64 + (64 + 32 + 1) * 32 + 33

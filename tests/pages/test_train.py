@@ -1,0 +1,78 @@
+"""The Train page: its controls with the lesson's defaults and bounds, a tiny training through the Train button
+whose curve has one point per batch, the disabled Train button while the same settings train, and Stop."""
+
+import math
+import time
+
+from rnnlab import jobs
+from rnnlab.ui.state import StateKeys
+from tests.pages.conftest import button, figures, open_page, texts
+
+SMALL_SUBSET = {StateKeys.CONFIG_OVERRIDES: {"subset": 200}}
+
+
+def test_train_page_has_the_controls_with_the_lessons_defaults_and_bounds():
+    at = open_page("train")
+    assert texts(at.title) == ["Train: watch a recurrent network learn"]
+    assert at.multiselect(key=StateKeys.TRAIN_ARCHS).value == ["SimpleRNN"]
+    numbers = {n.label: (n.value, n.min, n.max) for n in at.number_input}
+    assert numbers == {
+        "Embedding size": (64, 8, 128),
+        "Units": (128, 8, 256),
+        "Epochs": (10, 1, 30),
+        "Batch size": (32, 8, 256),
+        "Seed": (0, 0, 1_000_000),
+    }
+    assert at.select_slider(key=StateKeys.TRAIN_LEARNING_RATE).value == 0.001
+    assert at.selectbox(key=StateKeys.TRAIN_VALIDATION).value == "20% of every source"
+    assert not button(at, "Train").disabled
+    assert button(at, "Stop").disabled  # nothing to stop yet
+    assert "No runs yet" in at.info[0].body
+    assert "end to end" in " ".join(texts(at.expander[0].markdown))
+
+
+def test_a_tiny_training_draws_one_training_point_per_batch_and_a_validation_point_per_epoch():
+    at = open_page("train", SMALL_SUBSET)
+    at.number_input(key=StateKeys.TRAIN_UNITS).set_value(8)
+    at.number_input(key=StateKeys.TRAIN_EMBED_DIM).set_value(8)
+    at.number_input(key=StateKeys.TRAIN_EPOCHS).set_value(2).run()
+    button(at, "Train").click().run()
+    owner = at.session_state[StateKeys.SESSION_ID]
+    (job,) = jobs.jobs_for(owner)
+    assert job.config["units"] == 8 and job.config["epochs"] == 2 and job.config["subset"] == 200
+    assert button(at, "Train").disabled  # the same settings are training: a second click starts nothing
+    assert not button(at, "Stop").disabled
+    assert job.wait(120) and job.status == "finished", job.error
+    at.run()
+    assert not at.exception
+    train_df, _ = jobs.load_split(job.config)
+    batches_per_epoch = math.ceil(len(train_df) / 32)
+    (curves,) = figures(at)
+    traces = {t["name"]: t for t in curves["data"] if t.get("xaxis", "x") == "x"}  # the loss panel
+    assert set(traces) == {"SimpleRNN training", "SimpleRNN validation"}
+    assert len(traces["SimpleRNN training"]["y"]) == 2 * batches_per_epoch
+    assert traces["SimpleRNN validation"]["x"] == [1, 2]
+    table = at.dataframe[0].value
+    assert list(table["run"]) == ["SimpleRNN"] and list(table["epochs"]) == [2]
+    assert table["parameters"][0] == job.result.model.count_params()
+    assert 0 <= table["best validation accuracy"][0] <= 1
+    assert not button(at, "Train").disabled and button(at, "Stop").disabled
+
+
+def test_stop_ends_the_sessions_training_and_keeps_it_in_the_comparison():
+    at = open_page("train", SMALL_SUBSET)
+    at.number_input(key=StateKeys.TRAIN_UNITS).set_value(8)
+    at.number_input(key=StateKeys.TRAIN_EPOCHS).set_value(30).run()
+    button(at, "Train").click().run()
+    (job,) = jobs.jobs_for(at.session_state[StateKeys.SESSION_ID])
+    assert job.active
+    assert [p.proto.text for p in at.get("progress")][-1].startswith("SimpleRNN: ")
+    deadline = time.time() + 120
+    while not job.snapshot().batches and time.time() < deadline:  # let it learn something before stopping
+        time.sleep(0.05)
+    button(at, "Stop").click().run()
+    assert job.wait(60) and job.status == "stopped"
+    at.run()
+    table = at.dataframe[0].value
+    assert list(table["status"]) == ["stopped"]
+    assert table["epochs"][0] < 30
