@@ -1,0 +1,117 @@
+"""The parameter ledger: every weight matrix and bias of a model, with the formula that counts it.
+
+Pure arithmetic (no TensorFlow), so the Parameters page stays fast; tests check every total against Keras'
+own `model.count_params()`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from rnnlab.models import ARCHITECTURES, check_arch
+
+# The gates (and candidate) of each cell, in the order Keras stores them in its kernels.
+GATES = {
+    "SimpleRNN": ("hidden state",),
+    "LSTM": ("input gate", "forget gate", "cell candidate", "output gate"),
+    "GRU": ("update gate", "reset gate", "candidate"),
+}
+CELL = {"SimpleRNN": "SimpleRNN", "LSTM": "LSTM", "GRU": "GRU", "BiLSTM": "LSTM", "BiGRU": "GRU"}
+
+COLUMNS = ["layer", "gate", "part", "formula", "numbers", "count"]
+
+
+def _row(layer, gate, part, formula, numbers, count):
+    return dict(layer=layer, gate=gate, part=part, formula=formula, numbers=numbers, count=int(count))
+
+
+def _recurrent_rows(cell: str, layer: str, d: int, h: int) -> list[dict]:
+    rows = []
+    for gate in GATES[cell]:
+        rows.append(_row(layer, gate, "input kernel", "d x h", f"{d} x {h}", d * h))
+        rows.append(_row(layer, gate, "recurrent kernel", "h x h", f"{h} x {h}", h * h))
+        if cell == "GRU":
+            # reset_after=True (Keras' default, the cuDNN-compatible form) applies the reset gate after the
+            # recurrent matmul, so the recurrent product keeps its own bias: two bias vectors per gate.
+            rows.append(_row(layer, gate, "input bias", "h", f"{h}", h))
+            rows.append(_row(layer, gate, "recurrent bias", "h", f"{h}", h))
+        else:
+            rows.append(_row(layer, gate, "bias", "h", f"{h}", h))
+    return rows
+
+
+def breakdown(arch: str, vocab_size: int, embed_dim: int = 64, units: int = 128) -> pd.DataFrame:
+    """One row per weight matrix or bias vector: layer, gate, part, formula (symbols), numbers, count.
+
+    `table["count"].sum() == build_model(arch, vocab_size, embed_dim, units).count_params()`.
+    """
+    check_arch(arch)
+    v, d, h = int(vocab_size), int(embed_dim), int(units)
+    if min(v, d, h) < 1:
+        raise ValueError("vocab_size, embed_dim and units must be positive integers")
+    rows = [_row("embedding", "", "embedding matrix", "V x d", f"{v} x {d}", v * d)]
+    cell = CELL[arch]
+    if arch.startswith("Bi"):
+        rows += _recurrent_rows(cell, "recurrent (forward)", d, h)
+        rows += _recurrent_rows(cell, "recurrent (backward)", d, h)
+        reads = 2 * h  # the classifier sees both final states, concatenated
+    else:
+        rows += _recurrent_rows(cell, "recurrent", d, h)
+        reads = h
+    rows.append(_row("classifier", "", "kernel", "h_out x 1", f"{reads} x 1", reads))
+    rows.append(_row("classifier", "", "bias", "1", "1", 1))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def layer_formula(arch: str, embed_dim: int = 64, units: int = 128) -> tuple[str, str]:
+    """The recurrent layer's count as one formula, in symbols and in numbers, e.g. for LSTM
+    ('4 x (d + h + 1) x h', '4 x (64 + 128 + 1) x 128')."""
+    check_arch(arch)
+    d, h = embed_dim, units
+    cell = CELL[arch]
+    gates = len(GATES[cell])
+    biases = 2 if cell == "GRU" else 1
+    symbols = f"(d + h + {biases}) x h"
+    numbers = f"({d} + {h} + {biases}) x {h}"
+    if gates > 1:
+        symbols, numbers = f"{gates} x {symbols}", f"{gates} x {numbers}"
+    if arch.startswith("Bi"):
+        symbols, numbers = f"2 x {symbols}", f"2 x {numbers}"
+    return symbols, numbers
+
+
+def summary(arch: str, vocab_size: int, embed_dim: int = 64, units: int = 128) -> pd.DataFrame:
+    """One row per layer (embedding, recurrent, classifier) with its formula and count, like Keras' summary."""
+    table = breakdown(arch, vocab_size, embed_dim, units)
+    table["layer"] = table["layer"].str.replace(r" \((forward|backward)\)", "", regex=True)
+    counts = table.groupby("layer", sort=False)["count"].sum()
+    reads = 2 * units if arch.startswith("Bi") else units
+    formulas = {
+        "embedding": ("V x d", f"{vocab_size} x {embed_dim}"),
+        "recurrent": layer_formula(arch, embed_dim, units),
+        "classifier": ("h_out + 1", f"{reads} + 1"),
+    }
+    return pd.DataFrame(
+        [dict(layer=k, formula=formulas[k][0], numbers=formulas[k][1], count=int(c)) for k, c in counts.items()]
+    )
+
+
+def compare(vocab_size: int, embed_dim: int = 64, units: int = 128, archs=ARCHITECTURES) -> pd.DataFrame:
+    """The architectures side by side: per-layer counts, total, and the recurrent layer as a multiple of a
+    SimpleRNN's (LSTM 4x, GRU a little over 3x because of its second bias, BiLSTM 8x)."""
+    simple = (embed_dim + units + 1) * units
+    rows = []
+    for arch in archs:
+        s = summary(arch, vocab_size, embed_dim, units).set_index("layer")["count"]
+        rows.append(
+            dict(
+                arch=arch,
+                embedding=int(s["embedding"]),
+                recurrent=int(s["recurrent"]),
+                classifier=int(s["classifier"]),
+                total=int(s.sum()),
+                recurrent_vs_simple_rnn=s["recurrent"] / simple,
+                recurrent_formula=layer_formula(arch, embed_dim, units)[1],
+            )
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,90 @@
+"""The parameter ledger: the lesson's numbers, per-gate rows, and agreement with Keras for any sizes."""
+
+import itertools
+import sys
+
+import pytest
+
+from rnnlab.models import ARCHITECTURES, build_model
+from rnnlab.params import breakdown, compare, layer_formula, summary
+
+
+def test_ledger_needs_no_tensorflow():
+    # The Parameters page must open fast: the ledger is pure arithmetic.
+    import subprocess
+
+    code = "import sys, rnnlab.params; print('tensorflow' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_lesson_totals():
+    totals = compare(5404).set_index("arch")["total"]
+    assert totals["SimpleRNN"] == 370_689
+    assert totals["LSTM"] == 444_801
+    assert totals["GRU"] == 420_481
+    assert totals["BiLSTM"] == 543_745
+
+
+def test_ratios_to_simple_rnn_explain_the_gates():
+    ratio = compare(5404).set_index("arch")["recurrent_vs_simple_rnn"]
+    assert ratio["LSTM"] == 4.0
+    assert ratio["BiLSTM"] == 8.0
+    # Three gates' worth plus the second bias: 3 x (64+128+2) x 128 / ((64+128+1) x 128)
+    assert ratio["GRU"] == pytest.approx(3 * 194 / 193)
+
+
+def test_lstm_rows_per_gate_with_formulas():
+    table = breakdown("LSTM", 5404)
+    gates = table[table["layer"] == "recurrent"]
+    assert list(gates["gate"].unique()) == ["input gate", "forget gate", "cell candidate", "output gate"]
+    forget = gates[gates["gate"] == "forget gate"].set_index("part")
+    assert forget.loc["input kernel", "count"] == 64 * 128
+    assert forget.loc["recurrent kernel", "count"] == 128 * 128
+    assert forget.loc["bias", "count"] == 128
+    assert forget.loc["input kernel", "numbers"] == "64 x 128"
+    assert gates["count"].sum() == 98_816
+    assert table.iloc[0].to_dict() == dict(
+        layer="embedding", gate="", part="embedding matrix", formula="V x d", numbers="5404 x 64", count=345_856
+    )
+
+
+def test_gru_keeps_two_biases_per_gate():
+    table = breakdown("GRU", 5404)
+    update = table[table["gate"] == "update gate"].set_index("part")["count"]
+    assert update.to_dict() == {"input kernel": 8192, "recurrent kernel": 16384, "input bias": 128, "recurrent bias": 128}
+    assert layer_formula("GRU") == ("3 x (d + h + 2) x h", "3 x (64 + 128 + 2) x 128")
+
+
+def test_bilstm_has_forward_and_backward_and_a_wider_classifier():
+    table = breakdown("BiLSTM", 5404)
+    assert table.groupby("layer", sort=False)["count"].sum().to_dict() == {
+        "embedding": 345_856,
+        "recurrent (forward)": 98_816,
+        "recurrent (backward)": 98_816,
+        "classifier": 257,
+    }
+    assert summary("BiLSTM", 5404)["numbers"].tolist() == ["5404 x 64", "2 x 4 x (64 + 128 + 1) x 128", "256 + 1"]
+
+
+# Vocabulary, embedding size and units over a spread of small and odd values, every architecture.
+SIZES = list(itertools.product([2, 97, 5404], [1, 7, 64], [1, 5, 128]))
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_ledger_total_equals_keras_count_params(arch):
+    for vocab, embed, units in SIZES:
+        table = breakdown(arch, vocab, embed, units)
+        keras_model = build_model(arch, vocab, embed, units)
+        assert table["count"].sum() == keras_model.count_params(), (arch, vocab, embed, units)
+        # Per layer too, so a mistake cannot hide by cancelling out.
+        per_layer = summary(arch, vocab, embed, units).set_index("layer")["count"]
+        for name in ("embedding", "recurrent", "classifier"):
+            assert per_layer[name] == keras_model.get_layer(name).count_params()
+
+
+def test_bad_sizes_raise():
+    with pytest.raises(ValueError):
+        breakdown("LSTM", 0)
+    with pytest.raises(ValueError, match="Unknown architecture"):
+        breakdown("CNN", 100)
