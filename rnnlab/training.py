@@ -1,0 +1,220 @@
+"""Train one architecture on the sentiment sentences, fast, with progress events and a cooperative stop.
+
+The trainer knows nothing of Streamlit: it reports through plain callbacks (`on_batch`, `on_epoch`) and checks a
+`threading.Event` after every batch, so a page, a job queue or a notebook can all drive it the same way.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from rnnlab.data import make_vectorizer, tokenize
+from rnnlab.models import build_model, check_arch
+
+# Sentences are cut after this many words when predicting. The longest training sentence has 70; a 100,000
+# character paste would otherwise make the network read ~20,000 steps for one probability.
+MAX_TOKENS = 400
+
+# Validation sentences go through the model in batches this large (forward only, so batch size does not matter).
+EVAL_BATCH = 256
+
+
+def encode_texts(texts, index: dict[str, int], max_tokens: int = MAX_TOKENS) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids for `texts`, right-padded with 0 to the longest (at least one column), and each text's length.
+
+    The same ids as the lesson's TextVectorization (tests compare them on all 3000 sentences), looked up in
+    plain Python: cheaper than a TensorFlow call for the handful of sentences a learner types.
+    """
+    rows = [[index.get(word, 1) for word in tokenize(text)][:max_tokens] for text in texts]
+    lengths = np.array([len(row) for row in rows], dtype=np.int32)
+    ids = np.zeros((len(rows), max(1, int(lengths.max(initial=0)))), dtype=np.int32)
+    for i, row in enumerate(rows):
+        ids[i, : len(row)] = row
+    return ids, lengths
+
+
+def length_buckets(lengths: np.ndarray, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Batches of row indices holding sentences of similar length, in a fresh random order each call.
+
+    Sorting by length (ties broken at random) and cutting the sorted list into batches means each batch is padded
+    only to its own longest sentence: about 12 steps on average here instead of ~35 for random batches.
+    """
+    order = np.lexsort((rng.random(len(lengths)), lengths))
+    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+@dataclass
+class TrainedModel:
+    """A trained (or stopped) model with everything needed to use and explain it."""
+
+    arch: str
+    config: dict
+    model: object
+    vectorizer: object
+    vocabulary: list[str]
+    history: dict = field(default_factory=lambda: {k: [] for k in ("loss", "accuracy", "val_loss", "val_accuracy")})
+    batch_history: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+    stopped: bool = False
+    batches_per_epoch: int = 0
+    traces: int = 0  # how many graphs the training step compiled (one, whatever the batch lengths)
+
+    def __post_init__(self):
+        self._index = {word: i for i, word in enumerate(self.vocabulary)}
+        self.lock = threading.Lock()  # Keras models are not thread-safe; pages from many sessions share runs
+
+    @property
+    def epochs_done(self) -> int:
+        return len(self.history["val_accuracy"])
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.vocabulary)
+
+    def encode(self, sentences) -> np.ndarray:
+        """Token ids (n, T), right-padded with 0, at least one column; words past MAX_TOKENS are dropped."""
+        return encode_texts([str(s) for s in sentences], self._index)[0]
+
+    def predict(self, sentences) -> np.ndarray:
+        """P(positive) for each sentence, any string: empty, emoji, unknown words, very long. Never raises."""
+        sentences = [sentences] if isinstance(sentences, str) else list(sentences)
+        if not sentences:
+            return np.zeros(0, dtype=np.float32)
+        ids = self.encode(sentences)
+        with self.lock:
+            return np.asarray(self.model(ids, training=False), dtype=np.float32)[:, 0]
+
+
+def _configure_threads():
+    import tensorflow as tf
+
+    try:  # only possible before TensorFlow's first op; later calls keep what is set
+        tf.config.threading.set_inter_op_parallelism_threads(2)
+    except RuntimeError:
+        pass
+
+
+def _step_functions(model, optimizer):
+    """The compiled training and evaluation steps: one trace each, whatever the batch's length."""
+    import tensorflow as tf
+
+    ids_spec = tf.TensorSpec((None, None), tf.int32)
+    labels_spec = tf.TensorSpec((None,), tf.float32)
+
+    def bce(labels, probs):
+        probs = tf.clip_by_value(probs, 1e-7, 1 - 1e-7)
+        return -(labels * tf.math.log(probs) + (1 - labels) * tf.math.log(1 - probs))
+
+    @tf.function(input_signature=[ids_spec, labels_spec])
+    def train_step(ids, labels):
+        with tf.GradientTape() as tape:
+            probs = model(ids, training=True)[:, 0]
+            loss = tf.reduce_mean(bce(labels, probs))
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        hits = tf.cast(tf.equal(probs > 0.5, labels > 0.5), tf.float32)
+        return loss, tf.reduce_mean(hits)
+
+    @tf.function(input_signature=[ids_spec, labels_spec])
+    def eval_step(ids, labels):
+        probs = model(ids, training=False)[:, 0]
+        hits = tf.cast(tf.equal(probs > 0.5, labels > 0.5), tf.float32)
+        return tf.reduce_sum(bce(labels, probs)), tf.reduce_sum(hits)
+
+    return train_step, eval_step
+
+
+def train(
+    arch: str,
+    train_df: pd.DataFrame,
+    val_df: pd.DataFrame,
+    epochs: int = 10,
+    batch_size: int = 32,
+    embed_dim: int = 64,
+    units: int = 128,
+    learning_rate: float = 1e-3,
+    seed: int = 0,
+    on_batch=None,
+    on_epoch=None,
+    stop: threading.Event | None = None,
+) -> TrainedModel:
+    """Train `arch` on train_df, validating on val_df after every epoch; see DESIGN.md for the callbacks.
+
+    The vectorizer is adapted on the training texts only. Batches are bucketed by length and shuffled each epoch.
+    Setting `stop` ends training after the current batch; the model keeps what it learned and the history what
+    happened so far (a partly finished epoch still gets its validation numbers).
+    """
+    check_arch(arch)
+    if len(train_df) == 0 or len(val_df) == 0:
+        raise ValueError("train() needs at least one training and one validation sentence")
+    config = dict(
+        arch=arch, epochs=int(epochs), batch_size=int(batch_size), embed_dim=int(embed_dim), units=int(units),
+        learning_rate=float(learning_rate), seed=int(seed), train_size=len(train_df), val_size=len(val_df),
+    )
+    started = time.perf_counter()
+    _configure_threads()
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    vectorizer = make_vectorizer(train_df["text"])
+    vocabulary = [str(word) for word in vectorizer.get_vocabulary()]
+    run = TrainedModel(arch, config, build_model(arch, len(vocabulary), embed_dim, units, seed=seed), vectorizer,
+                       vocabulary)
+    x_train, len_train = encode_texts(train_df["text"], run._index)
+    y_train = train_df["label"].to_numpy(np.float32)
+    x_val, len_val = encode_texts(val_df["text"], run._index)
+    y_val = val_df["label"].to_numpy(np.float32)
+    val_batches = [b for b in length_buckets(len_val, EVAL_BATCH, np.random.default_rng(0))]
+
+    optimizer = keras.optimizers.Adam(learning_rate)
+    optimizer.build(run.model.trainable_variables)
+    train_step, eval_step = _step_functions(run.model, optimizer)
+    rng = np.random.default_rng(seed)
+    run.batches_per_epoch = -(-len(train_df) // batch_size)
+    step = 0
+
+    def padded(x, lengths, rows):
+        return tf.constant(x[rows, : max(1, int(lengths[rows].max()))])
+
+    for epoch in range(epochs):
+        seen = loss_sum = hit_sum = 0.0
+        for batch_no, rows in enumerate(length_buckets(len_train, batch_size, rng)):
+            loss, acc = train_step(padded(x_train, len_train, rows), tf.constant(y_train[rows]))
+            loss, acc = float(loss), float(acc)
+            seen += len(rows)
+            loss_sum += loss * len(rows)
+            hit_sum += acc * len(rows)
+            step += 1
+            logs = dict(epoch=epoch, batch=batch_no, batches_per_epoch=run.batches_per_epoch, loss=loss,
+                        accuracy=acc, seconds=time.perf_counter() - started)
+            run.batch_history.append(dict(step=step, epoch=epoch, loss=loss, accuracy=acc))
+            if on_batch is not None:
+                on_batch(step, logs)
+            if stop is not None and stop.is_set():
+                run.stopped = True
+                break
+        val_loss = val_hits = 0.0
+        for rows in val_batches:
+            batch_loss, batch_hits = eval_step(padded(x_val, len_val, rows), tf.constant(y_val[rows]))
+            val_loss += float(batch_loss)
+            val_hits += float(batch_hits)
+        epoch_logs = dict(loss=loss_sum / seen, accuracy=hit_sum / seen, val_loss=val_loss / len(val_df),
+                          val_accuracy=val_hits / len(val_df))
+        for key, value in epoch_logs.items():
+            run.history[key].append(value)
+        run.seconds = time.perf_counter() - started
+        if on_epoch is not None:
+            on_epoch(epoch, dict(epoch_logs, seconds=run.seconds))
+        if run.stopped:
+            break
+    run.seconds = time.perf_counter() - started
+    run.traces = train_step.experimental_get_tracing_count()
+    return run

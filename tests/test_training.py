@@ -1,0 +1,131 @@
+"""train(): length-bucketed batches, callbacks, stop, determinism and predictions on any input."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from rnnlab.data import make_vectorizer, split
+from rnnlab.training import MAX_TOKENS, encode_texts, length_buckets, train
+
+TINY = dict(epochs=2, batch_size=16, embed_dim=8, units=8, seed=0)
+
+
+@pytest.fixture(scope="module")
+def small_split(sentiment_df):
+    train_df, val_df = split(sentiment_df, seed=0)
+    return train_df.sample(160, random_state=0), val_df.sample(48, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(small_split):
+    return train("GRU", *small_split, **TINY)
+
+
+def test_encoding_matches_the_lessons_vectorizer_on_every_sentence(sentiment_df):
+    vectorizer = make_vectorizer(sentiment_df["text"])
+    index = {str(word): i for i, word in enumerate(vectorizer.get_vocabulary())}
+    ours, lengths = encode_texts(sentiment_df["text"], index)
+    keras_ids = vectorizer(sentiment_df["text"].tolist()).numpy()
+    assert ours.shape == keras_ids.shape == (3000, 70)
+    np.testing.assert_array_equal(ours, keras_ids)
+    assert lengths.max() == 70 and lengths.min() >= 1
+    ids, _ = encode_texts(["very good movie", "Mochen Yang"], index)
+    assert ids.tolist() == [[18, 19, 26], [1, 1, 0]]
+
+
+def test_length_buckets_cover_every_sentence_once_and_pad_little(sentiment_df):
+    train_df, _ = split(sentiment_df)
+    lengths = np.array([len(t.split()) for t in train_df["text"]])
+    rng = np.random.default_rng(0)
+    first = length_buckets(lengths, 32, rng)
+    second = length_buckets(lengths, 32, rng)
+    assert sorted(np.concatenate(first).tolist()) == list(range(len(train_df)))
+    assert len(first) == 75 and max(len(b) for b in first) == 32
+    # Each batch pads to its own longest sentence: on average under one word of padding per sentence here,
+    # where random batches of 32 pad to ~33 words.
+    padding = np.mean([lengths[b].max() - lengths[b].mean() for b in first])
+    assert padding < 1.5
+    # Batch order changes every epoch.
+    assert [b[0] for b in first] != [b[0] for b in second]
+
+
+def test_history_and_callbacks(small_split):
+    batches, epochs = [], []
+    run = train("SimpleRNN", *small_split, on_batch=lambda s, logs: batches.append((s, logs)),
+                on_epoch=lambda e, logs: epochs.append((e, logs)), **TINY)
+    assert run.batches_per_epoch == 10  # 160 sentences / 16
+    assert len(batches) == len(run.batch_history) == 20
+    assert [s for s, _ in batches] == list(range(1, 21))
+    step, logs = batches[-1]
+    assert set(logs) >= {"epoch", "batch", "batches_per_epoch", "loss", "accuracy", "seconds"}
+    assert logs["epoch"] == 1 and logs["batch"] == 9 and 0 <= logs["accuracy"] <= 1 and logs["loss"] > 0
+    assert [e for e, _ in epochs] == [0, 1]
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        assert len(run.history[key]) == 2
+        assert all(np.isfinite(run.history[key]))
+    assert 0 <= run.history["val_accuracy"][-1] <= 1
+    # Validation accuracy is a count over 48 sentences.
+    assert run.history["val_accuracy"][-1] * 48 == pytest.approx(round(run.history["val_accuracy"][-1] * 48))
+    assert run.seconds > 0 and not run.stopped and run.epochs_done == 2
+
+
+def test_stop_after_one_batch_keeps_a_usable_model(small_split):
+    stop = threading.Event()
+
+    def on_batch(step, logs):
+        if step == 3:
+            stop.set()
+
+    run = train("LSTM", *small_split, on_batch=on_batch, stop=stop, **TINY)
+    assert run.stopped
+    assert len(run.batch_history) == 3  # checked after every batch: not one more
+    assert run.epochs_done == 1  # the partial epoch still gets validation numbers
+    probs = run.predict(["great", "awful"])
+    assert probs.shape == (2,) and np.all((probs >= 0) & (probs <= 1))
+
+
+def test_same_seed_same_history(small_split, tiny_run):
+    again = train("GRU", *small_split, **TINY)
+    assert again.history == tiny_run.history
+    other = train("GRU", *small_split, **(TINY | dict(seed=1)))
+    assert other.history != tiny_run.history
+
+
+def test_one_trace_for_all_batch_lengths(tiny_run):
+    # Batches have many different lengths; the input signature keeps it to one compiled graph.
+    assert tiny_run.traces == 1
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["", "   ", "!!! ...", "😀🔥👍", "zxqv blorft wibble", "good " * 20_000, "x" * 100_000, "I\tlove\nthis"],
+)
+def test_predict_survives_any_string(tiny_run, sentence):
+    probs = tiny_run.predict([sentence, "I love this restaurant"])
+    assert probs.shape == (2,)
+    assert np.all(np.isfinite(probs)) and np.all((probs >= 0) & (probs <= 1))
+
+
+def test_long_input_is_cut_at_max_tokens(tiny_run):
+    ids = tiny_run.encode(["good " * 20_000])
+    assert ids.shape == (1, MAX_TOKENS)
+    assert tiny_run.predict([]).shape == (0,)
+    assert tiny_run.predict("one string").shape == (1,)
+
+
+def test_bad_arguments(small_split):
+    with pytest.raises(ValueError, match="Unknown architecture"):
+        train("MLP", *small_split)
+    with pytest.raises(ValueError, match="at least one"):
+        train("GRU", small_split[0], small_split[1].iloc[:0])
+
+
+def test_lesson_recipe_learns_the_lessons_sentences(sentiment_df):
+    # The lesson's SimpleRNN at its own settings: 10 epochs, batch 32, embedding 64, 128 units.
+    train_df, val_df = split(sentiment_df, seed=0)
+    run = train("SimpleRNN", train_df, val_df, epochs=10, seed=0)
+    assert run.model.count_params() == len(run.vocabulary) * 64 + 24_704 + 129
+    assert max(run.history["val_accuracy"]) > 0.70
+    hate, love = run.predict(["I hate this meal!", "I love this restaurant"])
+    assert hate < 0.5 < love
