@@ -1,0 +1,220 @@
+"""rnnlab.gradients: the toy matches its closed forms; measured gradient norms are positive, finite, aligned on
+each sentence's last word and unchanged by padding; the Jacobian chain equals a direct tape.jacobian through the
+unrolled cell, for every kind of cell."""
+
+import warnings
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnnlab import gradients
+from rnnlab.data import split
+from rnnlab.models import build_model
+from rnnlab.training import train
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The toy
+
+
+def test_toy_matches_the_closed_forms():
+    toy = gradients.toy(0.9, 200, h0=2.0)
+    assert list(toy.columns) == ["t", "h", "dh_dw"] and len(toy) == 201
+    row = toy.set_index("t").loc[50]
+    assert row["h"] == pytest.approx(2.0 * 0.9**50, rel=1e-12)
+    assert row["dh_dw"] == pytest.approx(2.0 * 50 * 0.9**49, rel=1e-12)
+    assert toy["h"].iloc[0] == 2.0 and toy["dh_dw"].iloc[0] == 0.0  # h_0 does not depend on w
+    assert toy.attrs == {"w": 0.9, "h0": 2.0}
+    assert gradients.toy(1.1, 10)["dh_dw"].iloc[10] == pytest.approx(10 * 1.1**9)
+
+
+def test_toy_is_finite_without_warnings_over_the_pages_range():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an overflow or underflow warning would fail the test
+        for w in (0.5, 0.9, 1.0, 1.1, 1.5):
+            toy = gradients.toy(w, 200)
+            assert np.isfinite(toy[["h", "dh_dw"]].to_numpy()).all()
+    assert gradients.toy(1.5, 200)["h"].iloc[-1] == pytest.approx(1.5**200)  # ~1.6e35
+    assert gradients.toy(0.5, 200)["h"].iloc[-1] == pytest.approx(0.5**200)  # ~6e-61, not 0
+    with pytest.raises(ValueError):
+        gradients.toy(0.9, -1)
+
+
+def test_toy_regions_name_the_first_step_past_each_threshold():
+    toy = gradients.toy(0.9, 200)
+    t = gradients.toy_regions(toy)["vanishing_from"]
+    g = toy["dh_dw"].abs()
+    assert g[t] < gradients.VANISHING_BELOW <= g[t - 1]
+    assert t > 1 / -np.log(0.9)  # after the peak of t 0.9^(t-1): the factor t first makes it grow
+    assert gradients.toy_regions(toy)["exploding_from"] is None
+    toy = gradients.toy(1.1, 200)
+    t = gradients.toy_regions(toy)["exploding_from"]
+    assert toy["dh_dw"][t] > gradients.EXPLODING_ABOVE >= toy["dh_dw"][t - 1]
+    assert gradients.toy_regions(gradients.toy(1.0, 200)) == {"vanishing_from": None, "exploding_from": None}
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Measured on real models
+
+
+@pytest.fixture(scope="module")
+def data(sentiment_df):
+    return split(sentiment_df, seed=0)
+
+
+@pytest.fixture(scope="module")
+def runs(data):
+    """An LSTM and a GRU, tiny and briefly trained (one epoch on an eighth of the training set)."""
+    train_df, val_df = data
+    return {arch: train(arch, train_df.iloc[::8], val_df.iloc[::8], epochs=1, units=8, embed_dim=8, seed=0)
+            for arch in ("LSTM", "GRU")}
+
+
+def _stand_in(arch, vocabulary_from):
+    """An untrained model of `arch` wearing a run's vocabulary: enough for the Jacobian checks."""
+    model = build_model(arch, vocabulary_from.vocab_size, embed_dim=8, units=8, seed=3)
+    return SimpleNamespace(arch=arch, model=model, encode=vocabulary_from.encode, config={"seed": 3})
+
+
+def test_gradient_norms_are_positive_finite_and_one_per_distance(runs, data):
+    run = runs["LSTM"]
+    sentences = ["I love this restaurant", "the food was not good at all and I will not come back"]
+    ids = run.encode(sentences)
+    norms = gradients.gradient_norm_by_step(run, ids, [1, 0])
+    assert norms.shape == (13,)  # the longest sentence's words
+    assert np.isfinite(norms).all() and (norms > 0).all()
+
+
+def test_gradient_norms_are_aligned_on_each_sentences_last_word(runs):
+    run = runs["GRU"]
+    short, long = "I love this restaurant", "the food was not good at all and I will not come back"
+    alone_short = gradients.gradient_norm_by_step(run, run.encode([short]), [1])
+    alone_long = gradients.gradient_norm_by_step(run, run.encode([long]), [0])
+    both = gradients.gradient_norm_by_step(run, run.encode([short, long]), [1, 0])
+    # Distances both sentences reach average the two; beyond the short one's first word only the long one counts.
+    np.testing.assert_allclose(both[:4], (alone_short + alone_long[:4]) / 2, rtol=1e-5)
+    np.testing.assert_allclose(both[4:], alone_long[4:], rtol=1e-5)
+    # Extra padding columns change nothing: masked steps are neither read nor counted.
+    padded = np.pad(run.encode([short]), ((0, 0), (0, 7)))
+    np.testing.assert_allclose(gradients.gradient_norm_by_step(run.model, padded, [1]), alone_short, rtol=1e-6)
+
+
+def test_gradient_norms_equal_the_keras_loss_gradient(runs):
+    """The logit form of the loss gives the same gradient as Keras' own binary cross-entropy on P(positive)
+    (a tiny, unsure model, so Keras' clipping of probabilities does not bite)."""
+    import keras
+    import tensorflow as tf
+
+    run = runs["LSTM"]
+    ids = run.encode(["the food was not good at all"])
+    embedding = run.model.get_layer("embedding")
+    x = embedding(ids)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        final = run.model.get_layer("recurrent")(x, mask=embedding.compute_mask(ids))
+        probability = run.model.get_layer("classifier")(final)
+        loss = keras.losses.binary_crossentropy(tf.constant([[0.0]]), probability)
+    expected = tf.norm(tape.gradient(loss, x)[0], axis=-1).numpy()[::-1]  # by distance from the last word
+    np.testing.assert_allclose(gradients.gradient_norm_by_step(run, ids, [0]), expected, rtol=1e-4)
+
+
+def test_measured_gradients_trained_and_untrained_on_long_validation_sentences(runs, data):
+    _, val_df = data
+    run = runs["LSTM"]
+    ids, labels = gradients.long_sentences(run, val_df, min_words=20, max_sentences=30)
+    assert len(ids) == 30 and (np.count_nonzero(ids, axis=1) >= 20).all() and set(labels) <= {0, 1}
+
+    tidy = gradients.measured_gradients(run, val_df, min_words=20, max_sentences=30, name="my LSTM")
+    assert list(tidy.columns) == gradients.GRADIENT_COLUMNS
+    assert tidy["trained"].tolist() == [True] * 20 + [False] * 20
+    assert tidy["distance"].tolist() == list(range(20)) * 2
+    assert set(tidy["model"]) == {"my LSTM"} and set(tidy["arch"]) == {"LSTM"}
+    assert np.isfinite(tidy["gradient_norm"]).all() and (tidy["gradient_norm"] > 0).all()
+    trained = tidy[tidy["trained"]]["gradient_norm"].to_numpy()
+    untrained = tidy[~tidy["trained"]]["gradient_norm"].to_numpy()
+    assert not np.allclose(trained, untrained)  # training changed the weights, so the gradients too
+    np.testing.assert_allclose(trained, gradients.gradient_norm_by_step(run, ids, labels)[:20])
+
+    longer = gradients.measured_gradients(run, val_df, min_words=20, max_sentences=30, max_distance=25)
+    assert longer["distance"].max() == 24
+    nothing = gradients.measured_gradients(run, val_df, min_words=500)
+    assert nothing.empty and list(nothing.columns) == gradients.GRADIENT_COLUMNS
+
+
+def test_the_untrained_twin_is_the_same_architecture_freshly_initialised(runs):
+    run = runs["GRU"]
+    twin = gradients.untrained_twin(run)
+    assert twin.count_params() == run.model.count_params()
+    fresh = build_model("GRU", run.vocab_size, embed_dim=8, units=8, seed=run.config["seed"])
+    for a, b in zip(twin.get_weights(), fresh.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert not all(np.array_equal(a, b) for a, b in zip(twin.get_weights(), run.model.get_weights()))
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The Jacobian chain
+
+
+def _direct_jacobian_norms(model, ids, distances):
+    """||dh_T/dh_t|| the slow, obvious way: unroll the forward cell with every h_t replaced by a watched copy and
+    ask the tape for the Jacobian of h_T with respect to each. Also returns the unrolled h_T, to check the unroll
+    against the layer itself."""
+    import tensorflow as tf
+
+    recurrent = model.get_layer("recurrent")
+    cell = getattr(recurrent, "forward_layer", recurrent).cell
+    x = model.get_layer("embedding")(tf.constant(ids[None, :]))
+    state = [tf.zeros((1, s)) for s in np.atleast_1d(cell.state_size)]
+    watched = []
+    with tf.GradientTape(persistent=True) as tape:
+        for step in range(len(ids)):
+            _, state = cell(x[:, step], state)
+            state = list(state) if isinstance(state, (list, tuple)) else [state]
+            state[0] = tf.identity(state[0])  # h after step + 1 words
+            tape.watch(state[0])
+            watched.append(state[0])
+        last = state[0]
+    norms = []
+    for distance in distances:
+        # One gradient per unit of h_T (no vectorisation): independent of the code under test.
+        jacobian = tape.jacobian(last, watched[len(ids) - 1 - distance], experimental_use_pfor=False)
+        norms.append(np.linalg.norm(jacobian.numpy().reshape(last.shape[1], -1), ord=2))
+    return norms, last.numpy()[0]
+
+
+@pytest.mark.parametrize("arch", ["SimpleRNN", "LSTM", "GRU", "BiLSTM"])
+def test_jacobian_chain_equals_a_direct_jacobian(arch, runs):
+    run = runs[arch] if arch in runs else _stand_in(arch, runs["LSTM"])
+    sentence = "the food was not good at all, never again"
+    ids = run.encode([sentence])[0]
+    ids = ids[ids != 0]
+    chain = gradients.jacobian_chain(run, sentence)
+    assert chain.shape == (9,) and chain[0] == pytest.approx(1.0)
+    assert np.isfinite(chain).all() and (chain > 0).all()
+    direct, last = _direct_jacobian_norms(run.model, ids, distances=(1, 8))
+    np.testing.assert_allclose(chain[[1, 8]], direct, rtol=1e-4)
+    if not arch.startswith("Bi"):  # the unroll reads exactly as the layer does
+        layer_output = run.model.get_layer("recurrent")(run.model.get_layer("embedding")(ids[None, :]))
+        np.testing.assert_allclose(last, layer_output.numpy()[0], atol=1e-5)
+    # Token ids work as well as text, padding included.
+    np.testing.assert_allclose(gradients.jacobian_chain(run.model, np.pad(ids, (0, 4))), chain)
+
+
+def test_jacobian_chains_average_by_distance_for_several_models(runs):
+    sentences = ["I love this restaurant", "the food was not good at all and I will not come back", "!!!"]
+    tidy = gradients.jacobian_chains(runs, sentences)
+    assert list(tidy.columns) == gradients.JACOBIAN_COLUMNS
+    assert tidy.groupby(["model", "trained"]).size().to_dict() == {("GRU", True): 13, ("LSTM", True): 13}
+    with_twin = gradients.jacobian_chains({"LSTM": runs["LSTM"]}, sentences[:1], include_untrained=True)
+    assert with_twin["trained"].tolist() == [True] * 4 + [False] * 4
+    assert not np.allclose(with_twin["jacobian_norm"][1:4], with_twin["jacobian_norm"][5:8])
+    lstm = tidy[(tidy["model"] == "LSTM") & tidy["trained"]].set_index("distance")["jacobian_norm"]
+    short = gradients.jacobian_chain(runs["LSTM"], sentences[0])
+    long = gradients.jacobian_chain(runs["LSTM"], sentences[1])
+    assert lstm[0] == pytest.approx(1.0)
+    assert lstm[3] == pytest.approx((short[3] + long[3]) / 2)
+    assert lstm[10] == pytest.approx(long[10])
+    assert gradients.jacobian_chains(runs, ["!!!"]).empty
+    assert gradients.jacobian_chains(runs, sentences, max_distance=5)["distance"].max() == 4

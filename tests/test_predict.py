@@ -1,0 +1,138 @@
+"""rnnlab.predict: probabilities from several models for any string, the probability after each prefix in one
+batched call (equal to reading each prefix alone), and the Predict page's cleaning of its text area."""
+
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnnlab import predict
+from rnnlab.data import split
+from rnnlab.training import MAX_TOKENS, train
+
+
+@pytest.fixture(scope="module")
+def runs(sentiment_df):
+    """A SimpleRNN and a BiLSTM (whose backward reader must skip right-padding too), tiny and briefly trained."""
+    train_df, val_df = split(sentiment_df, seed=0)
+    small = dict(epochs=1, units=8, embed_dim=8, seed=0)
+    return {arch: train(arch, train_df.iloc[::6], val_df.iloc[::6], **small) for arch in ("SimpleRNN", "BiLSTM")}
+
+
+LESSON = ["I hate this meal!", "I love this restaurant"]
+
+
+def test_probabilities_one_column_per_model_and_equal_to_the_models_own_call(runs):
+    table = predict.probabilities(runs, LESSON + ["very good movie"])
+    assert list(table.columns) == ["SimpleRNN", "BiLSTM"]
+    assert list(table.index) == LESSON + ["very good movie"] and table.index.name == "sentence"
+    assert table.dtypes.eq(np.float64).all()
+    for name, run in runs.items():
+        np.testing.assert_allclose(table[name], run.predict(LESSON + ["very good movie"]), atol=1e-6)
+    # The sentences differ, so a trained model does not give them all the same number.
+    assert table["SimpleRNN"].nunique() == 3
+
+
+def test_any_string_gets_a_probability(runs):
+    odd = ["", "   ", "\t\n", "😀🙂 👍", "!!!", "x" * 100_000, "word " * 20_000, "\ud800 lone surrogate", None,
+           "Mochen Yang", "ünïcödé wörds"]
+    table = predict.probabilities(runs, odd)
+    assert table.shape == (len(odd), 2)
+    values = table.to_numpy()
+    assert np.isfinite(values).all() and (values >= 0).all() and (values <= 1).all()
+    # Nothing readable is read as nothing: the empty line and the spaces give the same number.
+    assert table.iloc[0].tolist() == pytest.approx(table.iloc[1].tolist(), abs=1e-7)
+
+
+def test_padding_does_not_change_a_sentence_probability(runs):
+    alone = predict.probabilities(runs, ["I love this restaurant"])
+    beside_a_long_one = predict.probabilities(runs, ["I love this restaurant", " ".join(["word"] * 60)])
+    np.testing.assert_allclose(alone.iloc[0], beside_a_long_one.iloc[0], atol=1e-6)
+
+
+def test_no_sentences_gives_an_empty_table_with_the_model_columns(runs):
+    table = predict.probabilities(runs, [])
+    assert table.shape == (0, 2) and list(table.columns) == ["SimpleRNN", "BiLSTM"]
+
+
+def test_prefix_probabilities_equal_each_prefix_read_alone(runs, monkeypatch):
+    calls = []
+    original = predict._probabilities_for_ids
+    monkeypatch.setattr(predict, "_probabilities_for_ids", lambda m, ids: calls.append(ids.shape) or original(m, ids))
+    sentence = "I really hate -- this  Zzyzx meal!"
+    prefixes = predict.prefix_probabilities(runs, sentence)
+    assert calls == [(6, 6), (6, 6)]  # one batched call per model: 6 words, 6 prefixes
+    monkeypatch.undo()
+
+    assert list(prefixes.columns) == predict.PREFIX_COLUMNS
+    simple = prefixes[prefixes["model"] == "SimpleRNN"]
+    assert simple["position"].tolist() == [1, 2, 3, 4, 5, 6]
+    assert simple["word"].tolist() == ["I", "really", "hate", "this", "Zzyzx", "meal!"]  # '--' is no word
+    assert simple["token"].tolist() == ["i", "really", "hate", "this", "[UNK]", "meal"]
+    words = simple["word"].tolist()
+    for name in runs:
+        rows = prefixes[prefixes["model"] == name]
+        alone = predict.probabilities({name: runs[name]}, [" ".join(words[:k]) for k in range(1, 7)])[name]
+        np.testing.assert_allclose(rows["probability"], alone, atol=1e-5)
+        full = predict.probabilities({name: runs[name]}, [sentence])[name].iloc[0]
+        assert rows["probability"].iloc[-1] == pytest.approx(full, abs=1e-5)
+
+
+def test_prefixes_of_a_sentence_without_words_and_of_a_very_long_one(runs):
+    for nothing in ("", "   ", "!!! ... --"):
+        empty = predict.prefix_probabilities(runs, nothing)
+        assert empty.empty and list(empty.columns) == predict.PREFIX_COLUMNS
+    long_sentence = " ".join(["good"] * (MAX_TOKENS + 50))
+    prefixes = predict.prefix_probabilities({"SimpleRNN": runs["SimpleRNN"]}, long_sentence)
+    assert len(prefixes) == MAX_TOKENS and prefixes["position"].max() == MAX_TOKENS  # cut like the encoder
+    assert np.isfinite(prefixes["probability"]).all()
+
+
+def test_concurrent_sessions_get_the_same_numbers(runs):
+    expected = predict.probabilities(runs, LESSON)
+    results, errors = [], []
+
+    def session():
+        try:
+            for _ in range(5):
+                results.append(predict.probabilities(runs, LESSON))
+        except Exception as error:  # collected: an exception in a thread would otherwise be silent
+            errors.append(error)
+
+    threads = [threading.Thread(target=session) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == [] and len(results) == 20
+    for result in results:
+        pd.testing.assert_frame_equal(result, expected)
+
+
+def test_one_reentrant_lock_per_model(runs):
+    simple, bi = runs["SimpleRNN"].model, runs["BiLSTM"].model
+    assert predict.model_lock(simple) is predict.model_lock(simple)
+    assert predict.model_lock(simple) is not predict.model_lock(bi)
+    with predict.model_lock(simple):
+        with predict.model_lock(simple):  # re-entrant: gradients may call predictions while holding it
+            pass
+
+
+def test_clean_sentences_drops_blanks_and_says_what_it_cut():
+    sentences, warnings = predict.clean_sentences("  I hate this meal!  \n\n \t \nI love this restaurant\r\n")
+    assert sentences == ["I hate this meal!", "I love this restaurant"] and warnings == []
+
+    many = "\n".join(f"sentence {i}" for i in range(25))
+    sentences, warnings = predict.clean_sentences(many, max_sentences=20)
+    assert sentences == [f"sentence {i}" for i in range(20)]
+    assert warnings == ["Only the first 20 of 25 sentences are used."]
+
+    sentences, warnings = predict.clean_sentences("short\n" + "y" * 2500 + "\n" + "z" * 2001, max_chars=2000)
+    assert [len(s) for s in sentences] == [5, 2000, 2000]
+    assert warnings == ["Sentences 2, 3 were cut to the first 2,000 characters."]
+    assert predict.clean_sentences("a\n" + "b" * 30, max_chars=10)[1] == ["Sentence 2 was cut to the first 10 characters."]
+
+    for nothing in ("", "  \n\t\n", None):
+        sentences, warnings = predict.clean_sentences(nothing)
+        assert sentences == [] and warnings == ["There is no sentence to read yet: type one sentence per line."]
