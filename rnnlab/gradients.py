@@ -157,8 +157,8 @@ def _input_gradient_function(model):
 
 
 def untrained_twin(run):
-    """The same architecture and sizes as `run`'s model, freshly initialised with the run's seed: the contrast
-    for 'what training did to the gradients'."""
+    """A new model of `run`'s architecture and sizes, initialised with the run's seed (build_model seeds every
+    initialiser, so these are the weights training.train started from): the contrast for 'what training did'."""
     from rnnlab.models import build_model
 
     model = run.model
@@ -167,6 +167,12 @@ def untrained_twin(run):
     units = getattr(recurrent, "forward_layer", recurrent).units
     seed = (getattr(run, "config", None) or {}).get("seed")
     return build_model(run.arch, embedding.input_dim, embed_dim=embedding.output_dim, units=units, seed=seed)
+
+
+def _cached_twin(run):
+    """untrained_twin(run), built once per trained model and kept beside it, so that its compiled gradient and
+    Jacobian functions are traced once too."""
+    return _compiled(run.model, "untrained_twin", lambda model: untrained_twin(run))
 
 
 def long_sentences(run, sentences_df: pd.DataFrame, min_words: int = 20, max_sentences: int = 200):
@@ -203,7 +209,7 @@ def measured_gradients(
         return pd.DataFrame(columns=GRADIENT_COLUMNS)
     limit = int(max_distance or min_words)
     frames = []
-    for trained, model in ((True, run.model), (False, untrained_twin(run))):
+    for trained, model in ((True, run.model), (False, _cached_twin(run))):
         norms = gradient_norm_by_step(model, ids, labels)[:limit]
         frames.append(
             pd.DataFrame(
@@ -333,7 +339,7 @@ def jacobian_chains(
     sentences = [sentences] if isinstance(sentences, str) else list(sentences)
     frames = []
     for name, run in runs.items():
-        models = [(True, run.model)] + ([(False, untrained_twin(run))] if include_untrained else [])
+        models = [(True, run.model)] + ([(False, _cached_twin(run))] if include_untrained else [])
         rows = _as_token_rows(run, sentences)
         for trained, model in models:
             chains = [jacobian_chain(model, row) for row in rows if len(row)]
