@@ -1,0 +1,103 @@
+"""Presenter mode: larger text and charts for a projector, and the controls folded away until needed.
+
+Turned on by the sidebar's toggle or by `?present=1` in the address (so a bookmark opens the lecture view);
+`apply()` injects the CSS, `chart(fig)` scales a plotly figure, `controls()` folds a page's settings into an
+expander. The flag lives in session state, so it survives page switches.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import streamlit as st
+
+QUERY_PARAM = "present"
+STATE_KEY = "rnnlab.presenter"  # the sidebar toggle's key
+FONT_SCALE = 1.4  # text and chart fonts: legible from the back of a lecture hall
+CHART_SCALE = 1.35  # chart heights
+DEFAULT_CHART_HEIGHT = 450  # what st.plotly_chart draws when a figure sets no height
+
+# Streamlit's text inherits the root font size (rem), so scaling the root scales body, headings and widgets
+# alike; the sidebar keeps its normal size so the page gets the room.
+CSS = f"""
+<style>
+html {{ font-size: {FONT_SCALE * 100:.0f}%; }}
+section[data-testid="stSidebar"] {{ font-size: {100 / FONT_SCALE:.0f}%; }}
+div[data-testid="stMainBlockContainer"] {{ padding-top: 2rem; max-width: 100%; }}
+div[data-testid="stMarkdownContainer"] p, div[data-testid="stMarkdownContainer"] li {{ line-height: 1.45; }}
+div[data-testid="stMetricValue"] {{ font-size: 2.6rem; }}
+</style>
+"""
+
+
+def _wanted_by_url() -> bool:
+    return str(st.query_params.get(QUERY_PARAM, "")).lower() in ("1", "true", "yes", "on")
+
+
+def init() -> None:
+    """Call once per run, before the page: `?present=1` turns the mode on for a fresh session, and the address
+    keeps saying so while it is on (page switches drop query parameters)."""
+    if STATE_KEY not in st.session_state:
+        st.session_state[STATE_KEY] = _wanted_by_url()
+    else:
+        st.session_state[STATE_KEY] = st.session_state[STATE_KEY]  # keep the toggle's value across pages
+    if is_on() and not _wanted_by_url():
+        st.query_params[QUERY_PARAM] = "1"
+    elif not is_on() and QUERY_PARAM in st.query_params:
+        del st.query_params[QUERY_PARAM]
+
+
+def is_on() -> bool:
+    return bool(st.session_state.get(STATE_KEY, False))
+
+
+def toggle() -> None:
+    """The sidebar switch."""
+    st.toggle("Presenter mode", key=STATE_KEY, help="Large text and charts for a projector; controls folded "
+              "away. Also: add ?present=1 to the address.")
+
+
+def apply() -> None:
+    """Inject the presenter CSS when the mode is on (it takes no space on the page)."""
+    if is_on():
+        st.html(CSS)
+
+
+def scale_figure(fig, font_scale: float = FONT_SCALE, height_scale: float = CHART_SCALE):
+    """`fig` with every font size and its height multiplied (returns the same figure); no Streamlit needed."""
+    layout = fig.layout
+    fig.update_layout(
+        height=round((layout.height or DEFAULT_CHART_HEIGHT) * height_scale),
+        font_size=round((layout.font.size or 12) * font_scale),
+    )
+    if layout.title.font.size:
+        fig.update_layout(title_font_size=round(layout.title.font.size * font_scale))
+    if layout.legend.font.size:
+        fig.update_layout(legend_font_size=round(layout.legend.font.size * font_scale))
+    fig.for_each_annotation(
+        lambda note: note.update(font_size=round(note.font.size * font_scale)) if note.font.size else None
+    )
+    for axis in [name for name in layout if name.startswith(("xaxis", "yaxis"))]:
+        for part in ("tickfont", "title.font"):
+            holder = layout[axis]
+            for step in part.split("."):
+                holder = holder[step]
+            if holder.size:
+                holder.size = round(holder.size * font_scale)
+    return fig
+
+
+def chart(fig):
+    """The figure as the current mode wants it: scaled up in presenter mode, untouched otherwise."""
+    return scale_figure(fig) if is_on() else fig
+
+
+@contextlib.contextmanager
+def controls(label: str = "Settings"):
+    """A page's controls: in presenter mode folded into an expander (the charts get the screen), else in place."""
+    if is_on():
+        with st.expander(label, expanded=False, icon=":material/tune:"):
+            yield
+    else:
+        with st.container():
+            yield

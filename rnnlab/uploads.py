@@ -1,0 +1,102 @@
+"""Data sets a learner uploads: the accepted sentences are kept under a name derived from their content, so a
+training configuration can say which data it trained on and every page (and a restarted server) finds it again.
+
+Parsing and the reasons for rejected lines are rnnlab.data.parse_uploaded's; here an accepted set is checked to
+be trainable, then stored as `<run store>/.uploads/<data id>.json` (written to a temporary name, then renamed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import uuid
+
+import pandas as pd
+
+PREFIX = "upload-"
+FOLDER = ".uploads"  # hidden, so the run store's listing skips it
+# A split needs a few sentences of each class on both sides; fewer than this trains nothing worth showing.
+MIN_SENTENCES = 20
+MIN_PER_LABEL = 5
+
+_cache: dict[str, pd.DataFrame] = {}
+_lock = threading.Lock()
+
+
+class UploadError(ValueError):
+    """The accepted sentences cannot be trained on, or a data id names no stored upload."""
+
+
+def problems(df: pd.DataFrame) -> list[str]:
+    """Why these accepted sentences cannot be trained on (empty when they can)."""
+    counts = df["label"].value_counts() if len(df) else pd.Series(dtype="int64")
+    found = []
+    if len(df) < MIN_SENTENCES:
+        found.append(f"only {len(df)} sentences were accepted; at least {MIN_SENTENCES} are needed")
+    for label, name in ((0, "negative (0)"), (1, "positive (1)")):
+        if counts.get(label, 0) < MIN_PER_LABEL:
+            found.append(f"{counts.get(label, 0)} {name} sentences; at least {MIN_PER_LABEL} of each label are needed")
+    return found
+
+
+def data_id(df: pd.DataFrame) -> str:
+    """'upload-' and 16 hex digits of the sentences' and labels' hash: the same file always gets the same id."""
+    digest = hashlib.sha256()
+    for text, label in zip(df["text"], df["label"]):
+        digest.update(f"{int(label)}\t{text}\n".encode("utf-8"))
+    return PREFIX + digest.hexdigest()[:16]
+
+
+def _path(name: str, runs_dir=None):
+    from rnnlab.runs import store_dir
+
+    if not (isinstance(name, str) and name.startswith(PREFIX) and len(name) == len(PREFIX) + 16
+            and all(c in "0123456789abcdef" for c in name[len(PREFIX):])):
+        raise UploadError(f"{name!r} is not an uploaded data set's id")
+    return store_dir(runs_dir) / FOLDER / f"{name}.json"
+
+
+def register(df: pd.DataFrame, runs_dir=None) -> str:
+    """Keep these accepted sentences (text, label) and return their data id; UploadError if untrainable."""
+    found = problems(df)
+    if found:
+        raise UploadError("This data set cannot be trained on: " + "; ".join(found) + ".")
+    frame = pd.DataFrame({"text": df["text"].astype(str), "label": df["label"].astype("int64"), "source": "upload"})
+    frame = frame.reset_index(drop=True)
+    name = data_id(frame)
+    path = _path(name, runs_dir)
+    with _lock:
+        _cache[name] = frame
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temp = path.with_name(f".tmp-{uuid.uuid4().hex[:8]}-{path.name}")
+            try:
+                temp.write_text(json.dumps(dict(text=list(frame["text"]), label=[int(v) for v in frame["label"]])),
+                                encoding="utf-8")
+                os.replace(temp, path)
+            finally:
+                temp.unlink(missing_ok=True)
+    return name
+
+
+def load(name: str, runs_dir=None) -> pd.DataFrame:
+    """The uploaded data set `name` (text, label, source='upload'); UploadError if it is not stored."""
+    path = _path(name, runs_dir)
+    with _lock:
+        if name in _cache:
+            return _cache[name].copy()
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        frame = pd.DataFrame({"text": stored["text"], "label": stored["label"], "source": "upload"})
+        frame["label"] = frame["label"].astype("int64")
+    except FileNotFoundError:
+        raise UploadError(f"The uploaded data set {name} is not stored here any more; upload the file again.") from None
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise UploadError(f"The uploaded data set {name} cannot be read ({error}); upload the file again.") from None
+    if data_id(frame) != name:
+        raise UploadError(f"The uploaded data set {name} has changed on disk; upload the file again.")
+    with _lock:
+        _cache[name] = frame
+    return frame.copy()
