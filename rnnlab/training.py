@@ -68,7 +68,13 @@ class TrainedModel:
 
     def __post_init__(self):
         self._index = {word: i for i, word in enumerate(self.vocabulary)}
-        self.lock = threading.Lock()  # Keras models are not thread-safe; pages from many sessions share runs
+
+    @property
+    def lock(self):
+        """The one lock guarding this Keras model (models are not thread-safe; sessions share runs)."""
+        from rnnlab.predict import model_lock
+
+        return model_lock(self.model)
 
     @property
     def epochs_done(self) -> int:
