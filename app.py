@@ -23,7 +23,11 @@ page = st.navigation(pages)
 helpers.keep_widget_state()
 helpers.session_id()
 helpers.watch_jobs()
-with st.sidebar:
-    helpers.sidebar_status()
-
-page.run()
+status_box = st.sidebar.container()
+try:
+    page.run()
+finally:
+    # Drawn after the page (also when a page stops early with st.stop()), so the page paints first: the
+    # status reads the data set, and importing pandas for it costs about a second on a fresh server.
+    with status_box:
+        helpers.sidebar_status()

@@ -44,9 +44,7 @@ st.markdown(
 )
 trained = helpers.trained_jobs()
 if not trained:
-    st.info("No model trained in this session yet. Train one or more on the Train page (or press Quick train "
-            "on the Predict page), then come back.", icon=":material/info:")
-    st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
+    helpers.offer_quick_train("measured gradients")
 else:
     measured = st.session_state.setdefault(K.MEASURED_GRADIENTS, {})
     with st.spinner("Measuring gradients (a few seconds per model)..."):

@@ -17,30 +17,32 @@ st.markdown(
     "try your own: negations, sarcasm, words the vocabulary has never seen. Below, watch one sentence being "
     "read: the probability each model would give if the sentence stopped after each word."
 )
-runs = helpers.require_trained_models("predictions")
+runs = helpers.trained_runs()
+if not runs:
+    helpers.offer_quick_train("predictions")
+else:
+    text_column, result_column = st.columns([1, 2])
+    text = text_column.text_area("Sentences, one a line", value="I hate this meal!\nI love this restaurant",
+                                 height=220, key=K.PREDICT_TEXT)
+    sentences, warnings = predict.clean_sentences(text, max_sentences=20, max_chars=2000)
+    sentences = list(dict.fromkeys(sentences))  # a sentence typed twice is shown once
+    for warning in warnings:
+        text_column.warning(warning, icon=":material/warning:")
+    text_column.caption(f"Models: {', '.join(runs)}")
 
-text_column, result_column = st.columns([1, 2])
-text = text_column.text_area("Sentences, one a line", value="I hate this meal!\nI love this restaurant",
-                             height=220, key=K.PREDICT_TEXT)
-sentences, warnings = predict.clean_sentences(text, max_sentences=20, max_chars=2000)
-sentences = list(dict.fromkeys(sentences))  # a sentence typed twice is shown once
-for warning in warnings:
-    text_column.warning(warning, icon=":material/warning:")
-text_column.caption(f"Models: {', '.join(runs)}")
+    if sentences:
+        table = predict.probabilities(runs, sentences)
+        result_column.table(charts.probability_table_style(table))
+        result_column.plotly_chart(charts.prediction_bars(table), width="stretch")
 
-if sentences:
-    table = predict.probabilities(runs, sentences)
-    result_column.table(charts.probability_table_style(table))
-    result_column.plotly_chart(charts.prediction_bars(table), width="stretch")
-
-    st.subheader("Word by word: how the networks read")
-    sentence = st.selectbox("Sentence", sentences, index=len(sentences) - 1, key=K.PREDICT_SENTENCE)
-    prefixes = predict.prefix_probabilities(runs, sentence)
-    if prefixes.empty:
-        st.info("This sentence has no words the vectorizer keeps (only punctuation or spaces).")
-    else:
-        st.plotly_chart(charts.prefix_lines(prefixes), width="stretch")
-        st.caption("A bidirectional model also reads each prefix backwards, from its last word.")
+        st.subheader("Word by word: how the networks read")
+        sentence = st.selectbox("Sentence", sentences, index=len(sentences) - 1, key=K.PREDICT_SENTENCE)
+        prefixes = predict.prefix_probabilities(runs, sentence)
+        if prefixes.empty:
+            st.info("This sentence has no words the vectorizer keeps (only punctuation or spaces).")
+        else:
+            st.plotly_chart(charts.prefix_lines(prefixes), width="stretch")
+            st.caption("A bidirectional model also reads each prefix backwards, from its last word.")
 
 helpers.think_about_it(
     "Every model here is *many-to-one*: a whole sentence in, one probability out. Which tasks need "

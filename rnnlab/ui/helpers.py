@@ -184,24 +184,22 @@ def require_data() -> None:
         st.stop()
 
 
-def require_trained_models(what: str) -> dict[str, object]:
-    """This session's trained models; with none, say so, offer a one-click quick training, and stop."""
-    runs = trained_runs()
-    if runs:
-        return runs
+def offer_quick_train(what: str) -> None:
+    """What a page shows instead of `what` when this session has no trained model: progress if training is
+    under way, else the reason and a one-click quick training of the lesson's four architectures."""
     if any_active():
-        st.info(f"Training is under way; {what} appears here as soon as a model is ready.")
+        st.info(f"Training is under way; {what} appear here as soon as a model is ready.", icon=":material/hourglass:")
         training_progress()
-        st.stop()
+        return
     st.info(
-        f"No model trained in this session yet, so there is nothing to show {what} for. Train on the Train page, "
-        f"or press Quick train: the lesson's {', '.join(LESSON_ARCHS)} with {QUICK_TRAIN['epochs']} epochs each "
-        "(about half a minute together)."
+        f"No model trained in this session yet, so there are no {what} to show. Train on the Train page, or "
+        f"press Quick train: the lesson's {', '.join(LESSON_ARCHS)} with {QUICK_TRAIN['epochs']} epochs each "
+        "instead of 10 (under a minute together).",
+        icon=":material/info:",
     )
     if st.button("Quick train", type="primary", icon=":material/bolt:"):
         start_training([dict(arch=arch, **QUICK_TRAIN) for arch in LESSON_ARCHS])
         st.rerun()
-    st.stop()
 
 
 def training_progress() -> None:

@@ -123,5 +123,7 @@ def page(chromium, server):
     context = chromium.new_context(viewport={"width": 1600, "height": 1000})
     tab = context.new_page()
     tab.set_default_timeout(30_000)
+    tab.goto(server.url)
+    tab.locator('[data-testid="stSidebarNav"]').wait_for()
     yield tab
     context.close()

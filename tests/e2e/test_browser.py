@@ -32,17 +32,24 @@ TIMINGS: dict[str, float] = {}
 # The loss panel's training trace of the first run, read from the Plotly figure in the page.
 CURVE_POINTS_JS = """() => {
   const plot = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
-  if (!plot || !plot.data) return -1;
-  const trace = plot.data.find(t => (t.name || '').endsWith(' training') && (t.xaxis || 'x') === 'x');
-  return trace ? trace.x.length : -1;
+  if (!plot || !plot._fullData || !plot.calcdata) return -1;
+  const index = plot._fullData.findIndex(t => (t.name || '').endsWith(' training') && (t.xaxis || 'x') === 'x');
+  if (index < 0) return -1;
+  const points = plot.calcdata[index].filter(p => p.x !== undefined && p.y !== undefined && !isNaN(p.y));
+  return points.length;
 }"""
 
 
 def wait_until_idle(page, timeout_s: float = 60) -> None:
-    """Wait until Streamlit has finished running the script (its 'Running...' status widget is gone)."""
+    """Wait until Streamlit has finished the script run an action caused: the app reports 'notRunning' and no
+    element is stale (the state Streamlit's own browser tests wait for)."""
+    time.sleep(0.25)  # let the rerun the action asked for begin
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
+        """() => {
+          const app = document.querySelector('[data-testid="stApp"]');
+          return app && app.dataset.testScriptState === 'notRunning'
+            && !document.querySelector('[data-testid="stElementContainer"][data-stale="true"]');
+        }""",
         timeout=timeout_s * 1000,
     )
 
@@ -78,14 +85,17 @@ def record(name: str, value: float) -> None:
     print(f"{name}: {value:.3f}")
 
 
-def test_home_paints_within_one_and_a_half_seconds_of_the_server_start(page, server):
+def test_home_paints_within_one_and_a_half_seconds_of_the_server_start(chromium, server):
+    context = chromium.new_context(viewport={"width": 1600, "height": 1000})  # a cold cache, like a first visit
+    tab = context.new_page()
     started = time.perf_counter()
-    page.goto(server.url)
-    page.get_by_role("heading", name=TITLES["Home"]).wait_for()
+    tab.goto(server.url)
+    tab.get_by_role("heading", name=TITLES["Home"]).wait_for()
     painted = time.perf_counter()
-    fcp = page.evaluate(
+    fcp = tab.evaluate(
         "() => (performance.getEntriesByName('first-contentful-paint')[0] || {startTime: -1}).startTime"
     )
+    context.close()
     record("server_start_to_ready_s", server.ready_at - server.started_at)
     record("home_title_visible_after_navigation_s", painted - started)
     record("home_title_visible_after_server_ready_s", painted - server.ready_at)
