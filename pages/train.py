@@ -7,7 +7,7 @@ every second while one is active), so leaving the page or touching a widget neve
 import pandas as pd
 import streamlit as st
 
-from rnnlab import charts
+from rnnlab import charts, jobs
 from rnnlab.jobs import BOUNDS, DEFAULT_CONFIG
 from rnnlab.models import ARCHITECTURES
 from rnnlab.ui import helpers
@@ -29,6 +29,7 @@ st.markdown(
     "epoch on sentences the network never trains on. Train several architectures to compare them."
 )
 helpers.require_data()
+jobs.manager().prewarm()  # whoever opens this page is about to train: load TensorFlow in the background now
 
 archs_column, train_column, stop_column = st.columns([6, 1, 1], vertical_alignment="bottom")
 archs = archs_column.multiselect("Architectures", ARCHITECTURES, default=["SimpleRNN"], key=K.TRAIN_ARCHS)

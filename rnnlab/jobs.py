@@ -5,7 +5,14 @@ rnnlab.training.train() with callbacks that append each batch and epoch to the j
 reruns, page switches and other widgets never touch a running training.
 
 Concurrency: at most `RNNLAB_MAX_CONCURRENT_JOBS` trainings run at once (default: one per CPU core, never more);
-the rest wait in one first-in, first-out queue and know their position. Training several architectures is one job
+the rest wait in one first-in, first-out queue and know their position.
+
+Isolation: each running training lives in a child Python process (one per slot, started on first need, importing
+TensorFlow once and reused), and a worker thread here relays its batch and epoch events into the job. Measured on
+the Train page, a training thread inside the Streamlit server ran 3 to 10 times slower than alone, starved of the
+GIL by the page's once-a-second redraws; in its own process it keeps its speed. The trained weights come back and
+are rebuilt into a TrainedModel here. `RNNLAB_JOB_ISOLATION=thread` (or passing `train_fn`) trains in the
+worker thread instead, as tests with a fake trainer do. Training several architectures is one job
 per architecture. Starting a configuration that the same owner already has queued or running returns that job
 instead of a second one (a double-clicked Train button). `config_key()` names a configuration by a stable hash,
 so identical configurations can later be shared between sessions; `add_listener()` lets a run store save every
@@ -21,11 +28,16 @@ import itertools
 import json
 import logging
 import math
+import multiprocessing
 import numbers
 import os
+import queue
+import subprocess
+import sys
 import threading
 import time
 import traceback
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
@@ -153,7 +165,7 @@ class JobSnapshot:
     status: str
     error: str | None
     queue_position: int | None  # 1 = next to start; None unless queued
-    batches: tuple[Mapping[str, Any], ...]  # step, epoch, batch (both from 1), loss, accuracy, seconds
+    batches: tuple[Mapping[str, Any], ...]  # step, epoch, batch (both from 1), loss, accuracy, seconds, time
     epochs: tuple[Mapping[str, Any], ...]  # epoch (from 1), loss, accuracy, val_loss, val_accuracy, seconds
     epoch: int  # the epoch in progress, counted from 1
     batch: int  # batches done in that epoch
@@ -193,6 +205,8 @@ class Job:
         self.error: str | None = None
         self.traceback: str | None = None
         self.result = None  # the TrainedModel, once finished or stopped
+        self.worker_pid: int | None = None  # the process that trains it (this one in thread isolation)
+        self._process: _TrainingProcess | None = None  # while a training process works on it
         self.created_at = time.time()
         self.started_at: float | None = None
         self.finished_at: float | None = None
@@ -215,6 +229,7 @@ class Job:
                 loss=float(logs["loss"]),
                 accuracy=float(logs["accuracy"]),
                 seconds=float(logs.get("seconds", time.time() - (self.started_at or time.time()))),
+                time=float(logs.get("time", time.time())),  # when the trainer finished it (wall clock)
             )
         )
         with self._lock:
@@ -308,10 +323,16 @@ class JobManager:
     """
 
     def __init__(self, max_concurrent: int | None = None, train_fn: Callable | None = None,
-                 load_data: Callable | None = None):
+                 load_data: Callable | None = None, isolation: str | None = None):
         self.max_concurrent = max_concurrent or default_max_concurrent()
         self._train_fn = train_fn
         self._load_data = load_data or load_split
+        default_isolation = "thread" if train_fn or load_data else os.environ.get("RNNLAB_JOB_ISOLATION", "process")
+        self.isolation = isolation or default_isolation
+        if self.isolation not in ("process", "thread"):
+            raise ValueError(f"isolation must be 'process' or 'thread', got {self.isolation!r}")
+        self._idle_processes: list[_TrainingProcess] = []
+        self._process_count = 0
         self._lock = threading.Lock()
         self._jobs: dict[int, Job] = {}
         self._queue: collections.deque[Job] = collections.deque()
@@ -357,6 +378,9 @@ class JobManager:
             if job is None or not job.active:
                 return False
             job.stop_event.set()
+            process = job._process
+            if process is not None:
+                process.stop_job(job)  # straight to the child: it stops after the batch it is on
             if job in self._queue:
                 self._queue.remove(job)
                 dequeued = True
@@ -394,8 +418,91 @@ class JobManager:
             self._run(job)
             self._notify(job)
 
+    def prewarm(self) -> None:
+        """Start a training process in the background if none is idle, so the next job skips TensorFlow's
+        import (the Train page calls this: whoever opens it is about to train)."""
+        if self.isolation != "process":
+            return
+        with self._lock:
+            if self._idle_processes or self._process_count >= self.max_concurrent:
+                return
+            self._process_count += 1
+        try:
+            process = _TrainingProcess()
+        except Exception:
+            with self._lock:
+                self._process_count -= 1
+            log.exception("could not start a training process")
+            return
+        with self._lock:
+            self._idle_processes.append(process)
+
+    def _take_process(self) -> _TrainingProcess:
+        with self._lock:
+            while self._idle_processes:
+                process = self._idle_processes.pop()
+                if process.alive():
+                    return process
+                self._process_count -= 1
+            self._process_count += 1
+        try:
+            return _TrainingProcess()
+        except Exception:
+            with self._lock:
+                self._process_count -= 1
+            raise
+
+    def _give_back(self, process: _TrainingProcess) -> None:
+        with self._lock:
+            if process.alive():
+                self._idle_processes.append(process)
+                return
+            self._process_count -= 1
+        process.close()
+
     def _run(self, job: Job) -> None:
+        if self.isolation == "process":
+            self._run_in_process(job)
+        else:
+            self._run_in_thread(job)
+
+    def _run_in_process(self, job: Job) -> None:
+        """Send the job to a training process and relay its events until it reports the end."""
+        try:
+            process = self._take_process()
+        except Exception as error:
+            log.exception("no training process for job %s", job.id)
+            job._set_ended(FAILED, error=f"Could not start a training process: {error}", trace=traceback.format_exc())
+            return
+        job.worker_pid = process.pid
+        try:
+            ended = process.train(job)
+        except (EOFError, OSError) as error:  # the child died (killed, out of memory) or its pipe broke
+            trace = traceback.format_exc()
+            process.close()
+            self._give_back(process)  # a dead process is dropped; the next job starts a fresh one
+            job._set_ended(
+                FAILED,
+                error=f"The training process ended unexpectedly (exit code {process.exitcode}): {error}",
+                trace=trace,
+            )
+            return
+        self._give_back(process)
+        kind, payload = ended
+        if kind == "failed":
+            job._set_ended(FAILED, error=payload["error"], trace=payload["traceback"])
+            return
+        try:
+            result = _rebuild_trained_model(payload)
+        except Exception as error:
+            log.exception("could not rebuild the model of job %s", job.id)
+            job._set_ended(FAILED, error=f"{type(error).__name__}: {error}", trace=traceback.format_exc())
+            return
+        job._set_ended(STOPPED if result.stopped else FINISHED, result=result)
+
+    def _run_in_thread(self, job: Job) -> None:
         config = job.config
+        job.worker_pid = os.getpid()
         try:
             train_df, val_df = self._load_data(config)
             if job.stop_event.is_set():  # stopped while its data loaded: nothing learned, nothing to keep
@@ -425,6 +532,183 @@ class JobManager:
                 listener(job)
             except Exception:
                 log.exception("job listener %r failed for job %s", listener, job.id)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Training processes: a child imports TensorFlow once and trains one job at a time for the parent
+
+
+class _TrainingProcess:
+    """A child Python process, connected by a socket pair, that trains one job at a time for the parent.
+
+    Started with subprocess, not multiprocessing: Streamlit runs each page as `__main__`, and multiprocessing's
+    spawn would run that page again in the child. Messages, in order: parent -> child ('train', config),
+    ('stop',), None (exit); child -> parent ('batch', step, logs), ('epoch', epoch, logs), then ('done', payload)
+    or ('failed', payload).
+    """
+
+    def __init__(self):
+        self._conn, child_conn = multiprocessing.Pipe(duplex=True)
+        root = str(Path(__file__).resolve().parents[1])
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        self._popen = subprocess.Popen(
+            [sys.executable, "-c", "import sys; from rnnlab.jobs import _training_process_main; "
+             "_training_process_main(int(sys.argv[1]))", str(child_conn.fileno())],
+            pass_fds=(child_conn.fileno(),), cwd=root, env=env, stdin=subprocess.DEVNULL,
+        )
+        child_conn.close()
+        self._send_lock = threading.Lock()
+        self._current: Job | None = None
+        self._current_lock = threading.Lock()  # a late Stop for the previous job must not stop the next one
+
+    @property
+    def pid(self) -> int:
+        return self._popen.pid
+
+    @property
+    def exitcode(self) -> int | None:
+        return self._popen.poll()
+
+    def alive(self) -> bool:
+        return self._popen.poll() is None and not self._conn.closed
+
+    def _send(self, message) -> None:
+        with self._send_lock:
+            self._conn.send(message)
+
+    def train(self, job: Job) -> tuple[str, dict]:
+        """Train `job` in the child, relaying its events into the job; returns the child's last message,
+        ('done', payload) or ('failed', payload). Raises EOFError or OSError if the child dies."""
+        with self._current_lock:
+            self._current = job
+            job._process = self
+            self._send(("train", dict(job.config)))
+            if job.stop_event.is_set():  # stopped while it waited for this process
+                self._send(("stop",))
+        try:
+            while True:
+                if not self._conn.poll(0.5):
+                    if self._popen.poll() is not None:
+                        raise EOFError("the training process exited")
+                    continue
+                kind, *payload = self._conn.recv()
+                if kind == "batch":
+                    job.on_batch(*payload)
+                elif kind == "epoch":
+                    job.on_epoch(*payload)
+                elif kind in ("done", "failed"):
+                    return kind, payload[0]
+        finally:
+            with self._current_lock:
+                self._current = None
+                job._process = None
+
+    def stop_job(self, job: Job) -> None:
+        """Tell the child to stop, if it is still training `job`."""
+        with self._current_lock:
+            if self._current is job:
+                try:
+                    self._send(("stop",))
+                except OSError:
+                    pass  # the child is gone; its job fails on its own
+
+    def close(self) -> None:
+        try:
+            if self._popen.poll() is None:
+                self._send(None)  # asks the child to exit
+                self._popen.wait(2)
+        except (OSError, ValueError, subprocess.TimeoutExpired):
+            pass
+        if self._popen.poll() is None:
+            self._popen.terminate()
+            try:
+                self._popen.wait(2)
+            except subprocess.TimeoutExpired:
+                self._popen.kill()
+        self._conn.close()
+
+
+def _training_process_main(fd: int) -> None:
+    """The child: a reader thread takes the parent's messages (a stop must arrive while training runs), the
+    main thread trains each config with callbacks that send events back, then replies."""
+    from multiprocessing.connection import Connection
+
+    import keras  # noqa: F401  TensorFlow loads here, once per child, before the first job arrives
+
+    from rnnlab.training import train
+
+    conn = Connection(fd)
+    send_lock = threading.Lock()
+    stop = threading.Event()
+    configs: queue.Queue = queue.Queue()
+
+    def send(message) -> None:
+        with send_lock:
+            conn.send(message)
+
+    def read() -> None:
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                message = None  # the parent has gone
+            if message is None:
+                configs.put(None)
+                return
+            if message[0] == "train":
+                stop.clear()  # messages arrive in order: a stop after this one is meant for this job
+                configs.put(message[1])
+            elif message[0] == "stop":
+                stop.set()
+
+    threading.Thread(target=read, name="rnnlab-training-reader", daemon=True).start()
+    while (config := configs.get()) is not None:
+        try:
+            train_df, val_df = load_split(config)
+            run = train(
+                config["arch"], train_df, val_df,
+                epochs=config["epochs"], batch_size=config["batch_size"], embed_dim=config["embed_dim"],
+                units=config["units"], learning_rate=config["learning_rate"], seed=config["seed"],
+                on_batch=lambda step, logs: send(("batch", step, dict(logs, time=time.time()))),
+                on_epoch=lambda epoch, logs: send(("epoch", epoch, dict(logs))),
+                stop=stop,
+            )
+            payload = dict(
+                arch=run.arch, config=dict(run.config), weights=run.model.get_weights(), vocabulary=list(run.vocabulary),
+                history={name: list(values) for name, values in run.history.items()},
+                batch_history=[dict(record) for record in run.batch_history], seconds=float(run.seconds),
+                stopped=bool(run.stopped), batches_per_epoch=int(run.batches_per_epoch),
+                embed_dim=config["embed_dim"], units=config["units"], seed=config["seed"],
+            )
+            reply = ("done", payload)
+        except Exception as error:
+            reply = ("failed", dict(error=f"{type(error).__name__}: {error}", traceback=traceback.format_exc()))
+        try:
+            send(reply)
+        except (OSError, ValueError):
+            return
+
+
+def _rebuild_trained_model(payload: dict):
+    """The child's trained weights in a model built here, with the same architecture, vocabulary and history."""
+    import keras
+
+    from rnnlab.models import build_model
+    from rnnlab.training import TrainedModel
+
+    vocabulary = payload["vocabulary"]
+    model = build_model(payload["arch"], len(vocabulary), payload["embed_dim"], payload["units"], seed=payload["seed"])
+    model.set_weights(payload["weights"])
+    # The lesson's vectorizer settings with the trained vocabulary ('' and '[UNK]' first, as get_vocabulary gives).
+    vectorizer = keras.layers.TextVectorization(
+        standardize="lower_and_strip_punctuation", split="whitespace", output_mode="int", vocabulary=vocabulary
+    )
+    return TrainedModel(
+        arch=payload["arch"], config=payload["config"], model=model, vectorizer=vectorizer, vocabulary=vocabulary,
+        history=payload["history"], batch_history=payload["batch_history"], seconds=payload["seconds"],
+        stopped=payload["stopped"], batches_per_epoch=payload["batches_per_epoch"],
+    )
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -5,6 +5,8 @@ units on 200 sentences, so a whole run takes a few seconds.
 """
 
 import math
+import os
+import signal
 import threading
 import time
 from types import SimpleNamespace
@@ -191,8 +193,6 @@ def test_a_bad_config_is_rejected_before_anything_is_queued():
 
 
 def test_default_concurrency_is_one_per_core_and_the_environment_can_lower_it(monkeypatch):
-    import os
-
     cores = os.cpu_count() or 1
     monkeypatch.delenv("RNNLAB_MAX_CONCURRENT_JOBS", raising=False)
     assert jobs.default_max_concurrent() == cores
@@ -238,11 +238,36 @@ def test_stop_ends_a_real_training_within_one_batch_and_keeps_a_usable_model():
     manager = jobs.JobManager(max_concurrent=1)
     job = manager.start({**TINY, "epochs": 30}, owner="test")
     assert wait_for(lambda: len(job.snapshot().batches) >= 3, timeout=120)
+    stopped_at = time.time()
     manager.stop(job.id)
-    seen_at_stop = len(job.snapshot().batches)
     assert job.wait(30)
     snapshot = job.snapshot()
     assert snapshot.status == "stopped" and job.result.stopped
-    assert seen_at_stop <= len(snapshot.batches) <= seen_at_stop + 1
+    # The trainer checks the stop after every batch: at most the batch it was on ends after the Stop.
+    assert len([b for b in snapshot.batches if b["time"] > stopped_at]) <= 1
     assert len(snapshot.batches) < 30 * snapshot.batches_per_epoch
+    assert job.result.batch_history[-1]["step"] == len(snapshot.batches)
     assert job.result.predict(["I love this restaurant"]).shape == (1,)
+
+
+def test_an_error_inside_the_training_process_becomes_a_failed_job_with_its_message(tmp_path, monkeypatch):
+    monkeypatch.setenv("RNNLAB_DATA_DIR", str(tmp_path))  # the child process finds no data set there
+    manager = jobs.JobManager(max_concurrent=1)
+    assert manager.isolation == "process"
+    job = manager.start(dict(arch="SimpleRNN", units=8), owner="test")
+    assert job.wait(120)
+    assert job.status == "failed"
+    assert job.error.startswith("DataError: ") and str(tmp_path) in job.error
+    assert "Traceback" in job.traceback and job.worker_pid != os.getpid()
+
+
+def test_a_killed_training_process_fails_its_job_and_the_next_job_gets_a_fresh_one():
+    manager = jobs.JobManager(max_concurrent=1)
+    job = manager.start({**TINY, "epochs": 30}, owner="test")
+    assert wait_for(lambda: len(job.snapshot().batches) >= 1, timeout=120)
+    os.kill(job.worker_pid, signal.SIGKILL)
+    assert job.wait(30)
+    assert job.status == "failed" and "training process ended unexpectedly (exit code -9)" in job.error
+    after = manager.start(TINY, owner="test")
+    assert after.wait(120) and after.status == "finished", after.error
+    assert after.worker_pid != job.worker_pid

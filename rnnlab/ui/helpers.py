@@ -103,6 +103,8 @@ def progress_text(snapshot: jobs.JobSnapshot, name: str) -> str:
     """'LSTM: epoch 2/10, batch 31/75, 12 s left' (or its place in the queue)."""
     if snapshot.status == jobs.QUEUED:
         return f"{name}: queued, position {snapshot.queue_position or '?'}"
+    if not snapshot.batches:
+        return f"{name}: starting (loading the data and TensorFlow)"
     text = f"{name}: epoch {snapshot.epoch}/{snapshot.config['epochs']}"
     if snapshot.batches_per_epoch:
         text += f", batch {snapshot.batch}/{snapshot.batches_per_epoch}"

@@ -47,7 +47,11 @@ def _decode(value):
     """Plotly's JSON keeps NumPy arrays as {'dtype': ..., 'bdata': base64}; turn them back into lists."""
     if isinstance(value, dict) and "bdata" in value and "dtype" in value:
         array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        return array.reshape(value["shape"]).tolist() if "shape" in value else array.tolist()
+        if "shape" not in value:
+            return array.tolist()
+        shape = value["shape"]  # "rows, columns" in Plotly's JSON
+        shape = [int(n) for n in shape.split(",")] if isinstance(shape, str) else list(shape)
+        return array.reshape(shape).tolist()
     if isinstance(value, dict):
         return {key: _decode(item) for key, item in value.items()}
     if isinstance(value, list):
