@@ -1,0 +1,111 @@
+"""Charts for the "Inside the cell" and "Long-range dependencies" pages: data in, plotly figure (or HTML) out.
+
+They extend rnnlab.charts with the same projector look and architecture colours; the units x words heatmap
+itself is rnnlab.charts.heatmap.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from rnnlab.charts import _layout, colors_for, gradient_by_step
+
+READER_COLORS = {"forward": "#0072B2", "backward": "#D55E00"}
+GATE_TITLES = {"forget_gate": "forget gate f_t", "update_gate": "update gate z_t"}
+
+
+def gate_by_word(gates: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """The mean over units of the gate that keeps the past (rnnlab.inspect.mean_gate_by_word), one line per
+    reader over the words in sentence order, y from 0 (forget everything) to 1 (keep everything)."""
+    fig = go.Figure()
+    gate = str(gates["gate"].iloc[0]) if len(gates) else "forget_gate"
+    for reader, rows in gates.groupby("reader", sort=False):
+        rows = rows.sort_values("position")
+        fig.add_trace(
+            go.Scatter(
+                x=rows["position"].to_numpy(),
+                y=rows["value"].to_numpy(dtype=float),
+                mode="lines+markers",
+                name=f"{reader} reader",
+                line=dict(color=READER_COLORS.get(reader, "#555555"), width=3),
+                marker=dict(size=9),
+                customdata=rows["word"].to_numpy(dtype=object),
+                hovertemplate="%{customdata}: %{y:.3f}<extra>" + reader + "</extra>",
+            )
+        )
+    if len(gates):
+        words = gates[gates["reader"] == gates["reader"].iloc[0]].sort_values("position")
+        fig.update_xaxes(tickvals=words["position"].tolist(), ticktext=words["word"].astype(str).tolist())
+    fig.update_xaxes(title_text="word")
+    fig.update_yaxes(range=[0, 1.02], title_text="mean over units")
+    return _layout(fig, title or f"Mean {GATE_TITLES.get(gate, gate)} per word: near 1 keeps the past")
+
+
+def contribution_html(words: Sequence[str], values: Sequence[float], scale: float | None = None) -> str:
+    """The sentence as coloured text: each word's background green when it pushes P(positive) up, red when it
+    pushes it down, stronger the larger |value| (relative to `scale`, default the largest |value|). The value
+    is shown on hover. Words are HTML-escaped."""
+    values = np.asarray(values, dtype=float)
+    scale = float(scale) if scale else float(np.max(np.abs(values), initial=0.0)) or 1.0
+    spans = []
+    for word, value in zip(words, values):
+        strength = min(1.0, abs(value) / scale) if np.isfinite(value) else 0.0
+        rgb = "0, 158, 115" if value >= 0 else "213, 94, 0"  # the charts' positive green and negative vermilion
+        spans.append(
+            f'<span title="{value:+.4f}" style="background: rgba({rgb}, {0.1 + 0.8 * strength:.2f}); '
+            f'padding: 0.15em 0.3em; margin: 0 0.1em; border-radius: 0.3em">{html.escape(str(word))}</span>'
+        )
+    return '<div style="font-size: 1.5rem; line-height: 2.4">' + " ".join(spans) + "</div>"
+
+
+def accuracy_by_lag(rows, title: str = "Validation accuracy against the lag") -> go.Figure:
+    """rnnlab.longrange results (dicts or a DataFrame with arch, lag, seed, val_accuracy; 'arch' may be a run
+    name such as 'SimpleRNN, lr 0.001'): one line per name through the mean over seeds, each seed a dot;
+    chance (0.5) dashed."""
+    df = pd.DataFrame(rows, columns=["arch", "lag", "seed", "val_accuracy"])
+    fig = go.Figure()
+    colors = colors_for(list(dict.fromkeys(df["arch"])))  # 'SimpleRNN, lr 0.001' gets a shade of SimpleRNN's
+    for arch, group in df.groupby("arch", sort=False):
+        color = colors[arch]
+        mean = group.groupby("lag")["val_accuracy"].mean()
+        fig.add_trace(go.Scatter(x=mean.index.to_numpy(), y=mean.to_numpy(), mode="lines+markers", name=arch,
+                                 line=dict(color=color, width=3), marker=dict(size=10),
+                                 hovertemplate=arch + ", lag %{x}: mean %{y:.3f}<extra></extra>"))
+        fig.add_trace(go.Scatter(x=group["lag"].to_numpy(), y=group["val_accuracy"].to_numpy(dtype=float),
+                                 mode="markers", name=f"{arch} (each seed)", showlegend=False,
+                                 marker=dict(color=color, size=7, opacity=0.5, symbol="circle-open"),
+                                 hovertemplate=arch + ", lag %{x}: %{y:.3f}<extra></extra>"))
+    fig.add_hline(y=0.5, line=dict(color="#999999", dash="dash"), annotation_text="chance",
+                  annotation_position="bottom right")
+    fig.update_xaxes(title_text="lag k (words after the decisive word)")
+    fig.update_yaxes(range=[0.4, 1.02], title_text="validation accuracy", tickformat=".0%")
+    return _layout(fig, title)
+
+
+def task_gradient(df: pd.DataFrame, lag: int, title: str = "Gradient reaching each word of the task") -> go.Figure:
+    """rnnlab.charts.gradient_by_step with the decisive word's distance from the end marked."""
+    fig = gradient_by_step(df, title=title)
+    fig.add_vline(x=int(lag), line=dict(color="#555555", dash="dot", width=2), annotation_text="decisive word",
+                  annotation_position="top")
+    return fig
+
+
+def task_sentence_html(words: Sequence[str], decisive_position: int, signal_words: Sequence[str]) -> str:
+    """One sentence of the long-range task as HTML: the decisive word boxed in bold, the distractors (signal
+    words elsewhere) underlined, the fillers plain and grey."""
+    signals = set(signal_words)
+    parts = []
+    for i, word in enumerate(words):
+        text = html.escape(str(word))
+        if i == decisive_position:
+            parts.append(f'<b style="border: 2px solid #000; border-radius: 0.3em; padding: 0 0.25em">{text}</b>')
+        elif word in signals:
+            parts.append(f'<u style="text-decoration-thickness: 2px">{text}</u>')
+        else:
+            parts.append(f'<span style="color: #777">{text}</span>')
+    return '<div style="font-size: 1.2rem; line-height: 2">' + " ".join(parts) + "</div>"
