@@ -20,23 +20,35 @@ GATES = {
     "GRU": ("update_gate", "reset_gate", "candidate"),
 }
 
-# The lesson's equations for each cell, for the page to show beside the heatmaps (LaTeX).
+# What each array is, in the lesson's words, and the equation that computes it (LaTeX), cell by cell, in the
+# order a page shows them: the gates first, then the states they produce.
+TITLES = {
+    "hidden": "hidden state h_t",
+    "input_gate": "input gate i_t",
+    "forget_gate": "forget gate f_t",
+    "output_gate": "output gate o_t",
+    "cell_candidate": "cell candidate C̃_t",
+    "cell_state": "cell state C_t",
+    "update_gate": "update gate z_t",
+    "reset_gate": "reset gate r_t",
+    "candidate": "candidate h̃_t",
+}
 EQUATIONS = {
-    "SimpleRNN": [r"h_t = \tanh(x_t W_x + h_{t-1} W_h + b)"],
-    "LSTM": [
-        r"i_t = \sigma(x_t W_i + h_{t-1} U_i + b_i) \quad \text{(input gate)}",
-        r"f_t = \sigma(x_t W_f + h_{t-1} U_f + b_f) \quad \text{(forget gate)}",
-        r"o_t = \sigma(x_t W_o + h_{t-1} U_o + b_o) \quad \text{(output gate)}",
-        r"\tilde C_t = \tanh(x_t W_c + h_{t-1} U_c + b_c) \quad \text{(cell candidate)}",
-        r"C_t = f_t \odot C_{t-1} + i_t \odot \tilde C_t \quad \text{(cell state)}",
-        r"h_t = o_t \odot \tanh(C_t)",
-    ],
-    "GRU": [
-        r"z_t = \sigma(x_t W_z + b_z + h_{t-1} U_z + b'_z) \quad \text{(update gate)}",
-        r"r_t = \sigma(x_t W_r + b_r + h_{t-1} U_r + b'_r) \quad \text{(reset gate)}",
-        r"\tilde h_t = \tanh(x_t W_h + b_h + r_t \odot (h_{t-1} U_h + b'_h)) \quad \text{(candidate)}",
-        r"h_t = z_t \odot h_{t-1} + (1 - z_t) \odot \tilde h_t",
-    ],
+    "SimpleRNN": {"hidden": r"h_t = \tanh(x_t W_x + h_{t-1} W_h + b)"},
+    "LSTM": {
+        "input_gate": r"i_t = \sigma(x_t W_i + h_{t-1} U_i + b_i)",
+        "forget_gate": r"f_t = \sigma(x_t W_f + h_{t-1} U_f + b_f)",
+        "output_gate": r"o_t = \sigma(x_t W_o + h_{t-1} U_o + b_o)",
+        "cell_candidate": r"\tilde C_t = \tanh(x_t W_c + h_{t-1} U_c + b_c)",
+        "cell_state": r"C_t = f_t \odot C_{t-1} + i_t \odot \tilde C_t",
+        "hidden": r"h_t = o_t \odot \tanh(C_t)",
+    },
+    "GRU": {
+        "update_gate": r"z_t = \sigma(x_t W_z + b_z + h_{t-1} U_z + b'_z)",
+        "reset_gate": r"r_t = \sigma(x_t W_r + b_r + h_{t-1} U_r + b'_r)",
+        "candidate": r"\tilde h_t = \tanh(x_t W_h + b_h + r_t \odot (h_{t-1} U_h + b'_h))",
+        "hidden": r"h_t = z_t \odot h_{t-1} + (1 - z_t) \odot \tilde h_t",
+    },
 }
 
 

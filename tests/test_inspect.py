@@ -151,6 +151,8 @@ def test_word_contributions_of_nothing():
     assert table.empty and np.isnan(table.attrs["probability"])
 
 
-def test_equations_cover_every_cell():
+def test_every_array_has_a_title_and_an_equation():
     for arch in ARCHITECTURES:
-        assert inspect.EQUATIONS[inspect.cell_kind(arch)]
+        kind = inspect.cell_kind(arch)
+        assert set(inspect.EQUATIONS[kind]) == {"hidden", *inspect.GATES[kind]}
+        assert set(inspect.EQUATIONS[kind]) <= set(inspect.TITLES)
