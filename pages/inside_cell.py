@@ -11,6 +11,34 @@ from rnnlab.ui import helpers
 
 INSIDE_MODEL, INSIDE_SENTENCE = "inside.model", "inside.sentence"  # widget keys (to join StateKeys)
 
+
+def heatmap(reader: str | None, part: dict, array: str):
+    """One array of one reader as a units x words heatmap, tall enough for its units."""
+    title = inspect.TITLES[array] + (f", {reader} reader" if reader else "")
+    fig = charts.heatmap(part[array].T, list(part["tokens"]), title=title)
+    fig.update_layout(height=260 + 2 * part[array].shape[1])
+    return fig
+
+
+def show_cell(run, unrolled: dict) -> None:
+    """Every gate and state beside its equation; a bidirectional model's two readers side by side."""
+    readers = [("forward", unrolled["forward"]), ("backward", unrolled["backward"])] if "forward" in unrolled \
+        else [(None, unrolled)]
+    if len(readers) == 2:
+        st.markdown("A bidirectional model has two readers: the forward one reads left to right, the backward "
+                    "one right to left (its columns run from the last word to the first). The classifier sees "
+                    "both final columns.")
+    for array, equation in inspect.EQUATIONS[inspect.cell_kind(run.arch)].items():
+        if len(readers) == 1:
+            chart_column, equation_column = st.columns([3, 1], vertical_alignment="center")
+            chart_column.plotly_chart(heatmap(None, unrolled, array), width="stretch")
+            equation_column.latex(equation)
+        else:
+            st.latex(equation)
+            for column, (reader, part) in zip(st.columns(2), readers):
+                column.plotly_chart(heatmap(reader, part, array), width="stretch")
+
+
 st.title("Inside the cell: gates and states, word by word")
 st.markdown(
     "The equations of the lesson, running. Pick a model trained in this session and type a sentence: each "
@@ -20,61 +48,33 @@ st.markdown(
 runs = helpers.trained_runs()
 if not runs:
     helpers.offer_quick_train("cells to look inside")
-    st.stop()
-
-model_column, sentence_column = st.columns([1, 3])
-name = model_column.selectbox("Model", list(runs), key=INSIDE_MODEL)
-sentence = sentence_column.text_input("Sentence", "The service was slow but the food was great",
-                                      max_chars=400, key=INSIDE_SENTENCE)
-run = runs[name]
-with run.lock:
+else:
+    model_column, sentence_column = st.columns([1, 3])
+    name = model_column.selectbox("Model", list(runs), key=INSIDE_MODEL)
+    sentence = sentence_column.text_input("Sentence", "The service was slow but the food was great",
+                                          max_chars=400, key=INSIDE_SENTENCE)
+    run = runs[name]
     unrolled = inspect.unroll(run, sentence)
-if len(unrolled["tokens"]) == 0:
-    st.info("This sentence has no words the vectorizer keeps: type a few words.")
-    st.stop()
-
-kind = inspect.cell_kind(run.arch)
-readers = [("forward", unrolled["forward"]), ("backward", unrolled["backward"])] if "forward" in unrolled \
-    else [(None, unrolled)]
-if len(readers) == 2:
-    st.markdown("A bidirectional model has two readers: the forward one reads left to right, the backward one "
-                "right to left (its columns run from the last word to the first). The classifier sees both "
-                "final columns.")
-
-
-def heatmap(reader: str | None, part: dict, array: str):
-    title = inspect.TITLES[array] + (f", {reader} reader" if reader else "")
-    fig = charts.heatmap(part[array].T, list(part["tokens"]), title=title)
-    fig.update_layout(height=260 + 2 * part[array].shape[1])
-    return fig
-
-
-for array, equation in inspect.EQUATIONS[kind].items():
-    if len(readers) == 1:
-        chart_column, equation_column = st.columns([3, 1], vertical_alignment="center")
-        chart_column.plotly_chart(heatmap(None, unrolled, array), width="stretch")
-        equation_column.latex(equation)
+    if len(unrolled["tokens"]) == 0:
+        st.info("This sentence has no words the vectorizer keeps: type a few words.")
     else:
-        st.latex(equation)
-        for column, (reader, part) in zip(st.columns(2), readers):
-            column.plotly_chart(heatmap(reader, part, array), width="stretch")
+        show_cell(run, unrolled)
+        gates = inspect.mean_gate_by_word(unrolled)
+        if not gates.empty:
+            st.subheader("How much of the past each word keeps")
+            st.plotly_chart(charts_cell.gate_by_word(gates), width="stretch")
+            st.caption("Near 1 the cell keeps its memory through this word; a dip is a word that makes it forget. "
+                       "For a GRU the update gate z_t plays the forget gate's role.")
 
-gates = inspect.mean_gate_by_word(unrolled)
-if not gates.empty:
-    st.subheader("How much of the past each word keeps")
-    st.plotly_chart(charts_cell.gate_by_word(gates), width="stretch")
-    st.caption("Near 1 the cell keeps its memory through this word; a dip is a word that makes it forget. For a "
-               "GRU the update gate z_t plays the forget gate's role.")
-
-st.subheader("Which words moved the answer")
-with run.lock:
-    contributions = inspect.word_contributions(run, sentence)
-st.markdown(f"**P(positive) = {contributions.attrs['probability']:.3f}**. Green words push it up, red ones down; "
-            "hover a word for its number.")
-st.markdown("Leaving the word out: P(sentence) − P(sentence without it)")
-st.html(charts_cell.contribution_html(contributions["word"], contributions["leave_one_out"]))
-st.markdown("Gradient × input: the derivative of P along the word's own embedding, one backward pass")
-st.html(charts_cell.contribution_html(contributions["word"], contributions["gradient_x_input"]))
+        st.subheader("Which words moved the answer")
+        with run.lock:
+            contributions = inspect.word_contributions(run, sentence)
+        st.markdown(f"**P(positive) = {contributions.attrs['probability']:.3f}**. Green words push it up, red ones "
+                    "down; hover a word for its number.")
+        st.markdown("Leaving the word out: P(sentence) − P(sentence without it)")
+        st.html(charts_cell.contribution_html(contributions["word"], contributions["leave_one_out"]))
+        st.markdown("Gradient × input: the derivative of P along the word's own embedding, one backward pass")
+        st.html(charts_cell.contribution_html(contributions["word"], contributions["gradient_x_input"]))
 
 helpers.think_about_it(
     "The LSTM's cell state is C_t = f_t C_{t-1} + i_t C̃_t: a weighted average of the past and the new. What "

@@ -38,6 +38,7 @@ def test_without_a_model_the_page_offers_quick_train():
     assert "No model trained in this session yet" in at.info[0].body
     button(at, "Quick train")
     assert not at.get("plotly_chart")
+    assert any("Think about it" in h.value for h in at.subheader)  # the page still ends with its question
 
 
 def test_gru_shows_every_gate_with_its_equation(trained_session):
