@@ -45,7 +45,8 @@ with explanation:
         "- **1, `[UNK]`: any word outside the vocabulary**, such as a name the data never contained.\n\n"
         "Try it: *very good movie* is [18, 19, 26]; *Mochen Yang* is [1, 1], two unknown words."
     )
-    typed = st.text_input("Type a sentence", value="very good movie", key=StateKeys.DATA_SENTENCE)
+    helpers.init_state({StateKeys.DATA_SENTENCE: "very good movie"})
+    typed = st.text_input("Type a sentence", key=StateKeys.DATA_SENTENCE)
     token_ids = {token: position + 2 for position, token in enumerate(counts.index)}
     words = tokenize(typed)
     ids = [token_ids.get(word, 1) for word in words]

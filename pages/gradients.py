@@ -22,8 +22,9 @@ st.markdown(
 
 st.subheader("The toy: one weight, many steps")
 chart_column, control_column = st.columns([3, 1])
-w = control_column.slider("w", 0.5, 1.5, 0.9, step=0.01, key=K.GRADIENTS_W)
-t_max = control_column.slider("t (steps)", 1, 200, 150, key=K.GRADIENTS_T)
+helpers.init_state({K.GRADIENTS_W: 0.9, K.GRADIENTS_T: 150})
+w = control_column.slider("w", 0.5, 1.5, step=0.01, key=K.GRADIENTS_W)
+t_max = control_column.slider("t (steps)", 1, 200, key=K.GRADIENTS_T)
 toy = gradients.toy(w, t_max, h0=1.0)
 chart_column.plotly_chart(charts.toy_gradient(toy), width="stretch")
 regions = gradients.toy_regions(toy)

@@ -21,9 +21,10 @@ st.markdown(
 )
 
 vocab_column, embed_column, units_column = st.columns(3)
-vocab_size = vocab_column.slider("Vocabulary size", 1000, 20000, 5404, key=K.PARAMS_VOCAB)
-embed_dim = embed_column.slider("Embedding size (d)", 8, 128, 64, key=K.PARAMS_EMBED_DIM)
-units = units_column.slider("Units (h)", 8, 256, 128, key=K.PARAMS_UNITS)
+helpers.init_state({K.PARAMS_VOCAB: 5404, K.PARAMS_EMBED_DIM: 64, K.PARAMS_UNITS: 128, K.PARAMS_ARCH: "LSTM"})
+vocab_size = vocab_column.slider("Vocabulary size", 1000, 20000, key=K.PARAMS_VOCAB)
+embed_dim = embed_column.slider("Embedding size (d)", 8, 128, key=K.PARAMS_EMBED_DIM)
+units = units_column.slider("Units (h)", 8, 256, key=K.PARAMS_UNITS)
 
 lesson = list(helpers.LESSON_ARCHS)
 ledger = pd.concat([params.breakdown(arch, vocab_size, embed_dim, units).assign(arch=arch) for arch in lesson])
@@ -43,7 +44,7 @@ st.dataframe(
 )
 
 st.subheader("One architecture, gate by gate")
-arch = st.segmented_control("Architecture", ARCHITECTURES, default="LSTM", key=K.PARAMS_ARCH) or "LSTM"
+arch = st.segmented_control("Architecture", ARCHITECTURES, key=K.PARAMS_ARCH) or "LSTM"
 st.caption(DESCRIPTIONS[arch])
 table = params.breakdown(arch, vocab_size, embed_dim, units)
 treemap, ledger_table = st.columns([3, 2])

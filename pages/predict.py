@@ -22,8 +22,8 @@ if not runs:
     helpers.offer_quick_train("predictions")
 else:
     text_column, result_column = st.columns([1, 2])
-    text = text_column.text_area("Sentences, one a line", value="I hate this meal!\nI love this restaurant",
-                                 height=220, key=K.PREDICT_TEXT)
+    helpers.init_state({K.PREDICT_TEXT: "I hate this meal!\nI love this restaurant"})
+    text = text_column.text_area("Sentences, one a line", height=220, key=K.PREDICT_TEXT)
     sentences, warnings = predict.clean_sentences(text, max_sentences=20, max_chars=2000)
     sentences = list(dict.fromkeys(sentences))  # a sentence typed twice is shown once
     for warning in warnings:

@@ -32,22 +32,26 @@ helpers.require_data()
 jobs.manager().prewarm()  # whoever opens this page is about to train: load TensorFlow in the background now
 
 archs_column, train_column, stop_column = st.columns([6, 1, 1], vertical_alignment="bottom")
-archs = archs_column.multiselect("Architectures", ARCHITECTURES, default=["SimpleRNN"], key=K.TRAIN_ARCHS)
+helpers.init_state({
+    K.TRAIN_ARCHS: ["SimpleRNN"], K.TRAIN_EMBED_DIM: DEFAULT_CONFIG["embed_dim"], K.TRAIN_UNITS: DEFAULT_CONFIG["units"],
+    K.TRAIN_EPOCHS: DEFAULT_CONFIG["epochs"], K.TRAIN_BATCH_SIZE: DEFAULT_CONFIG["batch_size"],
+    K.TRAIN_LEARNING_RATE: DEFAULT_CONFIG["learning_rate"], K.TRAIN_SEED: DEFAULT_CONFIG["seed"],
+    K.TRAIN_VALIDATION: "20% of every source",
+})
+archs = archs_column.multiselect("Architectures", ARCHITECTURES, key=K.TRAIN_ARCHS)
 columns = st.columns(7)
 
 
 def bounded(column, label, name, key):
     low, high = BOUNDS[name]
-    return column.number_input(label, int(low), int(high), int(DEFAULT_CONFIG[name]), key=key)
+    return column.number_input(label, int(low), int(high), key=key)
 
 
 embed_dim = bounded(columns[0], "Embedding size", "embed_dim", K.TRAIN_EMBED_DIM)
 units = bounded(columns[1], "Units", "units", K.TRAIN_UNITS)
 epochs = bounded(columns[2], "Epochs", "epochs", K.TRAIN_EPOCHS)
 batch_size = bounded(columns[3], "Batch size", "batch_size", K.TRAIN_BATCH_SIZE)
-learning_rate = columns[4].select_slider(
-    "Learning rate", LEARNING_RATES, value=DEFAULT_CONFIG["learning_rate"], key=K.TRAIN_LEARNING_RATE
-)
+learning_rate = columns[4].select_slider("Learning rate", LEARNING_RATES, key=K.TRAIN_LEARNING_RATE)
 seed = bounded(columns[5], "Seed", "seed", K.TRAIN_SEED)
 validation = columns[6].selectbox("Validation set", list(VALIDATION), key=K.TRAIN_VALIDATION)
 
@@ -65,7 +69,7 @@ if stop_column.button("Stop", icon=":material/stop:", width="stretch", disabled=
     st.rerun()
 
 
-@st.fragment(run_every=1.0 if helpers.any_active() else None)
+@st.fragment(run_every=helpers.LIVE_UPDATE_S if helpers.any_active() else None)
 def live_curves():
     snapshots = helpers.session_snapshots()
     names = helpers.run_names(snapshots)
@@ -112,6 +116,10 @@ if ended:
             "parameters": st.column_config.NumberColumn(format="localized"),
         },
     )
+    for s in ended:
+        if s.status == "stopped":
+            st.caption(f"{names.get(s.id, s.label)} was stopped after {s.summary['epochs_done']} of "
+                       f"{s.config['epochs']} epochs; what it learned is kept for the other pages.")
 
 helpers.think_about_it(
     "The loss you watch going down trains every weight, the Embedding's 345,856 included. Which method trains "

@@ -173,6 +173,7 @@ class JobSnapshot:
     elapsed: float  # seconds since the job started running
     eta: float | None  # seconds left, estimated from the time per batch so far
     summary: Mapping[str, Any]  # once ended with a model: seconds, parameters, best_val_accuracy, epochs_done
+    stopping: bool = False  # Stop was pressed and the trainer has not ended yet
 
     @property
     def label(self) -> str:
@@ -251,7 +252,7 @@ class Job:
             planned = (self._progress["batches_per_epoch"] or 0) * self.config["epochs"]
             done = len(self._batches)
             eta = None
-            if self.status == RUNNING and done and planned:
+            if self.status == RUNNING and done and planned and not self.stop_event.is_set():
                 eta = max(0.0, elapsed / done * (planned - done))
             return JobSnapshot(
                 id=self.id,
@@ -269,6 +270,7 @@ class Job:
                 elapsed=elapsed,
                 eta=eta,
                 summary=self._summary,
+                stopping=self.status in ACTIVE and self.stop_event.is_set(),
             )
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -475,6 +477,7 @@ class JobManager:
             job._set_ended(FAILED, error=f"Could not start a training process: {error}", trace=traceback.format_exc())
             return
         job.worker_pid = process.pid
+        _import_tensorflow_in_background()  # the trained model is rebuilt here when the job ends
         try:
             ended = process.train(job)
         except (EOFError, OSError) as error:  # the child died (killed, out of memory) or its pipe broke
@@ -688,6 +691,23 @@ def _training_process_main(fd: int) -> None:
             send(reply)
         except (OSError, ValueError):
             return
+
+
+_tensorflow_import_started = threading.Event()
+
+
+def _import_tensorflow_in_background() -> None:
+    """Import Keras in this process while the first training runs, so its model is ready the moment it ends."""
+    if _tensorflow_import_started.is_set():
+        return
+    _tensorflow_import_started.set()
+
+    def load():
+        import keras  # noqa: F401
+
+        import rnnlab.training  # noqa: F401
+
+    threading.Thread(target=load, name="rnnlab-import-keras", daemon=True).start()
 
 
 def _rebuild_trained_model(payload: dict):

@@ -18,6 +18,9 @@ from rnnlab.ui.state import StateKeys
 LESSON_ARCHS = ("SimpleRNN", "LSTM", "GRU", "BiLSTM")
 # Quick train: the lesson's settings with 3 epochs instead of 10 (about 80% validation accuracy already).
 QUICK_TRAIN = dict(epochs=3)
+# How often live views poll their jobs while one is active: under a second, so curves move at least once a
+# second even when a redraw takes a tenth of one. Training runs in another process, so polling does not slow it.
+LIVE_UPDATE_S = 0.8
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -29,6 +32,13 @@ def keep_widget_state() -> None:
     for key in StateKeys.PERSISTENT:
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
+
+
+def init_state(defaults: dict) -> None:
+    """Give widgets their first values through session state (widgets then take no value= argument): a widget
+    given both a value and a key that keep_widget_state writes to would warn on every rerun."""
+    for key, value in defaults.items():
+        st.session_state.setdefault(key, value)
 
 
 def session_id() -> str:
@@ -103,6 +113,8 @@ def progress_text(snapshot: jobs.JobSnapshot, name: str) -> str:
     """'LSTM: epoch 2/10, batch 31/75, 12 s left' (or its place in the queue)."""
     if snapshot.status == jobs.QUEUED:
         return f"{name}: queued, position {snapshot.queue_position or '?'}"
+    if snapshot.stopping:
+        return f"{name}: stopping after the current batch"
     if not snapshot.batches:
         return f"{name}: starting (loading the data and TensorFlow)"
     text = f"{name}: epoch {snapshot.epoch}/{snapshot.config['epochs']}"
@@ -207,7 +219,7 @@ def offer_quick_train(what: str) -> None:
 def training_progress() -> None:
     """Progress bars of this session's queued and running jobs, redrawn every second while any is active."""
 
-    @st.fragment(run_every=1.0 if any_active() else None)
+    @st.fragment(run_every=LIVE_UPDATE_S if any_active() else None)
     def bars():
         snapshots = session_snapshots()
         names = run_names(snapshots)
@@ -235,7 +247,7 @@ def think_about_it(question: str, answer: str) -> None:
 def sidebar_status() -> None:
     """The sidebar's status box: data set, this session's models, and its running or queued jobs."""
 
-    @st.fragment(run_every=1.0 if any_active() else None)
+    @st.fragment(run_every=LIVE_UPDATE_S if any_active() else None)
     def status():
         ok, message = data_status()
         with st.container(border=True):

@@ -8,6 +8,7 @@ tests/e2e/screenshots/, with the measured timings in timings.json.
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -61,14 +62,28 @@ def open_page(page, name: str) -> None:
     wait_until_idle(page)
 
 
+def main_button(page, label: str):
+    """The app's own button (Streamlit's header has a 'Stop' button of its own while a script runs)."""
+    return page.locator('[data-testid="stMain"]').get_by_role("button", name=label, exact=True)
+
+
 def assert_no_exception(page) -> None:
     exceptions = page.locator('[data-testid="stException"]')
     assert exceptions.count() == 0, exceptions.first.inner_text()
 
 
 def screenshot(page, name: str) -> None:
+    """The whole page: Streamlit scrolls inside its main container, so the window grows to fit it first."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    height = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], [data-testid=\"stMainBlockContainer\"]')]"
+        ".map(e => e.scrollHeight), 0)"
+    )
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(int(height) + 100, 8000))})
+    time.sleep(0.5)  # let the charts re-lay out to the new size
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.set_viewport_size(size)
 
 
 def set_number(page, label: str, value: str) -> None:
@@ -115,7 +130,7 @@ def test_a_small_simplernn_trains_with_its_loss_curve_growing_live(page):
     open_page(page, "Train")
     for label, value in SMALL_RUN.items():
         set_number(page, label, value)
-    page.get_by_role("button", name="Train", exact=True).click()
+    main_button(page, "Train").click()
     seen, changes = [], []
     deadline = time.time() + 180
     while time.time() < deadline:
@@ -133,25 +148,31 @@ def test_a_small_simplernn_trains_with_its_loss_curve_growing_live(page):
     assert seen == sorted(seen)
     if len(changes) > 2:
         record("live_update_interval_s", (changes[-2] - changes[0]) / (len(changes) - 2))
-    assert page.get_by_role("button", name="Train", exact=True).is_enabled()
+    assert main_button(page, "Train").is_enabled()
     assert_no_exception(page)
 
 
 def test_stop_stops_a_second_run_and_keeps_it(page):
     for label, value in LONG_RUN.items():
         set_number(page, label, value)
-    page.get_by_role("button", name="Train", exact=True).click()
-    page.get_by_text("SimpleRNN #").first.wait_for()
-    page.wait_for_function(f"() => ({CURVE_POINTS_JS})() >= 0", timeout=60_000)
-    page.get_by_role("progressbar").first.wait_for()
-    time.sleep(2)
-    stop = page.get_by_role("button", name="Stop", exact=True)
+    main_button(page, "Train").click()
+    # Running, with batches done: the progress line reads "SimpleRNN #2: epoch 1/30, batch 12/300, ...".
+    page.locator('[data-testid="stMain"]').get_by_text(re.compile(r"SimpleRNN #2: epoch \d+/30, batch")).wait_for(
+        timeout=120_000
+    )
+    stop = main_button(page, "Stop")
     assert stop.is_enabled()
     stop.click()
-    page.get_by_text("stopped").first.wait_for(timeout=30_000)
+    caption = page.get_by_text(re.compile(r"SimpleRNN #2 was stopped after \d+ of 30 epochs"))
+    try:
+        caption.wait_for(timeout=60_000)
+    except Exception:
+        screenshot(page, "3-train-stop-failed")
+        raise AssertionError("no 'stopped' caption; the page shows:\n" + page.locator('[data-testid="stMain"]').inner_text())
     wait_until_idle(page)
+    assert page.locator('[data-testid="stMain"] [role="progressbar"]').count() == 0
     screenshot(page, "3-train-after-stop")
-    assert page.get_by_role("button", name="Stop", exact=True).is_disabled()
+    assert main_button(page, "Stop").is_disabled()
     assert_no_exception(page)
 
 
