@@ -205,7 +205,9 @@ class Job:
         self.status = QUEUED
         self.error: str | None = None
         self.traceback: str | None = None
-        self.result = None  # the TrainedModel, once finished or stopped
+        self._result = None  # the TrainedModel, once finished or stopped (see `result`)
+        self._trained_payload: dict | None = None  # what a training process sent back, until it is rebuilt
+        self._result_lock = threading.Lock()
         self.worker_pid: int | None = None  # the process that trains it (this one in thread isolation)
         self._process: _TrainingProcess | None = None  # while a training process works on it
         self.created_at = time.time()
@@ -252,8 +254,10 @@ class Job:
             planned = (self._progress["batches_per_epoch"] or 0) * self.config["epochs"]
             done = len(self._batches)
             eta = None
-            if self.status == RUNNING and done and planned and not self.stop_event.is_set():
-                eta = max(0.0, elapsed / done * (planned - done))
+            if self.status == RUNNING and done >= 3 and planned and not self.stop_event.is_set():
+                # The pace since the first batch (not since the start, which includes loading TensorFlow).
+                first, last = self._batches[0]["time"], self._batches[-1]["time"]
+                eta = max(0.0, (last - first) / (done - 1) * (planned - done))
             return JobSnapshot(
                 id=self.id,
                 owner=self.owner,
@@ -273,6 +277,28 @@ class Job:
                 stopping=self.status in ACTIVE and self.stop_event.is_set(),
             )
 
+    @property
+    def result(self):
+        """The TrainedModel of a finished or stopped job, else None. A model trained in a child process is
+        rebuilt here on first use (this loads TensorFlow into the server the first time), not when the job
+        ends, so pages that only draw curves and tables never wait for TensorFlow."""
+        if self._result is None and self._trained_payload is not None:
+            with self._result_lock:
+                if self._result is None and self._trained_payload is not None:
+                    self._result = _rebuild_trained_model(self._trained_payload)
+                    self._trained_payload = None
+        return self._result
+
+    @property
+    def has_model(self) -> bool:
+        """Did the job end with a model (finished, or stopped after at least one batch)?"""
+        return self._result is not None or self._trained_payload is not None
+
+    @property
+    def result_ready(self) -> bool:
+        """Is `result` there without building anything?"""
+        return self._result is not None or self._trained_payload is None
+
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the job has ended (finished, stopped or failed); False if the timeout came first."""
         return self._done.wait(timeout)
@@ -285,7 +311,9 @@ class Job:
         with self._lock:
             self.status, self.started_at = RUNNING, time.time()
 
-    def _set_ended(self, status: str, result=None, error: str | None = None, trace: str | None = None) -> None:
+    def _set_ended(self, status: str, result=None, error: str | None = None, trace: str | None = None,
+                   payload: dict | None = None) -> None:
+        """End the job with a TrainedModel (`result`), or with what a training process sent (`payload`)."""
         summary = {}
         if result is not None:
             val_accuracy = list(getattr(result, "history", {}).get("val_accuracy", []))
@@ -295,8 +323,17 @@ class Job:
                 best_val_accuracy=max(val_accuracy) if val_accuracy else None,
                 epochs_done=int(getattr(result, "epochs_done", len(val_accuracy))),
             )
+        elif payload is not None:
+            val_accuracy = list(payload["history"].get("val_accuracy", []))
+            summary = dict(
+                seconds=float(payload["seconds"]),
+                parameters=int(payload["parameters"]),
+                best_val_accuracy=max(val_accuracy) if val_accuracy else None,
+                epochs_done=len(val_accuracy),
+            )
         with self._lock:
-            self.status, self.result, self.error, self.traceback = status, result, error, trace
+            self.status, self._result, self._trained_payload = status, result, payload
+            self.error, self.traceback = error, trace
             self.finished_at = time.time()
             self._summary = MappingProxyType(summary)
         self._done.set()
@@ -477,7 +514,6 @@ class JobManager:
             job._set_ended(FAILED, error=f"Could not start a training process: {error}", trace=traceback.format_exc())
             return
         job.worker_pid = process.pid
-        _import_tensorflow_in_background()  # the trained model is rebuilt here when the job ends
         try:
             ended = process.train(job)
         except (EOFError, OSError) as error:  # the child died (killed, out of memory) or its pipe broke
@@ -495,13 +531,7 @@ class JobManager:
         if kind == "failed":
             job._set_ended(FAILED, error=payload["error"], trace=payload["traceback"])
             return
-        try:
-            result = _rebuild_trained_model(payload)
-        except Exception as error:
-            log.exception("could not rebuild the model of job %s", job.id)
-            job._set_ended(FAILED, error=f"{type(error).__name__}: {error}", trace=traceback.format_exc())
-            return
-        job._set_ended(STOPPED if result.stopped else FINISHED, result=result)
+        job._set_ended(STOPPED if payload["stopped"] else FINISHED, payload=payload)
 
     def _run_in_thread(self, job: Job) -> None:
         config = job.config
@@ -683,6 +713,7 @@ def _training_process_main(fd: int) -> None:
                 batch_history=[dict(record) for record in run.batch_history], seconds=float(run.seconds),
                 stopped=bool(run.stopped), batches_per_epoch=int(run.batches_per_epoch),
                 embed_dim=config["embed_dim"], units=config["units"], seed=config["seed"],
+                parameters=int(run.model.count_params()),
             )
             reply = ("done", payload)
         except Exception as error:
@@ -691,23 +722,6 @@ def _training_process_main(fd: int) -> None:
             send(reply)
         except (OSError, ValueError):
             return
-
-
-_tensorflow_import_started = threading.Event()
-
-
-def _import_tensorflow_in_background() -> None:
-    """Import Keras in this process while the first training runs, so its model is ready the moment it ends."""
-    if _tensorflow_import_started.is_set():
-        return
-    _tensorflow_import_started.set()
-
-    def load():
-        import keras  # noqa: F401
-
-        import rnnlab.training  # noqa: F401
-
-    threading.Thread(target=load, name="rnnlab-import-keras", daemon=True).start()
 
 
 def _rebuild_trained_model(payload: dict):

@@ -93,12 +93,16 @@ def trained_jobs() -> dict[str, jobs.Job]:
     """name -> job for every run of this session that ended with a model (finished or stopped)."""
     jobs_by_id = {job.id: job for job in session_jobs()}
     names = run_names([job.snapshot() for job in jobs_by_id.values()])
-    return {names[i]: job for i, job in jobs_by_id.items() if job.result is not None and i in names}
+    return {names[i]: job for i, job in jobs_by_id.items() if job.has_model and i in names}
 
 
 def trained_runs() -> dict[str, object]:
     """name -> TrainedModel for every run of this session that ended with a model (finished or stopped)."""
-    return {name: job.result for name, job in trained_jobs().items()}
+    trained = trained_jobs()
+    if all(job.result_ready for job in trained.values()):
+        return {name: job.result for name, job in trained.items()}
+    with st.spinner("Loading the trained models (the first time, this loads TensorFlow)..."):
+        return {name: job.result for name, job in trained.items()}
 
 
 def curve_data(snapshot: jobs.JobSnapshot, name: str) -> dict:
