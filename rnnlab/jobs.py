@@ -62,6 +62,8 @@ DEFAULT_CONFIG: Mapping[str, Any] = MappingProxyType(
         split_seed=0,
         holdout_source=None,
         subset=None,
+        # The sentences: None for the UCI data set, else an uploaded data set's id (see rnnlab.uploads).
+        data=None,
     )
 )
 
@@ -94,6 +96,13 @@ def validate_config(config: Mapping[str, Any]) -> dict[str, Any]:
         problems.append(f"arch must be one of {', '.join(ARCHITECTURES)}, got {full['arch']!r}")
     if full["holdout_source"] not in (None, *SOURCES):
         problems.append(f"holdout_source must be None or one of {', '.join(SOURCES)}, got {full['holdout_source']!r}")
+    if full["data"] is not None:
+        from rnnlab.uploads import is_data_id
+
+        if not is_data_id(full["data"]):
+            problems.append(f"data must be None (the UCI sentences) or an uploaded data set's id, got {full['data']!r}")
+        elif full["holdout_source"] is not None:
+            problems.append("holdout_source needs the UCI sentences (an uploaded data set has one source)")
     for name, (low, high) in BOUNDS.items():
         value = full[name]
         if value is None and name == "subset":
@@ -116,7 +125,10 @@ def validate_config(config: Mapping[str, Any]) -> dict[str, Any]:
 
 def config_key(config: Mapping[str, Any]) -> str:
     """A stable 16-hex-digit name for a configuration: equal after defaults and types are normalised."""
-    canonical = json.dumps(validate_config(config), sort_keys=True, separators=(",", ":"))
+    full = validate_config(config)
+    if full["data"] is None:
+        del full["data"]  # the UCI data, as before uploads existed: stored runs keep their keys
+    canonical = json.dumps(full, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 
@@ -135,12 +147,18 @@ def load_split(config: Mapping[str, Any]):
     from rnnlab.data import load_sentiment, split
 
     cfg = validate_config(config)
-    data_dir = os.environ.get("RNNLAB_DATA_DIR", "")
+    # An uploaded data set is named by its content; the UCI one by where it is read from.
+    data_dir = cfg["data"] or os.environ.get("RNNLAB_DATA_DIR", "")
     selection = (data_dir, cfg["subset"], cfg["split_seed"], cfg["val_fraction"], cfg["holdout_source"])
     with _data_lock:
         if selection not in _splits:
             if data_dir not in _full_data:
-                _full_data[data_dir] = load_sentiment()
+                if cfg["data"]:
+                    from rnnlab.uploads import load
+
+                    _full_data[data_dir] = load(cfg["data"])
+                else:
+                    _full_data[data_dir] = load_sentiment()
             df = _full_data[data_dir]
             if cfg["subset"] is not None and cfg["subset"] < len(df):
                 df = df.sample(n=cfg["subset"], random_state=cfg["split_seed"]).sort_index()
@@ -208,6 +226,8 @@ class Job:
         self._result = None  # the TrainedModel, once finished or stopped (see `result`)
         self._trained_payload: dict | None = None  # what a training process sent back, until it is rebuilt
         self._result_lock = threading.Lock()
+        self.stored_run_id: str | None = None  # the run store's id, once a training process has saved it
+        self.store_error: str | None = None  # why that save failed
         self.worker_pid: int | None = None  # the process that trains it (this one in thread isolation)
         self._process: _TrainingProcess | None = None  # while a training process works on it
         self.created_at = time.time()
@@ -370,6 +390,9 @@ class JobManager:
         self.isolation = isolation or default_isolation
         if self.isolation not in ("process", "thread"):
             raise ValueError(f"isolation must be 'process' or 'thread', got {self.isolation!r}")
+        # Set by rnnlab.classroom.install: a training process then saves each model it trains into the run store
+        # itself, so the server does not load TensorFlow to save it.
+        self.store_runs = False
         self._idle_processes: list[_TrainingProcess] = []
         self._process_count = 0
         self._lock = threading.Lock()
@@ -403,6 +426,11 @@ class JobManager:
         """The owner's jobs, oldest first."""
         with self._lock:
             return [job for job in self._jobs.values() if job.owner == owner]
+
+    def find_by_key(self, key: str) -> list[Job]:
+        """Every job of this configuration, whoever started it, oldest first (rnnlab.classroom shares them)."""
+        with self._lock:
+            return [job for job in self._jobs.values() if job.key == key]
 
     def find_active(self, key: str) -> Job | None:
         """A queued or running job of this configuration, whoever started it (for sharing identical runs)."""
@@ -515,7 +543,7 @@ class JobManager:
             return
         job.worker_pid = process.pid
         try:
-            ended = process.train(job)
+            ended = process.train(job, store=self.store_runs)
         except (EOFError, OSError) as error:  # the child died (killed, out of memory) or its pipe broke
             trace = traceback.format_exc()
             process.close()
@@ -531,6 +559,7 @@ class JobManager:
         if kind == "failed":
             job._set_ended(FAILED, error=payload["error"], trace=payload["traceback"])
             return
+        job.stored_run_id, job.store_error = payload.get("stored_run_id"), payload.get("store_error")
         job._set_ended(STOPPED if payload["stopped"] else FINISHED, payload=payload)
 
     def _run_in_thread(self, job: Job) -> None:
@@ -575,7 +604,7 @@ class _TrainingProcess:
     """A child Python process, connected by a socket pair, that trains one job at a time for the parent.
 
     Started with subprocess, not multiprocessing: Streamlit runs each page as `__main__`, and multiprocessing's
-    spawn would run that page again in the child. Messages, in order: parent -> child ('train', config),
+    spawn would run that page again in the child. Messages, in order: parent -> child ('train', config, store),
     ('stop',), None (exit); child -> parent ('batch', step, logs), ('epoch', epoch, logs), then ('done', payload)
     or ('failed', payload).
     """
@@ -610,13 +639,14 @@ class _TrainingProcess:
         with self._send_lock:
             self._conn.send(message)
 
-    def train(self, job: Job) -> tuple[str, dict]:
+    def train(self, job: Job, store: bool = False) -> tuple[str, dict]:
         """Train `job` in the child, relaying its events into the job; returns the child's last message,
-        ('done', payload) or ('failed', payload). Raises EOFError or OSError if the child dies."""
+        ('done', payload) or ('failed', payload). With `store` the child also saves the model in the run store.
+        Raises EOFError or OSError if the child dies."""
         with self._current_lock:
             self._current = job
             job._process = self
-            self._send(("train", dict(job.config)))
+            self._send(("train", dict(job.config), store))
             if job.stop_event.is_set():  # stopped while it waited for this process
                 self._send(("stop",))
         try:
@@ -691,12 +721,13 @@ def _training_process_main(fd: int) -> None:
                 return
             if message[0] == "train":
                 stop.clear()  # messages arrive in order: a stop after this one is meant for this job
-                configs.put(message[1])
+                configs.put((message[1], bool(message[2:] and message[2])))
             elif message[0] == "stop":
                 stop.set()
 
     threading.Thread(target=read, name="rnnlab-training-reader", daemon=True).start()
-    while (config := configs.get()) is not None:
+    while (message := configs.get()) is not None:
+        config, store = message
         try:
             train_df, val_df = load_split(config)
             run = train(
@@ -715,6 +746,13 @@ def _training_process_main(fd: int) -> None:
                 embed_dim=config["embed_dim"], units=config["units"], seed=config["seed"],
                 parameters=int(run.model.count_params()),
             )
+            if store:
+                try:
+                    from rnnlab import runs
+
+                    payload["stored_run_id"] = runs.save(run, config).id
+                except Exception as error:  # the model still goes back to the server, which can retry
+                    payload["store_error"] = f"{type(error).__name__}: {error}"
             reply = ("done", payload)
         except Exception as error:
             reply = ("failed", dict(error=f"{type(error).__name__}: {error}", traceback=traceback.format_exc()))

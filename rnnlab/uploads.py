@@ -49,11 +49,16 @@ def data_id(df: pd.DataFrame) -> str:
     return PREFIX + digest.hexdigest()[:16]
 
 
+def is_data_id(name) -> bool:
+    """Is `name` shaped like an uploaded data set's id ('upload-' and 16 hex digits)?"""
+    return (isinstance(name, str) and name.startswith(PREFIX) and len(name) == len(PREFIX) + 16
+            and all(c in "0123456789abcdef" for c in name[len(PREFIX):]))
+
+
 def _path(name: str, runs_dir=None):
     from rnnlab.runs import store_dir
 
-    if not (isinstance(name, str) and name.startswith(PREFIX) and len(name) == len(PREFIX) + 16
-            and all(c in "0123456789abcdef" for c in name[len(PREFIX):])):
+    if not is_data_id(name):
         raise UploadError(f"{name!r} is not an uploaded data set's id")
     return store_dir(runs_dir) / FOLDER / f"{name}.json"
 

@@ -60,3 +60,24 @@ def test_unknown_tampered_and_malformed_ids_are_refused(tmp_path):
     for bad in ("../../etc/passwd", "upload-XYZ", "upload-0123456789abcdef/../x"):
         with pytest.raises(uploads.UploadError, match="is not an uploaded data set's id"):
             uploads.load(bad, tmp_path)
+
+
+def test_a_job_config_names_its_uploaded_data_and_trains_on_exactly_those_sentences(tmp_path, monkeypatch):
+    from rnnlab import jobs
+
+    monkeypatch.setenv("RNNLAB_RUNS_DIR", str(tmp_path))
+    df, _ = parse_uploaded(upload_bytes(n_per_label=20), "mine.csv")
+    name = uploads.register(df)
+    config = dict(arch="GRU", data=name)
+    assert jobs.validate_config(config)["data"] == name
+    assert jobs.config_key(config) != jobs.config_key(dict(arch="GRU"))
+    # The UCI data is data=None, spelled out or not: stored runs keep their keys.
+    assert jobs.config_key(dict(arch="GRU", data=None)) == jobs.config_key(dict(arch="GRU"))
+    train_df, val_df = jobs.load_split(config)
+    assert len(train_df) + len(val_df) == len(df) == 41
+    assert set(train_df["text"]) | set(val_df["text"]) == set(df["text"])
+    assert len(val_df) == 8  # 20% of each label (20 negative; 21 positive with the emoji-only line)
+    with pytest.raises(ValueError, match="holdout_source needs the UCI sentences"):
+        jobs.validate_config(dict(config, holdout_source="yelp"))
+    with pytest.raises(ValueError, match="data must be None .* or an uploaded data set's id"):
+        jobs.validate_config(dict(arch="GRU", data="../../etc/passwd"))
