@@ -6,7 +6,8 @@ train or predict load it when they first need it.
 
 import streamlit as st
 
-from rnnlab.ui import helpers
+from rnnlab import classroom
+from rnnlab.ui import helpers, presenter
 
 st.set_page_config(page_title="RNN Lab", page_icon=":material/neurology:", layout="wide")
 
@@ -17,12 +18,19 @@ pages = [
     st.Page("pages/parameters.py", title="Parameters", icon=":material/calculate:"),
     st.Page("pages/predict.py", title="Predict", icon=":material/psychology:"),
     st.Page("pages/gradients.py", title="Gradients", icon=":material/trending_down:"),
+    st.Page("pages/inside_cell.py", title="Inside the cell", icon=":material/memory:"),
+    st.Page("pages/long_range.py", title="Long-range dependencies", icon=":material/timeline:"),
 ]
 page = st.navigation(pages)
 
 helpers.keep_widget_state()
 helpers.session_id()
 helpers.watch_jobs()
+classroom.install()  # every training that ends is saved in the run store (once per server process)
+presenter.init()
+presenter.apply()
+with st.sidebar:
+    presenter.toggle()
 status_box = st.sidebar.container()
 try:
     page.run()

@@ -1,7 +1,8 @@
 """Data: the 3000 labelled sentences, their sources and lengths, and how a sentence becomes token ids.
 
 Everything here is pandas and pure Python (rnnlab.data's twins of TextVectorization), so the page opens without
-TensorFlow; the vocabulary and ids are those of the lesson's vectorizer adapted on all 3000 sentences.
+TensorFlow; the vocabulary and ids are those of the lesson's vectorizer adapted on all 3000 sentences. A learner
+may upload their own sentences instead; the charts then describe those.
 """
 
 import pandas as pd
@@ -9,8 +10,10 @@ import streamlit as st
 
 from rnnlab import charts
 from rnnlab.data import lesson_split, sentence_lengths, split, tokenize
-from rnnlab.ui import helpers
+from rnnlab.ui import classroom_view, helpers, presenter
 from rnnlab.ui.state import StateKeys
+
+SHOWN_WORDS = 100
 
 st.title("The data: 3000 sentences, and how text becomes numbers")
 st.markdown(
@@ -20,13 +23,16 @@ st.markdown(
     "rank in the vocabulary. Batches are padded with 0 to their longest sentence, not to a fixed length."
 )
 helpers.require_data()
-df = helpers.sentiment_data()
-counts = helpers.vocabulary_counts()
+df = helpers.chosen_data()
+counts = helpers.chosen_vocabulary_counts()
 lengths = sentence_lengths(df["text"])
+if helpers.data_choice():
+    st.info("These charts describe **your uploaded sentences**, which every page now trains on (see *Bring your "
+            "own data* below to switch back).", icon=":material/upload_file:")
 
 balance, histogram = st.columns(2)
-balance.plotly_chart(charts.class_balance(df), width="stretch")
-histogram.plotly_chart(charts.length_histogram(lengths, by=df["source"]), width="stretch")
+balance.plotly_chart(presenter.chart(charts.class_balance(df)), width="stretch")
+histogram.plotly_chart(presenter.chart(charts.length_histogram(lengths, by=df["source"])), width="stretch")
 
 sentences, vocabulary, mean_length, longest = st.columns(4)
 sentences.metric("Sentences", f"{len(df):,}")
@@ -36,22 +42,27 @@ longest.metric("Longest sentence", f"{lengths.max()} words")
 
 st.subheader("The vocabulary")
 tokens, explanation = st.columns([3, 2])
-tokens.plotly_chart(charts.top_tokens(counts, n=20), width="stretch")
+tokens.plotly_chart(presenter.chart(charts.top_tokens(counts, n=20)), width="stretch")
 with explanation:
     st.markdown(
         "Words are numbered by falling frequency, starting at 2, because two ids are reserved:\n\n"
         "- **0, the empty string `''`: padding.** Short sentences in a batch are filled with 0 up to the longest; "
         "the Embedding layer's `mask_zero=True` tells the recurrent layer to skip those steps.\n"
         "- **1, `[UNK]`: any word outside the vocabulary**, such as a name the data never contained.\n\n"
-        "Try it: *very good movie* is [18, 19, 26]; *Mochen Yang* is [1, 1], two unknown words."
+        + ("Try it: with your sentences' vocabulary the ids differ from the lesson's." if helpers.data_choice()
+           else "Try it: *very good movie* is [18, 19, 26]; *Mochen Yang* is [1, 1], two unknown words.")
     )
     helpers.init_state({StateKeys.DATA_SENTENCE: "very good movie"})
     typed = st.text_input("Type a sentence", key=StateKeys.DATA_SENTENCE)
     token_ids = {token: position + 2 for position, token in enumerate(counts.index)}
     words = tokenize(typed)
     ids = [token_ids.get(word, 1) for word in words]
-    st.markdown(f"Token ids: **{ids}**")
-    st.dataframe(pd.DataFrame({"word": words, "token id": ids}), hide_index=True, width="content")
+    shown = min(len(ids), SHOWN_WORDS)  # a pasted book shows only its start
+    more = f" ... ({len(ids):,} words in all)" if len(ids) > shown else ""
+    st.markdown(f"Token ids: **{ids[:shown]}**{more}" if words else "No words: only spaces, punctuation or nothing.")
+    st.dataframe(pd.DataFrame({"word": words[:shown], "token id": ids[:shown]}), hide_index=True, width="content")
+
+classroom_view.upload_section()
 
 st.subheader("A pitfall: Keras' validation_split")
 st.markdown(
@@ -60,8 +71,9 @@ st.markdown(
     "model is trained without a single restaurant review it is then judged on. RNN Lab's `split()` draws 20% of "
     "every source and class instead."
 )
-_, keras_val = lesson_split(df, 0.2)
-_, stratified_val = split(df, 0.2, seed=0)
+uci = helpers.sentiment_data()  # the pitfall is the UCI files' order, whatever this session trains on
+_, keras_val = lesson_split(uci, 0.2)
+_, stratified_val = split(uci, 0.2, seed=0)
 validation = pd.DataFrame(
     {
         "validation_split=0.2 (last 20%)": keras_val["source"].value_counts(),

@@ -9,7 +9,7 @@ import streamlit as st
 
 from rnnlab import charts, gradients
 from rnnlab.jobs import load_split
-from rnnlab.ui import helpers
+from rnnlab.ui import helpers, presenter
 from rnnlab.ui.state import StateKeys as K
 
 st.title("Gradients: why long sentences are hard to learn from")
@@ -23,10 +23,11 @@ st.markdown(
 st.subheader("The toy: one weight, many steps")
 chart_column, control_column = st.columns([3, 1])
 helpers.init_state({K.GRADIENTS_W: 0.9, K.GRADIENTS_T: 150})
-w = control_column.slider("w", 0.5, 1.5, step=0.01, key=K.GRADIENTS_W)
-t_max = control_column.slider("t (steps)", 1, 200, key=K.GRADIENTS_T)
+with control_column, presenter.controls("w and t"):  # folded away in presenter mode
+    w = st.slider("w", 0.5, 1.5, step=0.01, key=K.GRADIENTS_W)
+    t_max = st.slider("t (steps)", 1, 200, key=K.GRADIENTS_T)
 toy = gradients.toy(w, t_max, h0=1.0)
-chart_column.plotly_chart(charts.toy_gradient(toy), width="stretch")
+chart_column.plotly_chart(presenter.chart(charts.toy_gradient(toy)), width="stretch")
 regions = gradients.toy_regions(toy)
 if regions["vanishing_from"] is not None:
     control_column.markdown(f"The gradient **vanishes** (below {gradients.VANISHING_BELOW:g}) from t = "
@@ -55,7 +56,8 @@ else:
                 measured[job.id] = gradients.measured_gradients(job.result, val_df, min_words=20, max_sentences=200)
     frames = [measured[job.id].assign(model=name) for name, job in trained.items() if not measured[job.id].empty]
     if frames:
-        st.plotly_chart(charts.gradient_by_step(pd.concat(frames, ignore_index=True)), width="stretch")
+        st.plotly_chart(presenter.chart(charts.gradient_by_step(pd.concat(frames, ignore_index=True))),
+                        width="stretch")
         st.markdown(
             "**Why the BiLSTM looks different:** its backward reader starts at the last word and finishes on the "
             "first, so the earliest words sit right next to one of the two final states the classifier reads. "
@@ -64,6 +66,25 @@ else:
         )
     else:
         st.info("None of the validation sentences has 20 words or more, so there is nothing to average.")
+
+    st.markdown(
+        "**The chain itself**, the quantity the toy's w^t stands for: ‖∂h_T/∂h_t‖, how strongly the last hidden "
+        "state moves when the hidden state t words earlier is nudged (the largest singular value of that "
+        "Jacobian, a product of one matrix per word; for a bidirectional model, its forward reader), averaged "
+        "over 20 of the same long sentences. Solid: trained; dashed: untrained."
+    )
+    chains = st.session_state.setdefault(K.MEASURED_JACOBIANS, {})
+    with st.spinner("Measuring Jacobian chains (a few seconds per model)..."):
+        for name, job in trained.items():
+            if job.id not in chains:
+                _, val_df = load_split(job.config)
+                ids, _ = gradients.long_sentences(job.result, val_df, min_words=20, max_sentences=20)
+                chains[job.id] = gradients.jacobian_chains({name: job.result}, list(ids), include_untrained=True,
+                                                           max_distance=20)
+    chain_frames = [chains[job.id].assign(model=name) for name, job in trained.items()
+                    if not chains[job.id].empty]
+    if chain_frames:
+        st.plotly_chart(charts.jacobian_chain(pd.concat(chain_frames, ignore_index=True)), width="stretch")
 
 helpers.think_about_it(
     "Is the vanishing or exploding gradient a problem for deep feed-forward networks too?",

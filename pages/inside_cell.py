@@ -7,9 +7,8 @@ The numbers come from rnnlab.inspect, which steps the layer's own trained weight
 import streamlit as st
 
 from rnnlab import charts, charts_cell, inspect
-from rnnlab.ui import helpers
-
-INSIDE_MODEL, INSIDE_SENTENCE = "inside.model", "inside.sentence"  # widget keys (to join StateKeys)
+from rnnlab.ui import helpers, presenter
+from rnnlab.ui.state import StateKeys as K
 
 
 def heatmap(reader: str | None, part: dict, array: str):
@@ -31,12 +30,12 @@ def show_cell(run, unrolled: dict) -> None:
     for array, equation in inspect.EQUATIONS[inspect.cell_kind(run.arch)].items():
         if len(readers) == 1:
             chart_column, equation_column = st.columns([3, 1], vertical_alignment="center")
-            chart_column.plotly_chart(heatmap(None, unrolled, array), width="stretch")
+            chart_column.plotly_chart(presenter.chart(heatmap(None, unrolled, array)), width="stretch")
             equation_column.latex(equation)
         else:
             st.latex(equation)
             for column, (reader, part) in zip(st.columns(2), readers):
-                column.plotly_chart(heatmap(reader, part, array), width="stretch")
+                column.plotly_chart(presenter.chart(heatmap(reader, part, array)), width="stretch")
 
 
 st.title("Inside the cell: gates and states, word by word")
@@ -50,9 +49,9 @@ if not runs:
     helpers.offer_quick_train("cells to look inside")
 else:
     model_column, sentence_column = st.columns([1, 3])
-    name = model_column.selectbox("Model", list(runs), key=INSIDE_MODEL)
-    sentence = sentence_column.text_input("Sentence", "The service was slow but the food was great",
-                                          max_chars=400, key=INSIDE_SENTENCE)
+    name = model_column.selectbox("Model", list(runs), key=K.INSIDE_MODEL)
+    helpers.init_state({K.INSIDE_SENTENCE: "The service was slow but the food was great"})
+    sentence = sentence_column.text_input("Sentence", max_chars=400, key=K.INSIDE_SENTENCE)
     run = runs[name]
     unrolled = inspect.unroll(run, sentence)
     if len(unrolled["tokens"]) == 0:
@@ -62,7 +61,7 @@ else:
         gates = inspect.mean_gate_by_word(unrolled)
         if not gates.empty:
             st.subheader("How much of the past each word keeps")
-            st.plotly_chart(charts_cell.gate_by_word(gates), width="stretch")
+            st.plotly_chart(presenter.chart(charts_cell.gate_by_word(gates)), width="stretch")
             st.caption("Near 1 the cell keeps its memory through this word; a dip is a word that makes it forget. "
                        "For a GRU the update gate z_t plays the forget gate's role.")
 

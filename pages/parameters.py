@@ -9,7 +9,7 @@ import streamlit as st
 
 from rnnlab import charts, params
 from rnnlab.models import ARCHITECTURES, DESCRIPTIONS
-from rnnlab.ui import helpers
+from rnnlab.ui import helpers, presenter
 from rnnlab.ui.state import StateKeys as K
 
 st.title("Parameters: what each architecture pays for its memory")
@@ -20,18 +20,21 @@ st.markdown(
     "doubles whatever it wraps. The embedding, one row of d numbers per word, dwarfs them all."
 )
 
-vocab_column, embed_column, units_column = st.columns(3)
 helpers.init_state({K.PARAMS_VOCAB: 5404, K.PARAMS_EMBED_DIM: 64, K.PARAMS_UNITS: 128, K.PARAMS_ARCH: "LSTM"})
-vocab_size = vocab_column.slider("Vocabulary size", 1000, 20000, key=K.PARAMS_VOCAB)
-embed_dim = embed_column.slider("Embedding size (d)", 8, 128, key=K.PARAMS_EMBED_DIM)
-units = units_column.slider("Units (h)", 8, 256, key=K.PARAMS_UNITS)
+with presenter.controls("Sizes"):  # folded away in presenter mode
+    vocab_column, embed_column, units_column = st.columns(3)
+    vocab_size = vocab_column.slider("Vocabulary size", 1000, 20000, key=K.PARAMS_VOCAB)
+    embed_dim = embed_column.slider("Embedding size (d)", 8, 128, key=K.PARAMS_EMBED_DIM)
+    units = units_column.slider("Units (h)", 8, 256, key=K.PARAMS_UNITS)
 
 lesson = list(helpers.LESSON_ARCHS)
 ledger = pd.concat([params.breakdown(arch, vocab_size, embed_dim, units).assign(arch=arch) for arch in lesson])
 with_embedding, without_embedding = st.columns(2)
-with_embedding.plotly_chart(charts.param_stacked_bars(ledger, title="The whole model"), width="stretch")
+with_embedding.plotly_chart(presenter.chart(charts.param_stacked_bars(ledger, title="The whole model")),
+                            width="stretch")
 without_embedding.plotly_chart(
-    charts.param_stacked_bars(ledger, include_embedding=False, title="The recurrent layer and classifier only"),
+    presenter.chart(charts.param_stacked_bars(ledger, include_embedding=False,
+                                              title="The recurrent layer and classifier only")),
     width="stretch",
 )
 comparison = params.compare(vocab_size, embed_dim, units, archs=lesson)
@@ -48,8 +51,8 @@ arch = st.segmented_control("Architecture", ARCHITECTURES, key=K.PARAMS_ARCH) or
 st.caption(DESCRIPTIONS[arch])
 table = params.breakdown(arch, vocab_size, embed_dim, units)
 treemap, ledger_table = st.columns([3, 2])
-treemap.plotly_chart(charts.param_treemap(table.assign(arch=arch), title=f"Where {arch}'s parameters are"),
-                     width="stretch")
+treemap.plotly_chart(presenter.chart(charts.param_treemap(table.assign(arch=arch),
+                                                        title=f"Where {arch}'s parameters are")), width="stretch")
 ledger_table.dataframe(table, hide_index=True, width="stretch", height=560,
                        column_config={"count": st.column_config.NumberColumn(format="localized")})
 ledger_table.metric(f"{arch} total", f"{int(table['count'].sum()):,}")

@@ -7,7 +7,7 @@ yet the page says so and offers a one-click quick training of the lesson's four 
 import streamlit as st
 
 from rnnlab import charts, predict
-from rnnlab.ui import helpers
+from rnnlab.ui import helpers, presenter
 from rnnlab.ui.state import StateKeys as K
 
 st.title("Predict: how sure is each network?")
@@ -33,7 +33,7 @@ else:
     if sentences:
         table = predict.probabilities(runs, sentences)
         result_column.table(charts.probability_table_style(table))
-        result_column.plotly_chart(charts.prediction_bars(table), width="stretch")
+        result_column.plotly_chart(presenter.chart(charts.prediction_bars(table)), width="stretch")
 
         st.subheader("Word by word: how the networks read")
         sentence = st.selectbox("Sentence", sentences, index=len(sentences) - 1, key=K.PREDICT_SENTENCE)
@@ -41,7 +41,7 @@ else:
         if prefixes.empty:
             st.info("This sentence has no words the vectorizer keeps (only punctuation or spaces).")
         else:
-            st.plotly_chart(charts.prefix_lines(prefixes), width="stretch")
+            st.plotly_chart(presenter.chart(charts.prefix_lines(prefixes)), width="stretch")
             st.caption("A bidirectional model also reads each prefix backwards, from its last word.")
 
 helpers.think_about_it(

@@ -2,6 +2,8 @@
 
 Training runs in rnnlab.jobs' worker threads; this page only starts, stops and polls jobs (a fragment redraws
 every second while one is active), so leaving the page or touching a widget never stops or restarts a training.
+Settings another session is already training are shared, stored ones load at once (rnnlab.classroom), and the
+runs stored on the server are listed at the bottom.
 """
 
 import pandas as pd
@@ -10,7 +12,7 @@ import streamlit as st
 from rnnlab import charts, jobs
 from rnnlab.jobs import BOUNDS, DEFAULT_CONFIG
 from rnnlab.models import ARCHITECTURES
-from rnnlab.ui import helpers
+from rnnlab.ui import classroom_view, helpers, presenter
 from rnnlab.ui.state import StateKeys as K
 
 VALIDATION = {
@@ -31,15 +33,12 @@ st.markdown(
 helpers.require_data()
 jobs.manager().prewarm()  # whoever opens this page is about to train: load TensorFlow in the background now
 
-archs_column, train_column, stop_column = st.columns([6, 1, 1], vertical_alignment="bottom")
 helpers.init_state({
     K.TRAIN_ARCHS: ["SimpleRNN"], K.TRAIN_EMBED_DIM: DEFAULT_CONFIG["embed_dim"], K.TRAIN_UNITS: DEFAULT_CONFIG["units"],
     K.TRAIN_EPOCHS: DEFAULT_CONFIG["epochs"], K.TRAIN_BATCH_SIZE: DEFAULT_CONFIG["batch_size"],
     K.TRAIN_LEARNING_RATE: DEFAULT_CONFIG["learning_rate"], K.TRAIN_SEED: DEFAULT_CONFIG["seed"],
     K.TRAIN_VALIDATION: "20% of every source",
 })
-archs = archs_column.multiselect("Architectures", ARCHITECTURES, key=K.TRAIN_ARCHS)
-columns = st.columns(7)
 
 
 def bounded(column, label, name, key):
@@ -47,26 +46,42 @@ def bounded(column, label, name, key):
     return column.number_input(label, int(low), int(high), key=key)
 
 
-embed_dim = bounded(columns[0], "Embedding size", "embed_dim", K.TRAIN_EMBED_DIM)
-units = bounded(columns[1], "Units", "units", K.TRAIN_UNITS)
-epochs = bounded(columns[2], "Epochs", "epochs", K.TRAIN_EPOCHS)
-batch_size = bounded(columns[3], "Batch size", "batch_size", K.TRAIN_BATCH_SIZE)
-learning_rate = columns[4].select_slider("Learning rate", LEARNING_RATES, key=K.TRAIN_LEARNING_RATE)
-seed = bounded(columns[5], "Seed", "seed", K.TRAIN_SEED)
-validation = columns[6].selectbox("Validation set", list(VALIDATION), key=K.TRAIN_VALIDATION)
+# An uploaded data set has one source, so only the stratified split applies to it.
+choices = list(VALIDATION)[:1] if helpers.data_choice() else list(VALIDATION)
+if st.session_state.get(K.TRAIN_VALIDATION) not in choices:
+    st.session_state[K.TRAIN_VALIDATION] = choices[0]
+with presenter.controls("Training settings"):  # folded away in presenter mode
+    archs = st.multiselect("Architectures", ARCHITECTURES, key=K.TRAIN_ARCHS)
+    columns = st.columns(7)
+    embed_dim = bounded(columns[0], "Embedding size", "embed_dim", K.TRAIN_EMBED_DIM)
+    units = bounded(columns[1], "Units", "units", K.TRAIN_UNITS)
+    epochs = bounded(columns[2], "Epochs", "epochs", K.TRAIN_EPOCHS)
+    batch_size = bounded(columns[3], "Batch size", "batch_size", K.TRAIN_BATCH_SIZE)
+    learning_rate = columns[4].select_slider("Learning rate", LEARNING_RATES, key=K.TRAIN_LEARNING_RATE)
+    seed = bounded(columns[5], "Seed", "seed", K.TRAIN_SEED)
+    validation = columns[6].selectbox("Validation set", choices, key=K.TRAIN_VALIDATION)
 
 settings = dict(embed_dim=embed_dim, units=units, epochs=epochs, batch_size=batch_size,
                 learning_rate=learning_rate, seed=seed, **VALIDATION[validation])
 configs = [dict(arch=arch, **settings) for arch in archs]
 already_training = bool(configs) and all(helpers.is_active(config) for config in configs)
+train_column, stop_column, note_column = st.columns([1, 1, 6], vertical_alignment="center")
 if train_column.button("Train", type="primary", icon=":material/play_arrow:", width="stretch",
                        disabled=not configs or already_training,
                        help="Already training these settings" if already_training else None):
-    helpers.start_training(configs)
-    st.rerun()
-if stop_column.button("Stop", icon=":material/stop:", width="stretch", disabled=not helpers.any_active()):
+    try:
+        helpers.start_training(configs)
+    except ValueError as error:  # settings out of bounds (the widgets keep them in, a preset state may not)
+        st.error(str(error), icon=":material/error:")
+    else:
+        st.rerun()
+if stop_column.button("Stop", icon=":material/stop:", width="stretch", disabled=not helpers.can_stop(),
+                      help="Stops the runs this session started; a shared run is stopped by its starter"):
     helpers.stop_session_jobs()
     st.rerun()
+with note_column:
+    classroom_view.shared_stop_caption()
+classroom_view.show_notices()
 
 
 @st.fragment(run_every=helpers.LIVE_UPDATE_S if helpers.any_active() else None)
@@ -79,9 +94,10 @@ def live_curves():
         elif snapshot.status == "failed":
             st.error(f"{snapshot.label} failed: {snapshot.error}", icon=":material/error:")
     shown = [snapshot for snapshot in snapshots if snapshot.id in names]
-    if shown:
-        runs = [helpers.curve_data(snapshot, names[snapshot.id]) for snapshot in shown]
-        st.plotly_chart(charts.training_curves(runs), width="stretch", key="training_curves")
+    runs = [helpers.curve_data(snapshot, names[snapshot.id]) for snapshot in shown]
+    runs += classroom_view.stored_curves(helpers.taken_names(snapshots))
+    if runs:
+        st.plotly_chart(presenter.chart(charts.training_curves(runs)), width="stretch", key="training_curves")
     else:
         st.info("No runs yet: pick one or more architectures and press Train.", icon=":material/info:")
     helpers.rerun_when_jobs_end()
@@ -90,24 +106,25 @@ def live_curves():
 live_curves()
 
 ended = [snapshot for snapshot in helpers.session_snapshots() if snapshot.summary]
-if ended:
-    names = helpers.run_names(helpers.session_snapshots())
+names = helpers.run_names(helpers.session_snapshots())
+rows = [
+    {
+        "run": names.get(s.id, s.label),
+        "status": s.status,
+        "epochs": s.summary["epochs_done"],
+        "best validation accuracy": s.summary["best_val_accuracy"],
+        "seconds": s.summary["seconds"],
+        "parameters": s.summary["parameters"],
+        "units": s.config["units"],
+        "embedding": s.config["embed_dim"],
+        "learning rate": s.config["learning_rate"],
+    }
+    for s in ended
+] + classroom_view.stored_rows(helpers.taken_names(helpers.session_snapshots()))
+if rows:
     st.subheader("Compare the runs")
     st.dataframe(
-        pd.DataFrame(
-            {
-                "run": names.get(s.id, s.label),
-                "status": s.status,
-                "epochs": s.summary["epochs_done"],
-                "best validation accuracy": s.summary["best_val_accuracy"],
-                "seconds": s.summary["seconds"],
-                "parameters": s.summary["parameters"],
-                "units": s.config["units"],
-                "embedding": s.config["embed_dim"],
-                "learning rate": s.config["learning_rate"],
-            }
-            for s in ended
-        ),
+        pd.DataFrame(rows),
         hide_index=True,
         width="stretch",
         column_config={
@@ -120,6 +137,8 @@ if ended:
         if s.status == "stopped":
             st.caption(f"{names.get(s.id, s.label)} was stopped after {s.summary['epochs_done']} of "
                        f"{s.config['epochs']} epochs; what it learned is kept for the other pages.")
+
+classroom_view.stored_runs_section()
 
 helpers.think_about_it(
     "The loss you watch going down trains every weight, the Embedding's 345,856 included. Which method trains "

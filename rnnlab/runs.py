@@ -395,6 +395,17 @@ def list_runs(runs_dir=None) -> tuple[list[StoredRun], list[Problem]]:
     return runs, problems
 
 
+def read(run_id: str, runs_dir=None) -> StoredRun | None:
+    """The stored run `run_id` without its model, or None if it is missing or broken (never raises)."""
+    if not _valid_id(run_id):
+        return None
+    try:
+        folder = store_dir(runs_dir) / run_id
+        return _read_run(folder) if folder.is_dir() else None
+    except (RunStoreError, OSError):
+        return None
+
+
 def find(config: Mapping[str, Any], runs_dir=None) -> StoredRun | None:
     """The stored run of this job configuration, or None (also when its folder is broken)."""
     try:
@@ -417,6 +428,13 @@ def _forget_loaded(folder: Path) -> None:
     with _loaded_lock:
         for stamp in [s for s in _loaded if s[0] == str(folder)]:
             del _loaded[stamp]
+
+
+def is_loaded(run_id: str, runs_dir=None) -> bool:
+    """Has this process already loaded the run (so load_run returns at once)?"""
+    folder = str(store_dir(runs_dir) / run_id)
+    with _loaded_lock:
+        return any(stamp[0] == folder for stamp in _loaded)
 
 
 def load_run(run_id: str, runs_dir=None, *, cached: bool = True):

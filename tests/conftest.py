@@ -1,4 +1,5 @@
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,9 @@ SHARED_DATA = ROOT.parent / "shared" / "data" / "sentiment_labelled_sentences"
 if SHARED_DATA.is_dir():
     os.environ.setdefault("RNNLAB_DATA_DIR", str(SHARED_DATA))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Every run a test trains through the app is saved in the run store: a fresh one per test session, never runs/
+# (a stored run would otherwise turn a later test's training into an instant load).
+os.environ.setdefault("RNNLAB_RUNS_DIR", tempfile.mkdtemp(prefix="rnnlab-test-runs-"))
 
 
 @pytest.fixture(scope="session")

@@ -1,17 +1,19 @@
-"""Small Streamlit helpers every page shares: this session's training jobs and models, guards for a page's
-preconditions, the "Think about it" box and the sidebar's status.
+"""Small Streamlit helpers every page shares: this session's training jobs and models (its own, those shared
+with other sessions, and runs from the run store), guards for a page's preconditions, the "Think about it" box
+and the sidebar's status.
 
 Only this module and the pages call Streamlit; the jobs themselves live in rnnlab.jobs, which knows nothing of it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import uuid
 
 import streamlit as st
 
-from rnnlab import jobs
+from rnnlab import classroom, jobs, runs
 from rnnlab.ui.state import StateKeys
 
 # The lesson's four architectures: what "Quick train" trains, and the Parameters page compares.
@@ -49,7 +51,7 @@ def session_id() -> str:
 
 
 def session_jobs() -> list[jobs.Job]:
-    """The jobs this session started, oldest first (those the server still knows)."""
+    """The jobs this session started or shares with another session, oldest first (those the server knows)."""
     ids = st.session_state.get(StateKeys.JOB_IDS, [])
     return [job for job in (jobs.get(job_id) for job_id in ids) if job is not None]
 
@@ -58,27 +60,50 @@ def session_snapshots() -> list[jobs.JobSnapshot]:
     return [job.snapshot() for job in session_jobs()]
 
 
-def start_training(configs: list[dict]) -> list[jobs.Job]:
-    """Queue one job per config for this session (with any CONFIG_OVERRIDES merged in); an identical config
-    already queued or running comes back as the same job, so a double click starts nothing twice."""
-    overrides = st.session_state.get(StateKeys.CONFIG_OVERRIDES, {})
-    started = [jobs.start({**config, **overrides}, session_id()) for config in configs]
+def config_overrides() -> dict:
+    """Merged into every config this session trains: the data it chose (an upload) and any CONFIG_OVERRIDES."""
+    overrides = {}
+    if st.session_state.get(StateKeys.DATA_CHOICE):
+        overrides["data"] = st.session_state[StateKeys.DATA_CHOICE]
+    return {**overrides, **st.session_state.get(StateKeys.CONFIG_OVERRIDES, {})}
+
+
+def start_training(configs: list[dict]) -> list[classroom.Request]:
+    """Train each config for this session, sharing what the server already has (rnnlab.classroom): the same
+    configuration training for another session is watched, not trained again; a stored one is loaded at once.
+    Asking twice (a double click) comes back as the same job. Notices for the page are kept for one rerun."""
+    requests = [classroom.request_training({**config, **config_overrides()}, session_id()) for config in configs]
     ids = st.session_state.setdefault(StateKeys.JOB_IDS, [])
-    for job in started:
-        if job.id not in ids:
-            ids.append(job.id)
-    return started
+    stored_ids = stored_run_ids()
+    for request in requests:
+        if request.job is not None and request.job.id not in ids:
+            ids.append(request.job.id)
+        if request.stored is not None and request.stored.id not in stored_ids:
+            stored_ids.append(request.stored.id)
+    st.session_state[StateKeys.STORED_RUN_IDS] = stored_ids
+    st.session_state[StateKeys.TRAIN_NOTICES] = [r.message for r in requests if r.how in (classroom.ATTACHED,
+                                                                                           classroom.STORED)]
+    return requests
 
 
 def stop_session_jobs() -> int:
-    """Stop every queued or running job of this session; returns how many were stopped."""
-    return sum(jobs.stop(job.id) for job in session_jobs() if job.active)
+    """Stop this session's own queued or running jobs (not those it shares: their starter decides)."""
+    return sum(classroom.stop(job, session_id()) for job in session_jobs() if job.active)
+
+
+def can_stop() -> bool:
+    """Has this session started a job that is still queued or running?"""
+    return any(job.active and classroom.may_stop(job, session_id()) for job in session_jobs())
+
+
+def shared_active() -> list[jobs.Job]:
+    """Active jobs this session watches but another session started (only that one may stop them)."""
+    return [job for job in session_jobs() if job.active and not classroom.may_stop(job, session_id())]
 
 
 def is_active(config: dict) -> bool:
     """Does this session already have exactly this configuration queued or running?"""
-    overrides = st.session_state.get(StateKeys.CONFIG_OVERRIDES, {})
-    key = jobs.config_key({**config, **overrides})
+    key = jobs.config_key({**config, **config_overrides()})
     return any(job.active and job.key == key for job in session_jobs())
 
 
@@ -89,20 +114,99 @@ def run_names(snapshots: list[jobs.JobSnapshot]) -> dict[int, str]:
     return {s.id: s.config["arch"] if archs.count(s.config["arch"]) == 1 else s.label for s in shown}
 
 
-def trained_jobs() -> dict[str, jobs.Job]:
-    """name -> job for every run of this session that ended with a model (finished or stopped)."""
+@dataclasses.dataclass(frozen=True)
+class StoredJob:
+    """A run from the run store, shaped like a finished job for the pages: id, config, has_model and result."""
+
+    stored: runs.StoredRun
+    has_model = True
+
+    @property
+    def id(self) -> str:
+        return f"stored:{self.stored.id}"
+
+    @property
+    def config(self):
+        return self.stored.config
+
+    @property
+    def result_ready(self) -> bool:
+        return runs.is_loaded(self.stored.id)
+
+    @property
+    def result(self):
+        """The TrainedModel, loaded once per server and shared by every session (its lock guards the model)."""
+        return runs.load_run(self.stored.id)
+
+
+def stored_run_ids() -> list[str]:
+    """The stored runs this session uses. A new session starts with the lesson's four models if
+    `python -m rnnlab.prepare` stored them, so a class has predictions at once."""
+    if StateKeys.STORED_RUN_IDS not in st.session_state:
+        from rnnlab.prepare import lesson_configs
+
+        lesson = (runs.find(config) for config in lesson_configs())
+        st.session_state[StateKeys.STORED_RUN_IDS] = [s.id for s in lesson if s is not None and not s.stopped]
+    return list(st.session_state[StateKeys.STORED_RUN_IDS])
+
+
+def stored_jobs() -> list[StoredJob]:
+    """This session's stored runs that are still in the store and not already one of its own jobs."""
+    own_keys = {job.key for job in session_jobs() if job.has_model}
+    found = []
+    for run_id in stored_run_ids():
+        stored = runs.read(run_id)
+        if stored is not None and stored.key not in own_keys:
+            found.append(StoredJob(stored))
+    return found
+
+
+def _stored_names(stored: list[StoredJob], taken: set[str]) -> dict[str, StoredJob]:
+    """'LSTM' for a stored run whose architecture no other model of the session has, else 'LSTM (stored 3f2a)'."""
+    archs = [job.stored.arch for job in stored]
+    named = {}
+    for job in stored:
+        arch = job.stored.arch
+        name = arch if arch not in taken and archs.count(arch) == 1 else f"{arch} (stored {job.stored.key[:4]})"
+        named[name] = job
+    return named
+
+
+def taken_names(snapshots: list[jobs.JobSnapshot]) -> set[str]:
+    """The names and architectures of the session's shown runs: a stored run of one of them gets a longer name."""
+    names = run_names(snapshots)
+    return set(names.values()) | {s.config["arch"] for s in snapshots if s.id in names}
+
+
+def trained_jobs() -> dict[str, jobs.Job | StoredJob]:
+    """name -> job for every model this session uses: its runs that ended with a model (finished or stopped,
+    its own or shared) and the stored runs it picked."""
     jobs_by_id = {job.id: job for job in session_jobs()}
-    names = run_names([job.snapshot() for job in jobs_by_id.values()])
-    return {names[i]: job for i, job in jobs_by_id.items() if job.has_model and i in names}
+    snapshots = [job.snapshot() for job in jobs_by_id.values()]
+    names = run_names(snapshots)
+    trained = {names[i]: job for i, job in jobs_by_id.items() if job.has_model and i in names}
+    trained.update(_stored_names(stored_jobs(), taken_names(snapshots)))
+    return trained
 
 
 def trained_runs() -> dict[str, object]:
-    """name -> TrainedModel for every run of this session that ended with a model (finished or stopped)."""
+    """name -> TrainedModel for every model this session uses (see trained_jobs); a stored run that cannot be
+    loaded any more is left out with a warning."""
     trained = trained_jobs()
-    if all(job.result_ready for job in trained.values()):
-        return {name: job.result for name, job in trained.items()}
-    with st.spinner("Loading the trained models (the first time, this loads TensorFlow)..."):
-        return {name: job.result for name, job in trained.items()}
+    if not all(job.result_ready for job in trained.values()):
+        with st.spinner("Loading the trained models (the first time, this loads TensorFlow)..."):
+            return _results(trained)
+    return _results(trained)
+
+
+def _results(trained: dict) -> dict[str, object]:
+    results = {}
+    for name, job in trained.items():
+        try:
+            results[name] = job.result
+        except runs.RunStoreError as error:
+            st.warning(f"The stored run {name} cannot be used: {error}", icon=":material/warning:")
+    return results
 
 
 def curve_data(snapshot: jobs.JobSnapshot, name: str) -> dict:
@@ -114,7 +218,10 @@ def curve_data(snapshot: jobs.JobSnapshot, name: str) -> dict:
 
 
 def progress_text(snapshot: jobs.JobSnapshot, name: str) -> str:
-    """'LSTM: epoch 2/10, batch 31/75, 12 s left' (or its place in the queue)."""
+    """'LSTM: epoch 2/10, batch 31/75, 12 s left' (or its place in the queue); a run shared with the session
+    that started it says so."""
+    if snapshot.owner != st.session_state.get(StateKeys.SESSION_ID):
+        name = f"{name} (started by another session)"
     if snapshot.status == jobs.QUEUED:
         return f"{name}: queued, position {snapshot.queue_position or '?'}"
     if snapshot.stopping:
@@ -193,6 +300,37 @@ def vocabulary_counts():
     return _vocabulary_counts(_data_dir_setting())
 
 
+def data_choice() -> str | None:
+    """None when this session trains on the UCI sentences, else the id of the set it uploaded."""
+    return st.session_state.get(StateKeys.DATA_CHOICE)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _uploaded_data(data_id: str):
+    from rnnlab.uploads import load
+
+    return load(data_id)
+
+
+def chosen_data():
+    """The sentences this session trains on (text, label, source): its upload, else the UCI set."""
+    choice = data_choice()
+    return _uploaded_data(choice) if choice else sentiment_data()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _uploaded_counts(data_id: str):
+    from rnnlab.data import token_counts
+
+    return token_counts(_uploaded_data(data_id)["text"])
+
+
+def chosen_vocabulary_counts():
+    """Word counts over the chosen sentences, in the vectorizer's order: token id = position + 2."""
+    choice = data_choice()
+    return _uploaded_counts(choice) if choice else vocabulary_counts()
+
+
 def require_data() -> None:
     """Stop the page with the reason when the data set is not available."""
     ok, message = data_status()
@@ -263,7 +401,10 @@ def sidebar_status() -> None:
             snapshots = session_snapshots()
             names = run_names(snapshots)
             trained = [names[s.id] for s in snapshots if s.summary and s.id in names]
-            st.markdown(f"Models trained: {', '.join(trained) if trained else 'none yet'}")
+            stored = [f"{run_id.split('-')[0]} (stored)" for run_id in stored_run_ids()]
+            st.markdown(f"Models: {', '.join(trained + stored) if trained or stored else 'none yet'}")
+            if st.session_state.get(StateKeys.DATA_CHOICE):
+                st.markdown(":material/upload_file: Training on your uploaded sentences")
             for snapshot in snapshots:
                 if snapshot.active:
                     st.progress(snapshot.fraction, text=progress_text(snapshot, names.get(snapshot.id, snapshot.label)))

@@ -11,8 +11,11 @@ import contextlib
 
 import streamlit as st
 
+from rnnlab.ui.state import StateKeys
+
 QUERY_PARAM = "present"
-STATE_KEY = "rnnlab.presenter"  # the sidebar toggle's key
+STATE_KEY = StateKeys.PRESENTER  # whether the mode is on (plain state: survives pages that skip the sidebar)
+TOGGLE_KEY = StateKeys.PRESENTER_TOGGLE  # the sidebar toggle's widget key
 FONT_SCALE = 1.4  # text and chart fonts: legible from the back of a lecture hall
 CHART_SCALE = 1.35  # chart heights
 DEFAULT_CHART_HEIGHT = 450  # what st.plotly_chart draws when a figure sets no height
@@ -39,8 +42,7 @@ def init() -> None:
     keeps saying so while it is on (page switches drop query parameters)."""
     if STATE_KEY not in st.session_state:
         st.session_state[STATE_KEY] = _wanted_by_url()
-    else:
-        st.session_state[STATE_KEY] = st.session_state[STATE_KEY]  # keep the toggle's value across pages
+    st.session_state[TOGGLE_KEY] = st.session_state[STATE_KEY]  # the toggle shows the mode, however it was set
     if is_on() and not _wanted_by_url():
         st.query_params[QUERY_PARAM] = "1"
     elif not is_on() and QUERY_PARAM in st.query_params:
@@ -51,10 +53,14 @@ def is_on() -> bool:
     return bool(st.session_state.get(STATE_KEY, False))
 
 
+def _toggled() -> None:
+    st.session_state[STATE_KEY] = bool(st.session_state[TOGGLE_KEY])
+
+
 def toggle() -> None:
     """The sidebar switch."""
-    st.toggle("Presenter mode", key=STATE_KEY, help="Large text and charts for a projector; controls folded "
-              "away. Also: add ?present=1 to the address.")
+    st.toggle("Presenter mode", key=TOGGLE_KEY, on_change=_toggled, help="Large text and charts for a "
+              "projector; controls folded away. Also: add ?present=1 to the address.")
 
 
 def apply() -> None:

@@ -19,6 +19,15 @@ class StateKeys:
     MEASURED_GRADIENTS = "rnnlab.measured_gradients"
     # Keras' own parameter counts, shown on the Parameters page only when asked for (it needs TensorFlow).
     KERAS_COUNTS = "rnnlab.keras_counts"
+    # The run store's runs this session uses on every page (ids, see rnnlab.runs); also the Train page's picker.
+    STORED_RUN_IDS = "rnnlab.stored_run_ids"
+    # What became of the last Train press, shown once after the rerun ("shared with another session", ...).
+    TRAIN_NOTICES = "rnnlab.train_notices"
+    # The sentences this session trains on: None for the UCI data set, else an uploaded set's id (rnnlab.uploads).
+    DATA_CHOICE = "rnnlab.data_choice"
+    # Presenter mode: whether it is on (also turned on by ?present=1), and its sidebar toggle's widget key.
+    PRESENTER = "rnnlab.presenter"
+    PRESENTER_TOGGLE = "rnnlab.presenter_toggle"
 
     # Train page widgets.
     TRAIN_ARCHS = "train.archs"
@@ -40,16 +49,36 @@ class StateKeys:
     PREDICT_TEXT = "predict.text"
     PREDICT_SENTENCE = "predict.sentence"
 
-    # Data page widget.
+    # Data page widgets.
     DATA_SENTENCE = "data.sentence"
+    DATA_UPLOAD = "data.upload"
 
     # Gradients page widgets.
     GRADIENTS_W = "gradients.w"
     GRADIENTS_T = "gradients.t_max"
 
+    # Measured Jacobian chains ||dh_T/dh_t||, keyed by job id, so the Gradients page measures each model once.
+    MEASURED_JACOBIANS = "rnnlab.measured_jacobians"
+
+    # Inside the cell page widgets.
+    INSIDE_MODEL = "inside.model"
+    INSIDE_SENTENCE = "inside.sentence"
+
+    # Long-range dependencies page: widgets; this session's results, trained runs and gradient tables; and a dict
+    # of settings merged into every training there (tests use it to train small).
+    LONGRANGE_LAG = "longrange.lag"
+    LONGRANGE_ARCHS = "longrange.archs"
+    LONGRANGE_LEARNING_RATE = "longrange.learning_rate"
+    LONGRANGE_SEED = "longrange.seed"
+    LONGRANGE_RESULTS = "rnnlab.longrange_results"
+    LONGRANGE_RUNS = "rnnlab.longrange_runs"
+    LONGRANGE_GRADIENTS = "rnnlab.longrange_gradients"
+    LONGRANGE_OVERRIDES = "rnnlab.longrange_overrides"
+
     # Streamlit forgets a widget's value when its page is not shown; these are kept across page switches.
     PERSISTENT = (
         TRAIN_ARCHS, TRAIN_EMBED_DIM, TRAIN_UNITS, TRAIN_EPOCHS, TRAIN_BATCH_SIZE, TRAIN_LEARNING_RATE, TRAIN_SEED,
         TRAIN_VALIDATION, PARAMS_VOCAB, PARAMS_EMBED_DIM, PARAMS_UNITS, PARAMS_ARCH, PREDICT_TEXT, DATA_SENTENCE,
-        GRADIENTS_W, GRADIENTS_T,
+        GRADIENTS_W, GRADIENTS_T, STORED_RUN_IDS, INSIDE_SENTENCE, LONGRANGE_LAG, LONGRANGE_ARCHS,
+        LONGRANGE_LEARNING_RATE, LONGRANGE_SEED,
     )
