@@ -93,7 +93,15 @@ def screenshot(page, name: str) -> None:
         ".map(e => e.scrollHeight), 0)"
     )
     page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(int(height) + 100, 8000))})
-    time.sleep(0.5)  # let the charts re-lay out to the new size
+    try:  # charts draw once they are in view: wait until every one has its SVG
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                 .every(chart => chart.querySelector('.main-svg'))""",
+            timeout=15_000,
+        )
+    except Exception:
+        pass  # a screenshot with a blank chart still shows what went wrong
+    time.sleep(1.0)  # and let them re-lay out to the new size
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     page.set_viewport_size(size)
 
