@@ -84,7 +84,8 @@ else:
     chain_frames = [chains[job.id].assign(model=name) for name, job in trained.items()
                     if not chains[job.id].empty]
     if chain_frames:
-        st.plotly_chart(charts.jacobian_chain(pd.concat(chain_frames, ignore_index=True)), width="stretch")
+        st.plotly_chart(presenter.chart(charts.jacobian_chain(pd.concat(chain_frames, ignore_index=True))),
+                        width="stretch")
 
 helpers.think_about_it(
     "Is the vanishing or exploding gradient a problem for deep feed-forward networks too?",

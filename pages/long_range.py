@@ -10,13 +10,8 @@ import streamlit as st
 
 from rnnlab import charts_cell, longrange
 from rnnlab.models import ARCHITECTURES
-from rnnlab.ui import helpers
-
-# Session-state keys (to join StateKeys): widgets, this session's results and trained runs, and a dict of
-# settings merged into every training (tests use it to train small).
-LAG, ARCHS, SEED, RATE = "longrange.lag", "longrange.archs", "longrange.seed", "longrange.learning_rate"
-RESULTS, RUNS, GRADIENTS, OVERRIDES = ("rnnlab.longrange_results", "rnnlab.longrange_runs",
-                                       "rnnlab.longrange_gradients", "rnnlab.longrange_overrides")
+from rnnlab.ui import helpers, presenter
+from rnnlab.ui.state import StateKeys as K
 
 st.title("Long-range dependencies: when the answer is far back")
 st.markdown(
@@ -33,23 +28,24 @@ st.caption(f"An example with lag 12: the boxed word decides (label {'positive' i
            "); the underlined ones are distractors.")
 
 st.subheader("Measured on this machine")
-st.plotly_chart(charts_cell.accuracy_by_lag(longrange.MEASURED, title="Validation accuracy against the lag "
-                                            "(3 seeds each)"), width="stretch")
+st.plotly_chart(presenter.chart(charts_cell.accuracy_by_lag(
+    longrange.MEASURED, title="Validation accuracy against the lag (3 seeds each)")), width="stretch")
 
 st.subheader("Try it")
 controls, results_column = st.columns([1, 2])
-lag = controls.slider("Lag k (words after the decisive word)", longrange.min_lag(), 120, 75, key=LAG)
-archs = controls.multiselect("Architectures", ARCHITECTURES, default=["SimpleRNN", "LSTM", "GRU"],
-                             key=ARCHS)
-rate = controls.select_slider("Learning rate (Adam)", [1e-3, 3e-3, 1e-2], longrange.DEFAULTS["learning_rate"],
-                              format_func=lambda r: f"{r:g}", key=RATE)
-seed = int(controls.number_input("Seed", 0, 999, 0, key=SEED))
-settings = longrange.DEFAULTS | st.session_state.get(OVERRIDES, {}) | dict(learning_rate=rate)
+helpers.init_state({K.LONGRANGE_LAG: 75, K.LONGRANGE_ARCHS: ["SimpleRNN", "LSTM", "GRU"],
+                    K.LONGRANGE_LEARNING_RATE: longrange.DEFAULTS["learning_rate"], K.LONGRANGE_SEED: 0})
+lag = controls.slider("Lag k (words after the decisive word)", longrange.min_lag(), 120, key=K.LONGRANGE_LAG)
+archs = controls.multiselect("Architectures", ARCHITECTURES, key=K.LONGRANGE_ARCHS)
+rate = controls.select_slider("Learning rate (Adam)", [1e-3, 3e-3, 1e-2], format_func=lambda r: f"{r:g}",
+                              key=K.LONGRANGE_LEARNING_RATE)
+seed = int(controls.number_input("Seed", 0, 999, key=K.LONGRANGE_SEED))
+settings = longrange.DEFAULTS | st.session_state.get(K.LONGRANGE_OVERRIDES, {}) | dict(learning_rate=rate)
 controls.caption(f"{settings['train_size']:,} training and {settings['val_size']:,} validation sentences, "
                  f"embedding {settings['embed_dim']}, {settings['units']} units, at most {settings['max_epochs']} "
                  f"epochs or {settings['max_seconds']:.0f} s per model.")
-results = st.session_state.setdefault(RESULTS, [])
-runs = st.session_state.setdefault(RUNS, {})
+results = st.session_state.setdefault(K.LONGRANGE_RESULTS, [])
+runs = st.session_state.setdefault(K.LONGRANGE_RUNS, {})
 if controls.button("Train", type="primary", icon=":material/play_arrow:", disabled=not archs):
     with st.status(f"Training {len(archs)} model(s) at lag {lag}...", expanded=True) as status:
         bar = st.progress(0.0)
@@ -70,7 +66,8 @@ if controls.button("Train", type="primary", icon=":material/play_arrow:", disabl
         status.update(label=f"Trained {len(archs)} model(s) at lag {lag}", state="complete")
 
 if results:
-    results_column.plotly_chart(charts_cell.accuracy_by_lag(results, title="Your runs"), width="stretch")
+    results_column.plotly_chart(presenter.chart(charts_cell.accuracy_by_lag(results, title="Your runs")),
+                                width="stretch")
     results_column.dataframe(pd.DataFrame(results).sort_values(["lag", "arch", "seed"]), hide_index=True)
 else:
     results_column.info("Pick a lag and press Train: each model takes up to a minute.", icon=":material/info:")
@@ -78,12 +75,13 @@ else:
 at_lag = {key: run for key, run in runs.items() if key[1] == lag and key[2] == seed}
 if at_lag:
     st.subheader(f"How much gradient reaches each word (lag {lag})")
-    gradients = st.session_state.setdefault(GRADIENTS, {})
+    gradients = st.session_state.setdefault(K.LONGRANGE_GRADIENTS, {})
     with st.spinner("Measuring gradients..."):
         for key, run in at_lag.items():
             if key not in gradients:
                 gradients[key] = longrange.gradient_by_step(run).assign(model=key[0])
-    st.plotly_chart(charts_cell.task_gradient(pd.concat([gradients[k] for k in at_lag]), lag), width="stretch")
+    chart = charts_cell.task_gradient(pd.concat([gradients[k] for k in at_lag]), lag)
+    st.plotly_chart(presenter.chart(chart), width="stretch")
     st.markdown("The norm of the loss's gradient with respect to each word's embedding, over 200 fresh sentences, "
                 "by distance from the last word; dashed: the same network untrained. The dotted line is the "
                 "decisive word: a model that learned the task has a peak there.")
