@@ -43,18 +43,22 @@ st.dataframe(
                                "recurrent_formula": "recurrent layer"}),
     hide_index=True,
     width="stretch",
-    column_config={"recurrent / SimpleRNN's": st.column_config.NumberColumn(format="%.3fx")},
+    column_config={"recurrent / SimpleRNN's": st.column_config.NumberColumn(format="%.3fx"),
+                   **{c: st.column_config.NumberColumn(format="localized")
+                      for c in ("embedding", "recurrent", "classifier", "total")}},
 )
 
 st.subheader("One architecture, gate by gate")
 arch = st.segmented_control("Architecture", ARCHITECTURES, key=K.PARAMS_ARCH) or "LSTM"
 st.caption(DESCRIPTIONS[arch])
 table = params.breakdown(arch, vocab_size, embed_dim, units)
-treemap, ledger_table = st.columns([3, 2])
+treemap, ledger_table = st.columns(2)
 treemap.plotly_chart(presenter.chart(charts.param_treemap(table.assign(arch=arch),
                                                         title=f"Where {arch}'s parameters are")), width="stretch")
 ledger_table.dataframe(table, hide_index=True, width="stretch", height=560,
-                       column_config={"count": st.column_config.NumberColumn(format="localized")})
+                       column_config={"count": st.column_config.NumberColumn(format="localized"),
+                                      "formula": st.column_config.TextColumn(width="small"),
+                                      "numbers": st.column_config.TextColumn(width="small")})
 ledger_table.metric(f"{arch} total", f"{int(table['count'].sum()):,}")
 
 st.subheader("Does Keras agree?")

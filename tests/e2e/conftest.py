@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -110,6 +111,8 @@ def server(chromium):
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     # One training at a time, so the run the Stop test starts is predictable on a 2-core machine.
     env.setdefault("RNNLAB_MAX_CONCURRENT_JOBS", "1")
+    # A fresh run store: a run stored earlier would turn the live-training test into an instant load.
+    env["RNNLAB_RUNS_DIR"] = tempfile.mkdtemp(prefix="rnnlab-e2e-runs-")
     if not shutil.which("streamlit") and not (Path(sys.executable).parent / "streamlit").exists():
         pytest.skip("streamlit is not installed")
     server = Server(env)
