@@ -543,7 +543,7 @@ class JobManager:
             return
         job.worker_pid = process.pid
         try:
-            ended = process.train(job, store=self.store_runs)
+            ended = process.train(job, save_run=self.store_runs)
         except (EOFError, OSError) as error:  # the child died (killed, out of memory) or its pipe broke
             trace = traceback.format_exc()
             process.close()
@@ -604,7 +604,7 @@ class _TrainingProcess:
     """A child Python process, connected by a socket pair, that trains one job at a time for the parent.
 
     Started with subprocess, not multiprocessing: Streamlit runs each page as `__main__`, and multiprocessing's
-    spawn would run that page again in the child. Messages, in order: parent -> child ('train', config, store),
+    spawn would run that page again in the child. Messages, in order: parent -> child ('train', config, options),
     ('stop',), None (exit); child -> parent ('batch', step, logs), ('epoch', epoch, logs), then ('done', payload)
     or ('failed', payload).
     """
@@ -639,14 +639,19 @@ class _TrainingProcess:
         with self._send_lock:
             self._conn.send(message)
 
-    def train(self, job: Job, store: bool = False) -> tuple[str, dict]:
+    def train(self, job: Job, save_run: bool = False) -> tuple[str, dict]:
         """Train `job` in the child, relaying its events into the job; returns the child's last message,
-        ('done', payload) or ('failed', payload). With `store` the child also saves the model in the run store.
-        Raises EOFError or OSError if the child dies."""
+        ('done', payload) or ('failed', payload). With `save_run` the child also saves the model in the run
+        store. Raises EOFError or OSError if the child dies."""
+        from rnnlab.runs import store_dir
+
+        # The run store (where uploaded data sets live too) as this process sees it now: a pooled child may
+        # have been started under another RNNLAB_RUNS_DIR.
+        options = dict(runs_dir=str(store_dir()), save_run=bool(save_run))
         with self._current_lock:
             self._current = job
             job._process = self
-            self._send(("train", dict(job.config), store))
+            self._send(("train", dict(job.config), options))
             if job.stop_event.is_set():  # stopped while it waited for this process
                 self._send(("stop",))
         try:
@@ -721,13 +726,15 @@ def _training_process_main(fd: int) -> None:
                 return
             if message[0] == "train":
                 stop.clear()  # messages arrive in order: a stop after this one is meant for this job
-                configs.put((message[1], bool(message[2:] and message[2])))
+                configs.put((message[1], message[2] if len(message) > 2 else {}))
             elif message[0] == "stop":
                 stop.set()
 
     threading.Thread(target=read, name="rnnlab-training-reader", daemon=True).start()
     while (message := configs.get()) is not None:
-        config, store = message
+        config, options = message
+        if options.get("runs_dir"):
+            os.environ["RNNLAB_RUNS_DIR"] = options["runs_dir"]
         try:
             train_df, val_df = load_split(config)
             run = train(
@@ -746,7 +753,7 @@ def _training_process_main(fd: int) -> None:
                 embed_dim=config["embed_dim"], units=config["units"], seed=config["seed"],
                 parameters=int(run.model.count_params()),
             )
-            if store:
+            if options.get("save_run"):
                 try:
                     from rnnlab import runs
 

@@ -34,16 +34,17 @@ def vectorizer(sentiment_df):
     return make_vectorizer(sentiment_df["text"].iloc[::10])
 
 
-def fake_run(arch, vectorizer, *, stopped=False, seed=0, epochs_done=2):
+def fake_run(arch, vectorizer, *, stopped=False, seed=0, epochs_done=2, embed_dim=8, units=8, epochs=2):
     """A TrainedModel with an untrained (seeded) model and a made-up history: fast to build, real to save."""
     vocabulary = [str(token) for token in vectorizer.get_vocabulary()]
-    history = {name: [0.5 + 0.1 * i + 0.01 * k for i in range(epochs_done)]
+    history = {name: [0.5 + 0.04 * i + 0.01 * k for i in range(epochs_done)]
                for k, name in enumerate(runs.METRIC_NAMES)}
     batches = [dict(step=s + 1, epoch=s // 3, loss=0.7 - 0.01 * s, accuracy=0.5 + 0.01 * s)
                for s in range(3 * epochs_done)]
-    config = dict(arch=arch, epochs=2, batch_size=32, embed_dim=8, units=8, learning_rate=1e-3, seed=seed,
-                  train_size=160, val_size=40)
-    return TrainedModel(arch, config, build_model(arch, len(vocabulary), 8, 8, seed=seed), vectorizer, vocabulary,
+    config = dict(arch=arch, epochs=epochs, batch_size=32, embed_dim=embed_dim, units=units, learning_rate=1e-3,
+                  seed=seed, train_size=160, val_size=40)
+    model = build_model(arch, len(vocabulary), embed_dim, units, seed=seed)
+    return TrainedModel(arch, config, model, vectorizer, vocabulary,
                         history=history, batch_history=batches, seconds=1.25, stopped=stopped, batches_per_epoch=3)
 
 
