@@ -58,11 +58,12 @@ else:
     if frames:
         st.plotly_chart(presenter.chart(charts.gradient_by_step(pd.concat(frames, ignore_index=True))),
                         width="stretch")
+        bidirectional = any(job.config["arch"].startswith("Bi") for job in trained.values())
         st.markdown(
-            "**Why the BiLSTM looks different:** its backward reader starts at the last word and finishes on the "
-            "first, so the earliest words sit right next to one of the two final states the classifier reads. "
-            "Their gradient does not have to cross the whole sentence, and the line stays high (or rises again) "
-            "far from the end."
+            ("**Why the BiLSTM looks different:** " if bidirectional else "**Train a BiLSTM to compare:** ")
+            + "its backward reader starts at the last word and finishes on the first, so the earliest words sit "
+            "right next to one of the two final states the classifier reads. Their gradient does not have to "
+            "cross the whole sentence, and the line stays high (or rises again) far from the end."
         )
     else:
         st.info("None of the validation sentences has 20 words or more, so there is nothing to average.")

@@ -1,7 +1,7 @@
 """Train: pick architectures and hyper-parameters, train in the background, watch the curves live, compare runs.
 
-Training runs in rnnlab.jobs' worker threads; this page only starts, stops and polls jobs (a fragment redraws
-every second while one is active), so leaving the page or touching a widget never stops or restarts a training.
+Training runs in rnnlab.jobs' training processes; this page only starts, stops and polls jobs (a fragment redraws
+under every second while one is active), so leaving the page or touching a widget never stops or restarts a training.
 Settings another session is already training are shared, stored ones load at once (rnnlab.classroom), and the
 runs stored on the server are listed at the bottom.
 """

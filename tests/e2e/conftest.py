@@ -113,6 +113,9 @@ def server(chromium):
     env.setdefault("RNNLAB_MAX_CONCURRENT_JOBS", "1")
     # A fresh run store: a run stored earlier would turn the live-training test into an instant load.
     env["RNNLAB_RUNS_DIR"] = tempfile.mkdtemp(prefix="rnnlab-e2e-runs-")
+    # No source watching: an edit in the checkout mid-run must not rerun the app under the test, and watching
+    # costs the server a scan of every imported module (thousands once TensorFlow is loaded) after each run.
+    env.setdefault("STREAMLIT_SERVER_FILE_WATCHER_TYPE", "none")
     if not shutil.which("streamlit") and not (Path(sys.executable).parent / "streamlit").exists():
         pytest.skip("streamlit is not installed")
     server = Server(env)
