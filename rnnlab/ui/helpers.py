@@ -29,8 +29,46 @@ LIVE_UPDATE_S = 0.8
 # This session and its jobs
 
 
+# The bounds of every numeric widget whose value session state keeps (they must match the widgets; a page test
+# compares them). Streamlit raises on a remembered value outside its widget's range.
+WIDGET_BOUNDS = {
+    StateKeys.TRAIN_EMBED_DIM: jobs.BOUNDS["embed_dim"],
+    StateKeys.TRAIN_UNITS: jobs.BOUNDS["units"],
+    StateKeys.TRAIN_EPOCHS: jobs.BOUNDS["epochs"],
+    StateKeys.TRAIN_BATCH_SIZE: jobs.BOUNDS["batch_size"],
+    StateKeys.TRAIN_SEED: jobs.BOUNDS["seed"],
+    StateKeys.PARAMS_VOCAB: (1000, 20000),
+    StateKeys.PARAMS_EMBED_DIM: (8, 128),
+    StateKeys.PARAMS_UNITS: (8, 256),
+    StateKeys.GRADIENTS_W: (0.5, 1.5),
+    StateKeys.GRADIENTS_T: (1, 200),
+}
+INTEGER_WIDGETS = {key for key in WIDGET_BOUNDS if key != StateKeys.GRADIENTS_W}
+
+
+def keep_in_bounds() -> None:
+    """Pull remembered numbers back inside their widgets' ranges (an old session, a changed bound, a hand-set
+    state): too large becomes the maximum, too small the minimum, not a number the page's default."""
+    for key, (low, high) in WIDGET_BOUNDS.items():
+        if key not in st.session_state:
+            continue
+        value = st.session_state[key]
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = float("nan")
+        if isinstance(value, bool) or number != number or number in (float("inf"), float("-inf")):
+            del st.session_state[key]  # the page's init_state gives it its default again
+            continue
+        clamped = min(max(number, low), high)
+        clamped = int(round(clamped)) if key in INTEGER_WIDGETS else float(clamped)
+        if clamped != value or type(clamped) is not type(value):
+            st.session_state[key] = clamped
+
+
 def keep_widget_state() -> None:
     """Streamlit drops a widget's value when its page is not drawn; writing it back keeps it across pages."""
+    keep_in_bounds()
     for key in StateKeys.PERSISTENT:
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
@@ -102,8 +140,12 @@ def shared_active() -> list[jobs.Job]:
 
 
 def is_active(config: dict) -> bool:
-    """Does this session already have exactly this configuration queued or running?"""
-    key = jobs.config_key({**config, **config_overrides()})
+    """Does this session already have exactly this configuration queued or running? (False for a config that
+    is not valid: pressing Train then says why.)"""
+    try:
+        key = jobs.config_key({**config, **config_overrides()})
+    except ValueError:
+        return False
     return any(job.active and job.key == key for job in session_jobs())
 
 
