@@ -19,7 +19,7 @@ def test_home_says_the_data_set_is_ready_with_its_size():
     assert len(at.success) == 1
     assert "3000 sentences (1000 amazon, 1000 imdb, 1000 yelp)" in at.success[0].value
     assert "Data set: 3000 sentences" in " ".join(texts(at.sidebar.markdown))
-    assert "Models trained: none yet" in texts(at.sidebar.markdown)
+    assert "Models: none yet" in texts(at.sidebar.markdown)
 
 
 def test_home_says_how_to_get_the_data_when_it_is_missing(tmp_path, monkeypatch):
