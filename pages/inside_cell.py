@@ -42,7 +42,7 @@ st.title("Inside the cell: gates and states, word by word")
 st.markdown(
     "The equations of the lesson, running. Pick a model trained in this session and type a sentence: each "
     "heatmap has one row per unit and one column per word, so you can watch a gate open (yellow, near 1) or "
-    "close (dark, near 0) as a word arrives, and the hidden state (red positive, blue negative) change with it."
+    "close (dark, near 0) as a word arrives, and the hidden state (blue positive, red negative) change with it."
 )
 runs = helpers.trained_runs()
 if not runs:

@@ -1,0 +1,75 @@
+"""Inside the cell and Long-range dependencies in a real browser: the long-range page trains three small models
+and draws their accuracy and gradients; after a quick training, the inside-the-cell page shows a BiLSTM's two
+readers side by side. Screenshots land in tests/e2e/screenshots/ beside the other pages'.
+"""
+
+from __future__ import annotations
+
+import time
+
+from tests.e2e.test_browser import assert_no_exception, screenshot, wait_until_idle
+
+TITLES = {
+    "Inside the cell": "Inside the cell: gates and states, word by word",
+    "Long-range dependencies": "Long-range dependencies: when the answer is far back",
+}
+
+
+def open_page(page, name: str) -> None:
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=name, exact=True).click()
+    page.get_by_role("heading", name=TITLES[name]).wait_for()
+    wait_until_idle(page)
+
+
+def test_long_range_trains_three_models_and_shows_accuracy_and_gradients(page):
+    open_page(page, "Long-range dependencies")
+    assert_no_exception(page)
+    assert page.get_by_text("Think about it").count() == 1
+    screenshot(page, "7-long-range-before-training")
+    # The lag slider by keyboard (Home: the smallest lag, 3; each arrow one step), checked key by key.
+    slider = page.get_by_role("slider", name="Lag k (words after the decisive word)")
+    slider.focus()
+    slider.press("Home")
+    for _ in range(40):
+        value = int(slider.get_attribute("value"))
+        if value == 15:
+            break
+        slider.press("ArrowRight" if value < 15 else "ArrowLeft")
+        time.sleep(0.05)
+    wait_until_idle(page)
+    assert slider.get_attribute("value") == "15"
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text("Trained 3 model(s) at lag 15").wait_for(timeout=240_000)
+    page.get_by_role("heading", name="How much gradient reaches each word (lag 15)").wait_for(timeout=60_000)
+    wait_until_idle(page, 120)
+    assert_no_exception(page)
+    table = page.locator('[data-testid="stDataFrame"]')
+    assert table.count() == 1
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 3  # measured, your runs, gradients
+    screenshot(page, "7-long-range-after-training")
+
+
+def test_inside_the_cell_after_a_quick_training_shows_both_readers_of_the_bilstm(page):
+    open_page(page, "Inside the cell")
+    assert page.get_by_text("No model trained in this session yet").count() == 1
+    screenshot(page, "8-inside-the-cell-before-training")
+    page.get_by_role("button", name="Quick train").click()
+    # The four quick models train one after the other; the page redraws as soon as the first is ready.
+    page.get_by_label("Model").wait_for(timeout=400_000)
+    deadline = time.time() + 400
+    while page.get_by_role("progressbar").count() and time.time() < deadline:
+        time.sleep(1)
+    wait_until_idle(page, 120)
+    page.get_by_label("Model").click()
+    page.get_by_role("option", name="BiLSTM", exact=True).click()
+    wait_until_idle(page, 120)
+    box = page.get_by_label("Sentence")
+    box.fill("The food was not good at all")
+    box.press("Enter")
+    wait_until_idle(page, 120)
+    assert_no_exception(page)
+    titles = page.locator('[data-testid="stPlotlyChart"] .gtitle').all_text_contents()
+    assert "hidden state h_t, forward reader" in titles and "hidden state h_t, backward reader" in titles, titles
+    assert "forget gate f_t, backward reader" in titles
+    assert page.get_by_text("P(positive) = ").count() == 1
+    screenshot(page, "8-inside-the-cell-bilstm")
