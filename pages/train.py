@@ -122,21 +122,24 @@ rows = [
     for s in ended
 ] + classroom_view.stored_rows(helpers.taken_names(helpers.session_snapshots()))
 if rows:
-    st.subheader("Compare the runs")
-    st.dataframe(
-        pd.DataFrame(rows),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "best validation accuracy": st.column_config.NumberColumn(format="%.3f"),
-            "seconds": st.column_config.NumberColumn(format="%.1f"),
-            "parameters": st.column_config.NumberColumn(format="localized"),
-        },
-    )
-    for s in ended:
-        if s.status == "stopped":
-            st.caption(f"{names.get(s.id, s.label)} was stopped after {s.summary['epochs_done']} of "
-                       f"{s.config['epochs']} epochs; what it learned is kept for the other pages.")
+    # One block: a fragment rerun that arrives late (after the full rerun a finished job causes) must not
+    # leave the table without its heading, which happened under load when they were separate elements.
+    with st.container():
+        st.subheader("Compare the runs")
+        st.dataframe(
+            pd.DataFrame(rows),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "best validation accuracy": st.column_config.NumberColumn(format="%.3f"),
+                "seconds": st.column_config.NumberColumn(format="%.1f"),
+                "parameters": st.column_config.NumberColumn(format="localized"),
+            },
+        )
+        for s in ended:
+            if s.status == "stopped":
+                st.caption(f"{names.get(s.id, s.label)} was stopped after {s.summary['epochs_done']} of "
+                           f"{s.config['epochs']} epochs; what it learned is kept for the other pages.")
 
 classroom_view.stored_runs_section()
 

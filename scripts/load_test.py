@@ -1,0 +1,480 @@
+"""A class on one server: 10 browser sessions (Playwright contexts in Debian's Chromium) against `streamlit run
+app.py` on 127.0.0.1, then a tab closed mid-training and a Stop pressed among several sessions sharing a job.
+
+Run `python scripts/load_test.py` (about 3 minutes on 2 cores); it prints a JSON report and exits 1 when a check
+fails. The server runs with an empty run store and logs every job it trains, so "exactly 3 trainings" is
+measured on the server, not read off the pages; its peak memory (with its training processes) is sampled with
+psutil.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+# Tiny settings (8 units, embedding 8, one epoch on the 2400 training sentences): seconds per training.
+TINY = {"Units": "8", "Embedding size": "8", "Epochs": "1"}
+SAME = dict(TINY)  # three sessions ask for exactly this
+DIFFERENT = [dict(TINY, **{"Units": "12"}), dict(TINY, **{"Seed": "1"})]
+CLOSED_TAB = dict(TINY, **{"Epochs": "3", "Seed": "2"})  # long enough to close the tab while it trains
+SHARED_STOP = dict(TINY, **{"Epochs": "30", "Seed": "3"})  # stopped long before it would end
+
+# The server process: rnnlab.jobs.JobManager._run (called once for every job that is actually trained, whether
+# in a worker thread or handed to a training process) wrapped to log it, then Streamlit's own command line.
+COUNTING_SERVER = r"""
+import json, os, sys, threading, time
+import rnnlab.jobs as jobs
+_real_run, _log_lock = jobs.JobManager._run, threading.Lock()
+def counted_run(self, job):
+    with _log_lock, open(os.environ["RNNLAB_TRAININGS_LOG"], "a") as log:
+        log.write(json.dumps(dict(job=job.id, owner=job.owner[:8], key=job.key, arch=job.config["arch"],
+                                  units=job.config["units"], seed=job.config["seed"], at=time.time())) + "\n")
+    return _real_run(self, job)
+jobs.JobManager._run = counted_run
+from streamlit.web import cli
+sys.argv = ["streamlit", "run", "app.py", *sys.argv[1:]]
+sys.exit(cli.main())
+"""
+
+SHOTS: Path | None = None  # --screenshots: every session's last page lands here
+
+TITLES = {"Train": "Train: watch a recurrent network learn", "Predict": "Predict: how sure is each network?"}
+
+STARTED_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app && app.dataset.testScriptState !== 'notRunning';
+}"""
+
+IDLE_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app && app.dataset.testScriptState === 'notRunning'
+    && !document.querySelector('[data-testid="stElementContainer"][data-stale="true"]');
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`streamlit run app.py` with a fresh run store, the training counter, and a psutil memory sampler."""
+
+    def __init__(self, workdir: Path):
+        import psutil
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.trainings_log = workdir / "trainings.jsonl"
+        self.log_path = workdir / "server.log"
+        env = dict(os.environ, RNNLAB_RUNS_DIR=str(workdir / "runs"), RNNLAB_TRAININGS_LOG=str(self.trainings_log),
+                   TF_CPP_MIN_LOG_LEVEL="2", STREAMLIT_SERVER_FILE_WATCHER_TYPE="none")
+        env.setdefault("RNNLAB_DATA_DIR", str(ROOT.parent / "shared" / "data" / "sentiment_labelled_sentences"))
+        self.log = open(self.log_path, "w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", COUNTING_SERVER, "--server.headless", "true", "--server.port", str(self.port),
+             "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        self.ps = psutil.Process(self.process.pid)
+        self.peak_rss = 0
+        self.samples = []
+        self._sampling = True
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+        self._sampler.start()
+        deadline = time.time() + 90
+        while not self.healthy():
+            if self.process.poll() is not None or time.time() > deadline:
+                self.stop()
+                raise RuntimeError(f"streamlit did not start:\n{self.log_path.read_text()}")
+            time.sleep(0.1)
+        self.ready_rss = self.ps.memory_info().rss
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    def _sample(self) -> None:
+        while self._sampling:
+            try:
+                rss = self.ps.memory_info().rss + sum(c.memory_info().rss for c in self.ps.children(recursive=True))
+            except Exception:
+                break
+            self.peak_rss = max(self.peak_rss, rss)
+            self.samples.append(rss)
+            time.sleep(0.1)
+
+    def trainings(self) -> list[dict]:
+        if not self.trainings_log.exists():
+            return []
+        return [json.loads(line) for line in self.trainings_log.read_text().splitlines() if line.strip()]
+
+    def stop(self) -> None:
+        self._sampling = False
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.log.close()
+
+
+# ----------------------------------------------------------------------------------------------------------
+# What one browser session does
+
+
+class Session:
+    def __init__(self, browser, url: str, name: str):
+        self.browser, self.url, self.name = browser, url, name
+        self.events: list[str] = []
+        self.exceptions: list[str] = []
+        self.started = time.perf_counter()
+
+    async def open(self, path: str = ""):
+        self.context = await self.browser.new_context(viewport={"width": 1400, "height": 1000})
+        self.page = await self.context.new_page()
+        self.page.set_default_timeout(120_000)
+        await self.page.goto(f"{self.url}/{path}")
+        await self.page.locator('[data-testid="stSidebarNav"]').wait_for()
+        await self.idle()
+        return self
+
+    async def idle(self, timeout_s: float = 120) -> None:
+        """Wait for the script run an action caused to start (on a loaded server that can take seconds), then
+        for it to end with no stale element left."""
+        try:
+            await self.page.wait_for_function(STARTED_JS, timeout=5_000)
+        except Exception:
+            pass  # it was quick and has already ended, or nothing reran
+        await self.page.wait_for_function(IDLE_JS, timeout=timeout_s * 1000)
+
+    async def go(self, link: str) -> None:
+        await self.page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=link, exact=True).click()
+        await self.page.get_by_role("heading", name=TITLES[link]).wait_for()
+        await self.idle()
+
+    async def set_number(self, label: str, value: str) -> None:
+        box = self.page.get_by_label(label, exact=True)
+        await box.fill(value)
+        await box.press("Enter")
+        await self.idle()
+
+    async def check_no_exception(self, where: str) -> None:
+        shown = self.page.locator('[data-testid="stException"]')
+        if await shown.count():
+            self.exceptions.append(f"{where}: {(await shown.first.inner_text())[:300]}")
+
+    async def settings(self, values: dict) -> None:
+        await self.go("Train")
+        for label, value in values.items():
+            await self.set_number(label, value)
+
+    def button(self, label: str):
+        """The app's own button (Streamlit's header shows a 'Stop' of its own while a script runs)."""
+        return self.page.locator('[data-testid="stMain"]').get_by_role("button", name=label, exact=True)
+
+    async def main_text(self) -> str:
+        return await self.page.locator('[data-testid="stMain"]').inner_text()
+
+    async def press_train(self, double: bool = False) -> None:
+        """Click Train and wait until the page shows it was heard (a progress bar, a notice, the runs table);
+        a click lost on a loaded server is repeated once, as a user would (the server ignores a repeat)."""
+        heard = self.page.locator('[data-testid="stMain"] [role="progressbar"]').or_(
+            self.page.get_by_text("Compare the runs")).or_(self.page.get_by_text("with these settings"))
+        for attempt in range(2):
+            train = self.button("Train")
+            await (train.dblclick() if double and attempt == 0 else train.click())
+            self.events.append(f"{time.perf_counter() - self.started:.1f}s "
+                               f"{'double-' if double and attempt == 0 else ''}clicked Train")
+            try:
+                await heard.first.wait_for(timeout=60_000)
+                return
+            except Exception:
+                self.events.append(f"{time.perf_counter() - self.started:.1f}s no sign of the click")
+
+    async def wait_for_runs_table(self, timeout_s: float = 300) -> None:
+        """Wait until this session's training has ended: no progress bar on the page, and the sidebar lists the
+        model (the comparison table itself is drawn on a canvas, so its cells are not text)."""
+        await self.page.wait_for_function(
+            """() => {
+              const main = document.querySelector('[data-testid="stMain"]');
+              const side = document.querySelector('[data-testid="stSidebar"]');
+              return main && side && !main.querySelector('[role="progressbar"]')
+                && /Models: .*SimpleRNN/.test(side.innerText);
+            }""",
+            timeout=timeout_s * 1000,
+        )
+        await self.idle()
+        self.headings = await self.page.evaluate(
+            """() => [...document.querySelectorAll('[data-testid="stMain"] h3')].map(h => h.innerText)""")
+
+    async def predict(self) -> list[str]:
+        """Open Predict, type a sentence, and return the probability table's model columns (none: no model)."""
+        await self.go("Predict")
+        box = self.page.get_by_label("Sentences, one a line")
+        await box.or_(self.button("Quick train")).first.wait_for(timeout=180_000)  # loading models takes a while
+        await self.idle()
+        await self.check_no_exception("Predict")
+        if not await box.count():
+            return []
+        await box.fill("The waiter was rude but the pasta was wonderful")
+        await box.press("Control+Enter")
+        await self.idle()
+        table = self.page.locator('[data-testid="stTable"] table')
+        await table.wait_for()
+        headers = [h.strip() for h in await table.locator("thead th").all_inner_texts() if h.strip()]
+        await self.check_no_exception("Predict after typing")
+        return headers
+
+    async def close(self) -> None:
+        if SHOTS is not None:
+            try:
+                await asyncio.sleep(0.5)
+                await self.page.set_viewport_size({"width": 1400, "height": 3000})
+                await asyncio.sleep(0.5)
+                await self.page.screenshot(path=str(SHOTS / f"{self.name}.png"))
+            except Exception:
+                pass  # a closed or crashed tab has nothing to show
+        await self.context.close()
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The scenarios
+
+
+async def trainer(browser, url, name, values, delay_s=0.0, double=False) -> dict:
+    session = Session(browser, url, name)
+    try:
+        return await _trainer(session, values, delay_s, double)
+    except Exception as error:
+        text = ""
+        try:
+            text = (await session.main_text())[-1200:]
+        except Exception:
+            pass
+        raise RuntimeError(f"{name}: {type(error).__name__}: {str(error)[:300]}; events {session.events}; "
+                           f"the page ends with: {text!r}") from None
+
+
+async def _trainer(session, values, delay_s, double) -> dict:
+    name = session.name
+    try:
+        await session.open()
+        await session.settings(values)
+        await asyncio.sleep(delay_s)
+        await session.press_train(double)
+        await session.idle()
+        notice = await session.page.locator('[data-testid="stAlert"]').all_inner_texts()
+        await session.wait_for_runs_table()
+        await session.check_no_exception("Train")
+        columns = await session.predict()
+    finally:
+        if hasattr(session, "context"):
+            await session.close()
+    return dict(session=name, role="trainer", settings=values, notices=[n[:160] for n in notice if "No runs" not in n],
+                headings=getattr(session, "headings", None),
+                predict_columns=columns, exceptions=session.exceptions, events=session.events,
+                seconds=round(time.perf_counter() - session.started, 1))
+
+
+async def viewer(browser, url, name) -> dict:
+    session = await Session(browser, url, name).open("predict")
+    await session.page.get_by_role("heading", name=TITLES["Predict"]).wait_for()
+    await session.page.get_by_label("Sentences, one a line").or_(session.button("Quick train")).first.wait_for()
+    await session.idle()
+    await session.check_no_exception("Predict")
+    text = await session.main_text()
+    await session.close()
+    return dict(session=name, role="viewer", saw_quick_train="Quick train" in text, exceptions=session.exceptions,
+                seconds=round(time.perf_counter() - session.started, 1))
+
+
+async def ten_sessions(browser, url) -> list[dict]:
+    # Three press Train on the same settings within half a second (the last one double-clicks).
+    tasks = [trainer(browser, url, f"same-{i}", SAME, delay_s=0.2 * i, double=i == 2) for i in range(3)]
+    tasks += [trainer(browser, url, f"different-{i}", values) for i, values in enumerate(DIFFERENT)]
+    tasks += [viewer(browser, url, f"viewer-{i}") for i in range(5)]
+    return await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def closed_tab(browser, url) -> dict:
+    """A session starts a training and its tab closes; the training goes on, is stored, and a later session
+    asking for the same settings shares it instead of training again."""
+    leaver = await Session(browser, url, "leaver").open()
+    await leaver.settings(CLOSED_TAB)
+    await leaver.press_train()
+    await leaver.page.locator('[data-testid="stMain"] [role="progressbar"]').first.wait_for()
+    await leaver.close()
+    later = await Session(browser, url, "later").open()
+    await later.settings(CLOSED_TAB)
+    await later.press_train()
+    await later.idle()
+    notices = await later.page.locator('[data-testid="stAlert"]').all_inner_texts()
+    await later.wait_for_runs_table()
+    await later.check_no_exception("Train")
+    columns = await later.predict()
+    await later.close()
+    return dict(notices=[n[:160] for n in notices], predict_columns=columns, exceptions=later.exceptions)
+
+
+async def shared_stop(browser, url) -> dict:
+    """Two sessions share one long training: the watcher cannot stop it, the starter can, and both see it stop."""
+    from playwright.async_api import expect
+
+    starter = await Session(browser, url, "starter").open()
+    await starter.settings(SHARED_STOP)
+    await starter.press_train()
+    await starter.page.locator('[data-testid="stMain"] [role="progressbar"]').first.wait_for()
+    watcher = await Session(browser, url, "watcher").open()
+    await watcher.settings(SHARED_STOP)
+    await watcher.press_train()
+    await watcher.idle()
+    watcher_text = await watcher.main_text()
+    watcher_stop_enabled = await watcher.button("Stop").is_enabled()
+    await starter.page.wait_for_function(IDLE_JS)
+    starter_stop = starter.button("Stop")
+    await expect(starter_stop).to_be_enabled(timeout=60_000)
+    await starter_stop.click()
+    await starter.wait_for_runs_table(120)
+    await watcher.wait_for_runs_table(120)
+    starter_table = await starter.main_text()
+    watcher_table = await watcher.main_text()
+    for session in (starter, watcher):
+        await session.check_no_exception("Train")
+        await session.close()
+    return dict(
+        watcher_sees_other_owner="started by another session" in watcher_text,
+        watcher_stop_enabled=watcher_stop_enabled,
+        starter_sees_stopped="stopped" in starter_table, watcher_sees_stopped="stopped" in watcher_table,
+        exceptions=starter.exceptions + watcher.exceptions,
+    )
+
+
+async def run_all(server: Server, scenarios: list[str]) -> dict:
+    from playwright.async_api import async_playwright
+
+    report: dict = {}
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        if "ten" in scenarios:
+            started = time.perf_counter()
+            results = await ten_sessions(browser, server.url)
+            report["ten_sessions"] = dict(
+                seconds=round(time.perf_counter() - started, 1),
+                trainings=len(server.trainings()),
+                sessions=[r if isinstance(r, dict) else dict(error=f"{type(r).__name__}: {r}"[:600]) for r in results],
+            )
+        for name, scenario in (("closed-tab", closed_tab), ("shared-stop", shared_stop)):
+            if name not in scenarios:
+                continue
+            before = len(server.trainings())
+            started = time.perf_counter()
+            try:
+                result = await scenario(browser, server.url)
+            except Exception as error:  # reported as a failure, the other scenarios still run
+                result = dict(error=f"{type(error).__name__}: {error}"[:600], exceptions=[])
+            result.update(trainings=len(server.trainings()) - before, seconds=round(time.perf_counter() - started, 1))
+            report[name.replace("-", "_")] = result
+        await browser.close()
+    return report
+
+
+def failures(report: dict) -> list[str]:
+    """Every check the report fails, in words."""
+    found = []
+    if report.get("server_tracebacks", {}).get("app"):
+        found.append(f"the server logged {report['server_tracebacks']['app']} traceback(s) through RNN Lab's code")
+    ten = report.get("ten_sessions")
+    if ten:
+        if ten["trainings"] != 3:
+            found.append(f"{ten['trainings']} trainings ran for the ten sessions, not 3")
+        for result in ten["sessions"]:
+            if "error" in result:
+                found.append(f"a session did not finish: {result['error']}")
+            elif result["exceptions"]:
+                found.append(f"{result['session']} showed an exception: {result['exceptions']}")
+            elif result["role"] == "trainer" and not result["predict_columns"]:
+                found.append(f"{result['session']} saw no model on Predict")
+    for name in ("closed_tab", "shared_stop"):
+        if "error" in report.get(name, {}):
+            found.append(f"{name} did not finish: {report[name]['error']}")
+    closed = report.get("closed_tab")
+    if closed and "error" not in closed:
+        if closed["trainings"] != 1:
+            found.append(f"the closed tab's settings were trained {closed['trainings']} times, not once")
+        if closed["exceptions"] or not closed["predict_columns"]:
+            found.append(f"the session after the closed tab: {closed}")
+    stop = report.get("shared_stop")
+    if stop and "error" not in stop:
+        if stop["trainings"] != 1 or stop["watcher_stop_enabled"] or not stop["watcher_sees_other_owner"]:
+            found.append(f"shared stop: {stop}")
+        if not (stop["starter_sees_stopped"] and stop["watcher_sees_stopped"]) or stop["exceptions"]:
+            found.append(f"shared stop did not show as stopped everywhere: {stop}")
+    return found
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scenarios", nargs="+", default=["ten", "closed-tab", "shared-stop"],
+                        choices=["ten", "closed-tab", "shared-stop"])
+    parser.add_argument("--out", type=Path, help="also write the JSON report here")
+    parser.add_argument("--screenshots", type=Path, help="save each session's last page here")
+    args = parser.parse_args(argv)
+    if args.screenshots:
+        global SHOTS
+        SHOTS = args.screenshots
+        SHOTS.mkdir(parents=True, exist_ok=True)
+    if not Path(CHROMIUM).exists():
+        print(f"{CHROMIUM} is missing: apt-get install chromium", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="rnnlab-load-") as workdir:
+        started = time.perf_counter()
+        server = Server(Path(workdir))
+        try:
+            report = asyncio.run(run_all(server, args.scenarios))
+        finally:
+            server.stop()
+        report.update(
+            seconds=round(time.perf_counter() - started, 1),
+            server_rss_after_start_mb=round(server.ready_rss / 2**20),
+            server_peak_rss_mb=round(server.peak_rss / 2**20),
+            trainings_on_server=server.trainings(),
+            cores=os.cpu_count(),
+        )
+        # Streamlit's own websocket noise when a tab closes is not the app's error; a traceback through the
+        # project's code is.
+        blocks = server.log_path.read_text().split("Traceback (most recent call last):")[1:]
+        app_errors = [block for block in blocks if str(ROOT) in block]
+        report["server_tracebacks"] = dict(app=len(app_errors), streamlit=len(blocks) - len(app_errors))
+        if app_errors:
+            report["server_app_tracebacks"] = [block[-1500:] for block in app_errors[:3]]
+    report["failures"] = failures(report)
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.out:
+        args.out.write_text(text)
+    return 1 if report["failures"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
