@@ -32,7 +32,8 @@ TINY = {"Units": "8", "Embedding size": "8", "Epochs": "1"}
 SAME = dict(TINY)  # three sessions ask for exactly this
 DIFFERENT = [dict(TINY, **{"Units": "12"}), dict(TINY, **{"Seed": "1"})]
 CLOSED_TAB = dict(TINY, **{"Epochs": "3", "Seed": "2"})  # long enough to close the tab while it trains
-SHARED_STOP = dict(TINY, **{"Epochs": "30", "Seed": "3"})  # stopped long before it would end
+# Stopped long before it would end: 30 epochs of batches of 8 take minutes even on a quiet machine.
+SHARED_STOP = {"Units": "64", "Embedding size": "8", "Epochs": "30", "Batch size": "8", "Seed": "3"}
 
 # The server process: rnnlab.jobs.JobManager._run (called once for every job that is actually trained, whether
 # in a worker thread or handed to a training process) wrapped to log it, then Streamlit's own command line.
