@@ -94,8 +94,8 @@ class Server:
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         self.ps = psutil.Process(self.process.pid)
-        self.peak_rss = 0
-        self.samples = []
+        self.peak_rss = 0  # the server with its training processes
+        self.peak_server_rss = 0  # the Streamlit process alone
         self._sampling = True
         self._sampler = threading.Thread(target=self._sample, daemon=True)
         self._sampler.start()
@@ -117,11 +117,17 @@ class Server:
     def _sample(self) -> None:
         while self._sampling:
             try:
-                rss = self.ps.memory_info().rss + sum(c.memory_info().rss for c in self.ps.children(recursive=True))
+                own = self.ps.memory_info().rss
+                children = 0
+                for child in self.ps.children(recursive=True):
+                    try:
+                        children += child.memory_info().rss
+                    except Exception:
+                        pass  # a training process that just ended
             except Exception:
                 break
-            self.peak_rss = max(self.peak_rss, rss)
-            self.samples.append(rss)
+            self.peak_server_rss = max(self.peak_server_rss, own)
+            self.peak_rss = max(self.peak_rss, own + children)
             time.sleep(0.1)
 
     def trainings(self) -> list[dict]:
@@ -459,6 +465,7 @@ def main(argv=None) -> int:
             seconds=round(time.perf_counter() - started, 1),
             server_rss_after_start_mb=round(server.ready_rss / 2**20),
             server_peak_rss_mb=round(server.peak_rss / 2**20),
+            server_process_alone_peak_rss_mb=round(server.peak_server_rss / 2**20),
             trainings_on_server=server.trainings(),
             cores=os.cpu_count(),
         )
