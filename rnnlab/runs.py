@@ -29,6 +29,9 @@ DATA_FILES = (HISTORY_FILE, VOCABULARY_FILE, MODEL_FILE)  # run.json lists their
 TEMP_PREFIX, ASIDE_PREFIX = ".tmp-", ".old-"
 LOCK_FILE = ".lock"
 FINISHED, STOPPED = "finished", "stopped"
+# A temporary folder younger than this may be a save under way in another process (a training process saves its
+# own run): it is skipped quietly. An older one was left by a save that crashed, and is reported.
+SAVE_GRACE_S = 120
 METRIC_NAMES = ("loss", "accuracy", "val_loss", "val_accuracy")
 
 # The project's own runs/ folder (git-ignored); RNNLAB_RUNS_DIR points elsewhere (tests use a temporary folder).
@@ -373,13 +376,12 @@ def list_runs(runs_dir=None) -> tuple[list[StoredRun], list[Problem]]:
     for entry in entries:
         name = entry.name
         try:
-            if name.startswith(TEMP_PREFIX):
-                if name not in _writing:
-                    problems.append(Problem(name, entry, "half-written: a save was interrupted (or is under way "
-                                                         "in another process); skipped"))
-                continue
-            if name.startswith(ASIDE_PREFIX):
-                problems.append(Problem(name, entry, "an older copy left aside by an interrupted replacement"))
+            if name.startswith((TEMP_PREFIX, ASIDE_PREFIX)):
+                if name in _writing or time.time() - entry.stat().st_mtime < SAVE_GRACE_S:
+                    continue  # a save under way, here or in another process
+                problems.append(Problem(name, entry, "half-written: a save was interrupted; skipped"
+                                        if name.startswith(TEMP_PREFIX)
+                                        else "an older copy left aside by an interrupted replacement"))
                 continue
             if name.startswith("."):
                 continue  # the lock file, editors' and file managers' hidden files

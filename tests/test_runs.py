@@ -8,6 +8,7 @@ sentence its own probability); one test trains a tiny SimpleRNN for real.
 import json
 import os
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -197,6 +198,10 @@ def test_corrupt_truncated_foreign_and_half_written_entries_are_reported_and_ski
     half = store / f"{runs.TEMP_PREFIX}BiGRU-0123456789abcdef-deadbeef"
     half.mkdir()
     (half / runs.MODEL_FILE).write_bytes(b"PK\x03\x04")
+    in_progress = store / f"{runs.TEMP_PREFIX}GRU-0123456789abcdef-cafebabe"  # another process saving now
+    in_progress.mkdir()
+    crashed_at = time.time() - runs.SAVE_GRACE_S - 60
+    os.utime(half, (crashed_at, crashed_at))
     (store / ".DS_Store").write_bytes(b"\0")  # hidden files are nobody's business
 
     listed, problems = runs.list_runs()
@@ -207,7 +212,8 @@ def test_corrupt_truncated_foreign_and_half_written_entries_are_reported_and_ski
     assert "model.keras is truncated or changed: 1000 bytes" in _problem(problems, short_model.id)
     assert "not an RNN Lab run: no run.json" in _problem(problems, "holiday photos")
     assert "not a run folder" in _problem(problems, "notes.txt")
-    assert "half-written" in _problem(problems, half.name)
+    assert "half-written: a save was interrupted" in _problem(problems, half.name)
+    assert in_progress.name not in [problem.name for problem in problems]  # too young to call it broken
     assert len(problems) == 6
     for broken in (corrupt, truncated, short_model):
         with pytest.raises(runs.RunStoreError):
