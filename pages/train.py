@@ -130,11 +130,7 @@ if rows:
             pd.DataFrame(rows),
             hide_index=True,
             width="stretch",
-            column_config={
-                "best validation accuracy": st.column_config.NumberColumn(format="%.3f"),
-                "seconds": st.column_config.NumberColumn(format="%.1f"),
-                "parameters": st.column_config.NumberColumn(format="localized"),
-            },
+            column_config=classroom_view.run_table_columns(),
         )
         for s in ended:
             if s.status == "stopped":

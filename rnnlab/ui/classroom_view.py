@@ -15,6 +15,15 @@ from rnnlab import runs
 from rnnlab.ui import helpers
 from rnnlab.ui.state import StateKeys
 
+
+def run_table_columns() -> dict:
+    """How every table of runs formats its numbers (the Train page's comparison and the run store's list)."""
+    return {
+        "best validation accuracy": st.column_config.NumberColumn(format="%.3f"),
+        "seconds": st.column_config.NumberColumn(format="%.1f"),
+        "parameters": st.column_config.NumberColumn(format="localized"),
+    }
+
 # Rejected lines are shown cut to this many characters (a 5 MB line would otherwise fill the page).
 SHOWN_CHARS = 200
 
@@ -116,11 +125,7 @@ def stored_runs_section() -> None:
         ),
         hide_index=True,
         width="stretch",
-        column_config={
-            "best validation accuracy": st.column_config.NumberColumn(format="%.3f"),
-            "seconds": st.column_config.NumberColumn(format="%.1f"),
-            "parameters": st.column_config.NumberColumn(format="localized"),
-        },
+        column_config=run_table_columns(),
     )
 
 
