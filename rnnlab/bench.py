@@ -2,11 +2,20 @@
 
 `python -m rnnlab.bench` trains each architecture for 10 epochs, batch 32, both ways, and prints seconds, the
 ratio (train() / plain) and validation accuracy per architecture and for all of them together.
+
+Each training runs in a fresh Python process, so neither recipe inherits the other's warm caches or TensorFlow
+thread settings (TensorFlow fixes those at its first op): the plain recipe gets TensorFlow's defaults, as in the
+lesson's notebook, and train() the settings it chooses. Both clocks start once TensorFlow is imported and the
+split is made, and stop when the trained model exists: the plain recipe's clock includes adapting its
+vectorizer and building its model, as train()'s does.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -24,6 +33,7 @@ def plain_recipe(arch, train_df, val_df, epochs=10, batch_size=32, embed_dim=64,
     from rnnlab.data import make_vectorizer
     from rnnlab.models import recurrent_layer
 
+    started = time.perf_counter()
     keras.utils.set_random_seed(seed)
     vectorizer = make_vectorizer(train_df["text"])
     model = keras.Sequential(
@@ -43,7 +53,6 @@ def plain_recipe(arch, train_df, val_df, epochs=10, batch_size=32, embed_dim=64,
             ds = ds.shuffle(len(df), seed=seed, reshuffle_each_iteration=True)
         return ds.batch(batch_size)
 
-    started = time.perf_counter()
     history = model.fit(dataset(train_df, True), validation_data=dataset(val_df, False), epochs=epochs, verbose=0)
     return time.perf_counter() - started, history.history["val_accuracy"][-1]
 
@@ -55,24 +64,51 @@ def fast_recipe(arch, train_df, val_df, epochs=10, batch_size=32, seed=0):
     return run.seconds, run.history["val_accuracy"][-1]
 
 
+def measure(recipe: str, arch: str, epochs: int, batch_size: int, seed: int) -> dict:
+    """Train `arch` one way in this process: {'seconds', 'val_accuracy'}."""
+    import tensorflow  # noqa: F401  (imported before the clock starts, for both recipes)
+
+    from rnnlab.data import load_sentiment, split
+
+    train_df, val_df = split(load_sentiment(), seed=seed)
+    run = plain_recipe if recipe == "plain" else fast_recipe
+    seconds, accuracy = run(arch, train_df, val_df, epochs, batch_size, seed=seed)
+    return {"seconds": seconds, "val_accuracy": float(accuracy)}
+
+
+def measure_in_child(recipe: str, arch: str, epochs: int, batch_size: int, seed: int) -> dict:
+    """measure() in a fresh Python process; its last line of output is the JSON result."""
+    command = [sys.executable, "-m", "rnnlab.bench", "--child", recipe, "--archs", arch, "--epochs", str(epochs),
+               "--batch-size", str(batch_size), "--seed", str(seed)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{recipe} {arch} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--archs", nargs="+", default=list(LESSON_ARCHS))
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--child", choices=("plain", "train"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(measure(args.child, args.archs[0], args.epochs, args.batch_size, args.seed)))
+        return
 
     from rnnlab.data import load_sentiment, split
 
     train_df, val_df = split(load_sentiment(), seed=args.seed)
-    print(f"{len(train_df)} training / {len(val_df)} validation sentences, {args.epochs} epochs, batch {args.batch_size}")
+    print(f"{len(train_df)} training / {len(val_df)} validation sentences, {args.epochs} epochs, batch "
+          f"{args.batch_size}; each training in its own process")
     rows = []
     for arch in args.archs:
-        plain_s, plain_acc = plain_recipe(arch, train_df, val_df, args.epochs, args.batch_size, seed=args.seed)
-        fast_s, fast_acc = fast_recipe(arch, train_df, val_df, args.epochs, args.batch_size, seed=args.seed)
-        rows.append((arch, plain_s, fast_s, plain_acc, fast_acc))
-        print(f"  {arch}: plain {plain_s:.1f} s, train() {fast_s:.1f} s", flush=True)
+        plain = measure_in_child("plain", arch, args.epochs, args.batch_size, args.seed)
+        fast = measure_in_child("train", arch, args.epochs, args.batch_size, args.seed)
+        rows.append((arch, plain["seconds"], fast["seconds"], plain["val_accuracy"], fast["val_accuracy"]))
+        print(f"  {arch}: plain {plain['seconds']:.1f} s, train() {fast['seconds']:.1f} s", flush=True)
     total = ("all together", sum(r[1] for r in rows), sum(r[2] for r in rows),
              float(np.mean([r[3] for r in rows])), float(np.mean([r[4] for r in rows])))
     print()

@@ -129,3 +129,45 @@ def test_lesson_recipe_learns_the_lessons_sentences(sentiment_df):
     assert max(run.history["val_accuracy"]) > 0.70
     hate, love = run.predict(["I hate this meal!", "I love this restaurant"])
     assert hate < 0.5 < love
+
+
+@pytest.mark.parametrize("arch", ["LSTM", "BiGRU"])
+def test_lazy_adam_on_the_embedding_matches_keras_adam_when_the_batch_repeats(arch):
+    """train()'s step updates only the embedding rows a batch uses. With the same batch every step, every other
+    row has zero gradient and zero moments, so Keras' dense Adam must give the very same weights."""
+    import keras
+    import tensorflow as tf
+
+    from rnnlab.models import build_model
+    from rnnlab.training import _step_functions
+
+    rng = np.random.default_rng(3)
+    # Each word at most once in the batch: for a repeated word, Keras' Adam squares each occurrence's gradient
+    # before adding them up, where train() squares the word's summed gradient (the textbook Adam).
+    words = iter(rng.permutation(np.arange(2, 60)))
+    ids = np.zeros((8, 9), np.int32)
+    for row, length in enumerate(rng.integers(1, 8, 8)):
+        ids[row, :length] = [next(words) for _ in range(length)]
+    ids, labels = tf.constant(ids), tf.constant(rng.integers(0, 2, 8).astype(np.float32))
+    ours, reference = build_model(arch, 60, 8, 6, seed=1), build_model(arch, 60, 8, 6, seed=1)
+    train_step, _ = _step_functions(ours, keras.optimizers.Adam(0.01))
+    optimizer = keras.optimizers.Adam(0.01)
+
+    def bce(y, p):
+        p = tf.clip_by_value(p, 1e-7, 1 - 1e-7)
+        return tf.reduce_mean(-(y * tf.math.log(p) + (1 - y) * tf.math.log(1 - p)))
+
+    for _ in range(3):
+        train_step(ids, labels)
+        with tf.GradientTape() as tape:
+            loss = bce(labels, reference(ids, training=True)[:, 0])
+        optimizer.apply_gradients(zip(tape.gradient(loss, reference.trainable_variables),
+                                      reference.trainable_variables))
+    used = np.unique(ids.numpy())
+    before = build_model(arch, 60, 8, 6, seed=1).get_layer("embedding").get_weights()[0]
+    after = ours.get_layer("embedding").get_weights()[0]
+    assert np.abs(after[used] - before[used]).max() > 1e-3  # the rows in the batch moved
+    unused = np.setdiff1d(np.arange(60), used)
+    assert np.array_equal(after[unused], before[unused])  # the others did not
+    for mine, theirs in zip(ours.get_weights(), reference.get_weights()):
+        np.testing.assert_allclose(mine, theirs, atol=2e-6)

@@ -1,0 +1,25 @@
+"""The benchmark's table, from a one-epoch run of the SimpleRNN both ways (each in its own process)."""
+
+import re
+import subprocess
+import sys
+
+
+def test_bench_prints_seconds_ratio_and_accuracy_for_each_recipe():
+    done = subprocess.run([sys.executable, "-m", "rnnlab.bench", "--archs", "SimpleRNN", "--epochs", "1"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("2400 training / 600 validation sentences, 1 epochs, batch 32")
+    number = r"(\d+\.\d+)"
+    rows = {}
+    for line in lines:
+        found = re.fullmatch(rf"(SimpleRNN|all together)\s+{number}\s+{number}\s+{number}\s+{number}\s+{number}", line)
+        if found:
+            rows[found.group(1)] = [float(x) for x in found.groups()[1:]]
+    assert set(rows) == {"SimpleRNN", "all together"}, done.stdout
+    plain_s, fast_s, ratio, plain_acc, fast_acc = rows["SimpleRNN"]
+    assert plain_s > 0 and fast_s > 0
+    assert abs(ratio - fast_s / plain_s) < 0.01 + 0.05 * ratio  # printed values are rounded
+    assert 0.4 < plain_acc <= 1 and 0.4 < fast_acc <= 1  # one epoch: better than nothing, not necessarily good
+    assert rows["all together"] == rows["SimpleRNN"]
