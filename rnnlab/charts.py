@@ -205,10 +205,12 @@ def class_balance(df: pd.DataFrame, title: str = "Sentences per source and class
                 marker_color=CLASS_COLORS[name],
                 text=values.to_numpy(),
                 textposition="outside",
+                cliponaxis=False,
             )
         )
     fig.update_xaxes(title_text="source")
-    fig.update_yaxes(title_text="sentences")
+    # Headroom above the tallest bar, so its count printed above it is not cut off by the plot's top edge.
+    fig.update_yaxes(title_text="sentences", range=[0, 1.15 * max(1, int(counts.to_numpy().max(initial=0)))])
     return _layout(fig, title, barmode="group")
 
 

@@ -83,6 +83,9 @@ def test_class_balance_counts_each_source_and_class(sentiment_df):
     assert [list(t.x) for t in fig.data] == [["amazon", "imdb", "yelp"]] * 2
     assert [list(t.y) for t in fig.data] == [[500, 500, 500]] * 2
     assert fig.layout.barmode == "group"
+    # The counts printed above the bars fit inside the plot: the axis reaches 15% above the tallest bar.
+    assert tuple(fig.layout.yaxis.range) == (0, 575)
+    assert all(t.cliponaxis is False and t.textposition == "outside" for t in fig.data)
 
 
 def test_length_histogram_one_trace_or_one_per_source():
