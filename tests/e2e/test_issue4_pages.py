@@ -70,8 +70,16 @@ def test_inside_the_cell_after_a_quick_training_shows_both_readers_of_the_bilstm
     box.press("Enter")
     wait_until_idle(page, 120)
     assert_no_exception(page)
-    titles = page.locator('[data-testid="stPlotlyChart"] .gtitle').all_text_contents()
-    assert "hidden state h_t, forward reader" in titles and "hidden state h_t, backward reader" in titles, titles
-    assert "forget gate f_t, backward reader" in titles
+    # Plotly draws each chart (and its title) after Streamlit has placed it: wait for the drawings, not the run.
+    expected = {"hidden state h_t, forward reader", "hidden state h_t, backward reader",
+                "forget gate f_t, backward reader"}
+    deadline = time.time() + 90
+    titles = []
+    while time.time() < deadline:
+        titles = page.locator('[data-testid="stPlotlyChart"] .gtitle').all_text_contents()
+        if expected <= set(titles):
+            break
+        time.sleep(0.5)
+    assert expected <= set(titles), titles
     assert page.get_by_text("P(positive) = ").count() == 1
     screenshot(page, "8-inside-the-cell-bilstm")

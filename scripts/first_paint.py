@@ -1,0 +1,106 @@
+"""First paint of the Home page, against a one-line Streamlit app on the same machine.
+
+Run `python scripts/first_paint.py` (about 30 s). For each repetition and each app it starts `streamlit run` on
+127.0.0.1, waits for the server's health check, opens a fresh Chromium context (cold cache, like a first visit)
+and measures, from navigation: the browser's first contentful paint and the moment the page's title is visible;
+then a second tab in the same context (warm cache, like a student reloading). It prints one line per run, the
+medians, and RNN Lab's medians divided by the one-line app's: what RNN Lab adds to Streamlit's own start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+HOME_TITLE = "RNN Lab: recurrent networks that read sentiment"
+BASELINE_TITLE = "Hello"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(folder: Path, port: int) -> subprocess.Popen:
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+               "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    server = subprocess.Popen(command, cwd=folder, env=dict(os.environ), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.05)
+    server.kill()
+    raise RuntimeError(f"streamlit run in {folder} did not answer within 60 s")
+
+
+def measure(browser, folder: Path, title: str) -> dict:
+    """One fresh server: cold first visit (paint and title) and a warm second tab (title)."""
+    port = free_port()
+    server = start_server(folder, port)
+    try:
+        context = browser.new_context(viewport={"width": 1600, "height": 1000})
+        times = {}
+        for visit in ("cold", "warm"):
+            tab = context.new_page()
+            started = time.perf_counter()
+            tab.goto(f"http://127.0.0.1:{port}/")
+            tab.get_by_role("heading", name=title).wait_for(timeout=60_000)
+            times[f"{visit}_title_s"] = time.perf_counter() - started
+            if visit == "cold":
+                paint = "() => performance.getEntriesByName('first-contentful-paint')[0].startTime"
+                times["cold_first_paint_s"] = tab.evaluate(paint) / 1000
+        context.close()
+        return times
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    results = {"one-line Streamlit app": [], "RNN Lab": []}
+    with tempfile.TemporaryDirectory() as baseline, sync_playwright() as playwright:
+        Path(baseline, "app.py").write_text(f'import streamlit as st\n\nst.title("{BASELINE_TITLE}")\n')
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        for repeat in range(args.repeats):
+            for name, folder, title in (("one-line Streamlit app", Path(baseline), BASELINE_TITLE),
+                                        ("RNN Lab", ROOT, HOME_TITLE)):
+                times = measure(browser, folder, title)
+                results[name].append(times)
+                print(f"{repeat + 1}. {name:<24} first paint {times['cold_first_paint_s']:.2f} s, title "
+                      f"{times['cold_title_s']:.2f} s cold, {times['warm_title_s']:.2f} s in a second tab", flush=True)
+        browser.close()
+    medians = {name: {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+               for name, runs in results.items()}
+    print()
+    print(f"{'median':<26}{'first paint':>12}{'title cold':>12}{'title warm':>12}")
+    for name, values in medians.items():
+        print(f"{name:<26}{values['cold_first_paint_s']:>11.2f}s{values['cold_title_s']:>11.2f}s"
+              f"{values['warm_title_s']:>11.2f}s")
+    ratio = {key: medians["RNN Lab"][key] / medians["one-line Streamlit app"][key] for key in medians["RNN Lab"]}
+    print(f"{'RNN Lab / one-line':<26}{ratio['cold_first_paint_s']:>12.2f}{ratio['cold_title_s']:>12.2f}"
+          f"{ratio['warm_title_s']:>12.2f}")
+    return {"medians": medians, "ratio": ratio}
+
+
+if __name__ == "__main__":
+    main()
