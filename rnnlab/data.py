@@ -20,9 +20,6 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 # The lesson concatenates the files in this order, so its last 20% (Keras' validation_split) is all Yelp.
 SOURCES = {
     "amazon": "amazon_cells_labelled.txt",
@@ -105,6 +102,8 @@ _cache_lock = threading.Lock()
 
 def _load_folder(folder: Path) -> pd.DataFrame:
     """Read the three files in `folder`, cached on the folder and the files' modification times and sizes."""
+    import pandas as pd
+
     paths = [folder / name for name in SOURCES.values()]
     try:
         stamps = tuple((p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
@@ -311,14 +310,14 @@ def data_status(data_dir=None) -> tuple[bool, str]:
     """(ok, message) for the Home page: is the data set here and valid? Never downloads, never raises."""
     try:
         folder = find_data_dir(data_dir, download=False)
-        df = _load_folder(folder)
+        # Every line checked, in plain Python: no pandas, so the Home page that asks paints at once.
+        counts = {source: len(_read_labelled_file(folder / name)[0]) for source, name in SOURCES.items()}
     except DataError as error:
         return False, str(error)
     except Exception as error:  # a status line must never take a page down
         return False, f"Cannot check the data set: {error}"
-    counts = df["source"].value_counts()
-    per_source = ", ".join(f"{counts.get(source, 0)} {source}" for source in SOURCES)
-    return True, f"{len(df)} sentences ({per_source}) from {folder}"
+    per_source = ", ".join(f"{count} {source}" for source, count in counts.items())
+    return True, f"{sum(counts.values())} sentences ({per_source}) from {folder}"
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -329,6 +328,9 @@ def split(df: pd.DataFrame, val_fraction: float = 0.2, seed: int = 0, holdout_so
     """Seeded (train_df, val_df). By default stratified by (label, source): each of the six groups gives
     round(val_fraction * its size) rows to validation. With holdout_source, train on the other sources and
     validate on all of that one (a cross-domain test; val_fraction is then not used). Rows keep file order."""
+    import numpy as np
+    import pandas as pd
+
     if not 0 < val_fraction < 1:
         raise ValueError(f"val_fraction must be between 0 and 1 (exclusive), got {val_fraction!r}")
     for column in ("text", "label", "source"):
@@ -356,6 +358,9 @@ def split(df: pd.DataFrame, val_fraction: float = 0.2, seed: int = 0, holdout_so
 def lesson_split(df: pd.DataFrame, val_fraction: float = 0.2):
     """What Keras' fit(validation_split=0.2) does: the last 20% of rows, unshuffled, become validation.
     On the concatenated files that is 600 Yelp sentences: the pitfall the Data page shows."""
+    import numpy as np
+    import pandas as pd
+
     if not 0 < val_fraction < 1:
         raise ValueError(f"val_fraction must be between 0 and 1 (exclusive), got {val_fraction!r}")
     split_at = int(np.floor(len(df) * (1.0 - val_fraction)))  # Keras' own arithmetic
@@ -394,12 +399,16 @@ def _split_ascii_whitespace(text: str) -> list[str]:
 
 def sentence_lengths(texts) -> np.ndarray:
     """Words per sentence, counted as the vectorizer counts them (no TensorFlow needed)."""
+    import numpy as np
+
     return np.array([len(tokenize(text)) for text in texts], dtype=np.int64)
 
 
 def token_counts(texts) -> pd.Series:
     """How often each word occurs, most frequent first, ties in the vectorizer's order (so position i here is
     token id i + 2 of a vectorizer adapted on the same texts)."""
+    import pandas as pd
+
     counts = Counter(word for text in texts for word in tokenize(text))
     # Keras sorts by count, then by the token's bytes, both descending (np.lexsort(...)[::-1]).
     ordered = sorted(counts.items(), key=lambda item: (item[1], item[0].encode("utf-8")), reverse=True)
@@ -422,6 +431,8 @@ def parse_uploaded(raw_bytes: bytes, filename: str):
     """Read an uploaded CSV or TSV of `sentence,label` lines (an optional header is skipped): returns
     (DataFrame[text, label, source='upload'], rejected) with rejected a list of (line_no, line_text, reason),
     reason one of 'not UTF-8', 'no separator', 'label not 0/1', 'empty text'. Raises DataError over 5 MB."""
+    import pandas as pd
+
     if len(raw_bytes) > MAX_UPLOAD_BYTES:
         raise DataError(
             f"{filename} is {len(raw_bytes) / 2**20:.1f} MB; uploads are limited to {MAX_UPLOAD_BYTES // 2**20} MB."

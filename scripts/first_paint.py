@@ -1,10 +1,13 @@
-"""First paint of the Home page, against a one-line Streamlit app on the same machine.
+"""First paint of the Home page, against two bare Streamlit apps on the same machine.
 
-Run `python scripts/first_paint.py` (about 30 s). For each repetition and each app it starts `streamlit run` on
+The baselines: a one-line app (st.title), and an app with RNN Lab's frame but nothing else: wide layout,
+st.navigation over 8 one-line pages with icons, a toggle in the sidebar.
+
+Run `python scripts/first_paint.py` (about a minute). For each repetition and each app it starts `streamlit run` on
 127.0.0.1, waits for the server's health check, opens a fresh Chromium context (cold cache, like a first visit)
 and measures, from navigation: the browser's first contentful paint and the moment the page's title is visible;
 then a second tab in the same context (warm cache, like a student reloading). It prints one line per run, the
-medians, and RNN Lab's medians divided by the one-line app's: what RNN Lab adds to Streamlit's own start.
+medians, and RNN Lab's medians divided by each baseline's: what RNN Lab adds to Streamlit's own start.
 """
 
 from __future__ import annotations
@@ -24,6 +27,30 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 HOME_TITLE = "RNN Lab: recurrent networks that read sentiment"
 BASELINE_TITLE = "Hello"
+ONE_LINE = "one-line Streamlit app"
+NAVIGATION = "8-page navigation app"
+NAVIGATION_APP = """import streamlit as st
+
+st.set_page_config(page_title="Baseline", page_icon=":material/neurology:", layout="wide")
+pages = [st.Page(f"pages/p{i}.py", title=f"Page {i}", icon=":material/home:", default=i == 1) for i in range(1, 9)]
+page = st.navigation(pages)
+with st.sidebar:
+    st.toggle("Presenter mode")
+page.run()
+"""
+
+
+def write_baselines(folder: Path) -> dict[str, Path]:
+    """The two baseline apps in `folder`; each page of the navigation app is a one-line title."""
+    one_line, navigation = folder / "one_line", folder / "navigation"
+    (navigation / "pages").mkdir(parents=True)
+    one_line.mkdir()
+    title = f'import streamlit as st\n\nst.title("{BASELINE_TITLE}")\n'
+    (one_line / "app.py").write_text(title)
+    (navigation / "app.py").write_text(NAVIGATION_APP)
+    for i in range(1, 9):
+        (navigation / "pages" / f"p{i}.py").write_text(title)
+    return {ONE_LINE: one_line, NAVIGATION: navigation}
 
 
 def free_port() -> int:
@@ -77,29 +104,31 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
-    results = {"one-line Streamlit app": [], "RNN Lab": []}
-    with tempfile.TemporaryDirectory() as baseline, sync_playwright() as playwright:
-        Path(baseline, "app.py").write_text(f'import streamlit as st\n\nst.title("{BASELINE_TITLE}")\n')
+    results = {ONE_LINE: [], NAVIGATION: [], "RNN Lab": []}
+    with tempfile.TemporaryDirectory() as scratch, sync_playwright() as playwright:
+        apps = write_baselines(Path(scratch))
+        apps = [(ONE_LINE, apps[ONE_LINE], BASELINE_TITLE), (NAVIGATION, apps[NAVIGATION], BASELINE_TITLE),
+                ("RNN Lab", ROOT, HOME_TITLE)]
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         for repeat in range(args.repeats):
-            for name, folder, title in (("one-line Streamlit app", Path(baseline), BASELINE_TITLE),
-                                        ("RNN Lab", ROOT, HOME_TITLE)):
+            for name, folder, title in apps:
                 times = measure(browser, folder, title)
                 results[name].append(times)
                 print(f"{repeat + 1}. {name:<24} first paint {times['cold_first_paint_s']:.2f} s, title "
                       f"{times['cold_title_s']:.2f} s cold, {times['warm_title_s']:.2f} s in a second tab", flush=True)
         browser.close()
-    medians = {name: {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+    keys = ("cold_first_paint_s", "cold_title_s", "warm_title_s")
+    medians = {name: {key: statistics.median(run[key] for run in runs) for key in keys}
                for name, runs in results.items()}
     print()
-    print(f"{'median':<26}{'first paint':>12}{'title cold':>12}{'title warm':>12}")
+    print(f"{'median':<30}{'first paint':>12}{'title cold':>12}{'title warm':>12}")
     for name, values in medians.items():
-        print(f"{name:<26}{values['cold_first_paint_s']:>11.2f}s{values['cold_title_s']:>11.2f}s"
-              f"{values['warm_title_s']:>11.2f}s")
-    ratio = {key: medians["RNN Lab"][key] / medians["one-line Streamlit app"][key] for key in medians["RNN Lab"]}
-    print(f"{'RNN Lab / one-line':<26}{ratio['cold_first_paint_s']:>12.2f}{ratio['cold_title_s']:>12.2f}"
-          f"{ratio['warm_title_s']:>12.2f}")
-    return {"medians": medians, "ratio": ratio}
+        print(f"{name:<30}" + "".join(f"{values[key]:>11.2f}s" for key in keys))
+    ratios = {}
+    for baseline in (ONE_LINE, NAVIGATION):
+        ratios[baseline] = {key: medians["RNN Lab"][key] / medians[baseline][key] for key in keys}
+        print(f"{'RNN Lab / ' + baseline:<30}" + "".join(f"{ratios[baseline][key]:>12.2f}" for key in keys))
+    return {"medians": medians, "ratios": ratios}
 
 
 if __name__ == "__main__":
