@@ -20,6 +20,9 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
+# NumPy and pandas are imported inside the functions that use them: the Home page's data status (plain Python)
+# then paints without paying for them on a fresh server.
+
 # The lesson concatenates the files in this order, so its last 20% (Keras' validation_split) is all Yelp.
 SOURCES = {
     "amazon": "amazon_cells_labelled.txt",

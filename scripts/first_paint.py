@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,8 +22,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
+from load_test import CHROMIUM, ROOT, free_port  # scripts/ is on the path when a script in it runs
+
 HOME_TITLE = "RNN Lab: recurrent networks that read sentiment"
 BASELINE_TITLE = "Hello"
 ONE_LINE = "one-line Streamlit app"
@@ -51,12 +50,6 @@ def write_baselines(folder: Path) -> dict[str, Path]:
     for i in range(1, 9):
         (navigation / "pages" / f"p{i}.py").write_text(title)
     return {ONE_LINE: one_line, NAVIGATION: navigation}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_server(folder: Path, port: int) -> subprocess.Popen:

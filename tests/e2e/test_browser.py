@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -228,9 +230,6 @@ def test_pages_after_training_show_the_models(page):
 
 def test_the_first_paint_benchmark_prints_medians_and_ratios():
     """scripts/first_paint.py once (one repetition): a line per app, the medians and the ratio row."""
-    import subprocess
-    import sys
-
     root = Path(__file__).resolve().parents[2]
     done = subprocess.run([sys.executable, "scripts/first_paint.py", "--repeats", "1"], cwd=root,
                           capture_output=True, text=True, timeout=300)
