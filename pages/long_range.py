@@ -1,8 +1,11 @@
 """Long-range dependencies: a generated task whose label hangs on one word k words before the end; the learner
 picks the lag and the architectures, trains, and sees who can still learn it and how much gradient gets there.
 
-Everything is computed by rnnlab.longrange. Training runs here, in the page, one model after the other with a
-progress bar (about 20 to 40 s per model): the background jobs of rnnlab.jobs train on the sentiment data only.
+Everything is computed by rnnlab.longrange. Training runs here, in the page's own script run, one model after the
+other with a progress bar (the background jobs of rnnlab.jobs train on the sentiment data only). So that a click
+loses nothing, Train only queues the models (in session state) and the controls are disabled until the queue is
+empty; a model whose run was cut short (the page left, the sidebar used) is trained again from its start when the
+page is next drawn, and Stop empties the queue, keeping every model already trained.
 """
 
 import pandas as pd
@@ -10,7 +13,7 @@ import streamlit as st
 
 from rnnlab import charts_cell, longrange
 from rnnlab.models import ARCHITECTURES
-from rnnlab.ui import helpers, presenter
+from rnnlab.ui import helpers, longrange_queue, presenter
 from rnnlab.ui.state import StateKeys as K
 
 st.title("Long-range dependencies: when the answer is far back")
@@ -33,38 +36,50 @@ st.plotly_chart(presenter.chart(charts_cell.accuracy_by_lag(
 
 st.subheader("Try it")
 controls, results_column = st.columns([1, 2])
+RATES = (1e-3, 3e-3, 1e-2)
 helpers.init_state({K.LONGRANGE_LAG: 75, K.LONGRANGE_ARCHS: ["SimpleRNN", "LSTM", "GRU"],
                     K.LONGRANGE_LEARNING_RATE: longrange.DEFAULTS["learning_rate"], K.LONGRANGE_SEED: 0})
-lag = controls.slider("Lag k (words after the decisive word)", longrange.min_lag(), 120, key=K.LONGRANGE_LAG)
-archs = controls.multiselect("Architectures", ARCHITECTURES, key=K.LONGRANGE_ARCHS)
-rate = controls.select_slider("Learning rate (Adam)", [1e-3, 3e-3, 1e-2], format_func=lambda r: f"{r:g}",
-                              key=K.LONGRANGE_LEARNING_RATE)
-seed = int(controls.number_input("Seed", 0, 999, key=K.LONGRANGE_SEED))
-settings = longrange.DEFAULTS | st.session_state.get(K.LONGRANGE_OVERRIDES, {}) | dict(learning_rate=rate)
-controls.caption(f"{settings['train_size']:,} training and {settings['val_size']:,} validation sentences, "
-                 f"embedding {settings['embed_dim']}, {settings['units']} units, at most {settings['max_epochs']} "
-                 f"epochs or {settings['max_seconds']:.0f} s per model.")
+# A remembered value the widgets do not offer (an old session, a hand-set state) would make Streamlit raise.
+if st.session_state[K.LONGRANGE_LEARNING_RATE] not in RATES:
+    st.session_state[K.LONGRANGE_LEARNING_RATE] = longrange.DEFAULTS["learning_rate"]
+chosen = st.session_state[K.LONGRANGE_ARCHS]
+st.session_state[K.LONGRANGE_ARCHS] = [a for a in ARCHITECTURES if isinstance(chosen, (list, tuple)) and a in chosen]
+queue = st.session_state.setdefault(K.LONGRANGE_QUEUE, [])
+longrange_queue.pin_widgets()
 results = st.session_state.setdefault(K.LONGRANGE_RESULTS, [])
 runs = st.session_state.setdefault(K.LONGRANGE_RUNS, {})
-if controls.button("Train", type="primary", icon=":material/play_arrow:", disabled=not archs):
-    with st.status(f"Training {len(archs)} model(s) at lag {lag}...", expanded=True) as status:
-        bar = st.progress(0.0)
-        for number, arch in enumerate(archs):
-            def show(epoch, logs, arch=arch, number=number):
-                done = (number + (epoch + 1) / settings["max_epochs"]) / len(archs)
-                bar.progress(min(done, 1.0), text=f"{arch}: epoch {epoch + 1}, validation accuracy "
-                                                  f"{logs['val_accuracy']:.1%}, {logs['seconds']:.0f} s")
 
-            run = longrange.train_on_task(arch, lag, seed, on_epoch=show,
-                                          **{k: v for k, v in settings.items() if k in longrange.DEFAULTS})
-            name = longrange.run_name(arch, rate)
-            runs[(name, lag, seed)] = run
-            results[:] = [r for r in results if (r["arch"], r["lag"], r["seed"]) != (name, lag, seed)]
-            results.append(dict(arch=name, lag=lag, seed=seed, val_accuracy=run.val_accuracy,
-                                epochs=len(run.history["val_accuracy"]), seconds=round(run.seconds, 1)))
-            bar.progress((number + 1) / len(archs), text=f"{arch}: {run.val_accuracy:.1%} in {run.seconds:.0f} s")
-        status.update(label=f"Trained {len(archs)} model(s) at lag {lag}", state="complete")
 
+busy = bool(queue)
+with controls, presenter.controls("Lag and architectures"):  # folded away in presenter mode
+    lag = st.slider("Lag k (words after the decisive word)", longrange.min_lag(), 120, key=K.LONGRANGE_LAG,
+                    disabled=busy)
+    st.multiselect("Architectures", ARCHITECTURES, key=K.LONGRANGE_ARCHS, disabled=busy)
+    st.select_slider("Learning rate (Adam)", RATES, format_func=lambda r: f"{r:g}", key=K.LONGRANGE_LEARNING_RATE,
+                     disabled=busy)
+    seed = int(st.number_input("Seed", 0, 999, key=K.LONGRANGE_SEED, disabled=busy))
+    settings = longrange.DEFAULTS | st.session_state.get(K.LONGRANGE_OVERRIDES, {})
+    settings = {k: v for k, v in settings.items() if k in longrange.DEFAULTS}
+    st.caption(f"{settings['train_size']:,} training and {settings['val_size']:,} validation sentences, "
+               f"embedding {settings['embed_dim']}, {settings['units']} units, at most {settings['max_epochs']} "
+               f"epochs or {settings['max_seconds']:.0f} s per model.")
+    # Both buttons always drawn, one disabled: a widget that changes places leaves its old self on the page (greyed,
+    # still clickable) until the script run ends, and this run trains for minutes.
+    train_button, stop_button = st.columns(2)
+    train_button.button("Train", type="primary", icon=":material/play_arrow:", key="longrange.train",
+                        disabled=busy or not st.session_state[K.LONGRANGE_ARCHS], on_click=longrange_queue.enqueue)
+    stop_button.button("Stop", icon=":material/stop:", key="longrange.stop", disabled=not busy,
+                       on_click=longrange_queue.stop, help="Ends the training; models already trained stay in the "
+                       "results.")
+
+
+if queue:
+    with results_column:
+        st.session_state[K.LONGRANGE_NOTICE] = ("success", longrange_queue.train(settings))
+    st.rerun()  # draws the controls enabled again, with the results
+notice = st.session_state.get(K.LONGRANGE_NOTICE)
+if notice:
+    getattr(results_column, notice[0])(notice[1])
 if results:
     results_column.plotly_chart(presenter.chart(charts_cell.accuracy_by_lag(results, title="Your runs")),
                                 width="stretch")

@@ -82,7 +82,10 @@ def accuracy_by_lag(rows, title: str = "Validation accuracy against the lag") ->
                                  hovertemplate=arch + ", lag %{x}: %{y:.3f}<extra></extra>"))
     fig.add_hline(y=0.5, line=dict(color="#999999", dash="dash"), annotation_text="chance",
                   annotation_position="bottom right")
-    fig.update_xaxes(title_text="lag k (words after the decisive word)")
+    lags = sorted(int(lag) for lag in df["lag"].unique())
+    # Lags are whole numbers: ticks at the lags trained (a single lag would otherwise get ticks at 14.5, 15.5).
+    fig.update_xaxes(title_text="lag k (words after the decisive word)", tickformat="d",
+                     tickvals=lags if len(lags) <= 12 else None)
     fig.update_yaxes(range=[0.4, 1.02], title_text="validation accuracy", tickformat=".0%")
     return _layout(fig, title)
 

@@ -185,12 +185,14 @@ class LongRangeRun:
     vocabulary = list(VOCABULARY)
 
 
-def train_on_task(arch: str, lag: int, seed: int = 0, on_epoch=None, stop=None, **settings) -> LongRangeRun:
+def train_on_task(arch: str, lag: int, seed: int = 0, on_epoch=None, stop=None, on_batch=None,
+                  **settings) -> LongRangeRun:
     """Train `arch` (built by rnnlab.models.build_model) on make_task(lag) with `seed` for data and weights.
 
     Epochs end early once validation accuracy reaches target_accuracy, and training ends after the epoch that
     passes max_seconds. on_epoch(epoch, logs) gets loss, accuracy, val_accuracy, seconds; setting the
-    threading.Event `stop` ends training after the current epoch."""
+    threading.Event `stop` ends training after the current epoch. on_batch(epoch, batch, batches), if given, is
+    called after every batch (the page shows progress within an epoch with it)."""
     from rnnlab.models import build_model, check_arch
     from rnnlab.training import _configure_threads, _step_functions
 
@@ -223,6 +225,8 @@ def train_on_task(arch: str, lag: int, seed: int = 0, on_epoch=None, stop=None, 
                                    tf.constant(train_task.labels[rows].astype(np.float32)))
             losses.append(float(loss))
             hits.append(float(acc))
+            if on_batch is not None:
+                on_batch(epoch, start // batch + 1, -(-len(order) // batch))
         _, val_hits = eval_step(x_val, y_val)
         logs = dict(loss=float(np.mean(losses)), accuracy=float(np.mean(hits)),
                     val_accuracy=float(val_hits) / len(y_val), seconds=time.perf_counter() - started)
@@ -288,9 +292,23 @@ def main(argv=None) -> int:
     parser.add_argument("--lags", default=None, help="comma-separated lags")
     parser.add_argument("--seeds", default="0,1,2")
     args = parser.parse_args(argv)
-    archs = args.archs.split(",")
-    lags = [int(x) for x in args.lags.split(",")] if args.lags else list(QUICK_LAGS if args.quick else FULL_LAGS)
-    seeds = [int(x) for x in args.seeds.split(",")]
+    from rnnlab.models import ARCHITECTURES
+
+    archs = [a.strip() for a in args.archs.split(",")]
+    unknown = [a for a in archs if a not in ARCHITECTURES]
+    if unknown:
+        parser.error(f"unknown architecture(s) {', '.join(unknown)}; choose from {', '.join(ARCHITECTURES)}")
+    try:
+        lags = [int(x) for x in args.lags.split(",")] if args.lags else list(QUICK_LAGS if args.quick else FULL_LAGS)
+        seeds = [int(x) for x in args.seeds.split(",")]
+    except ValueError as error:
+        parser.error(f"--lags and --seeds take comma-separated whole numbers ({error})")
+    if min(lags) < min_lag() or min(seeds) < 0:
+        parser.error(f"lags start at {min_lag()} (the distractors need room) and seeds at 0")
+    import logging
+
+    # Each model compiles its own training step; TensorFlow's "retracing" warning about that is noise here.
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
     def show(row):
         if not args.json:

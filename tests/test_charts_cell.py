@@ -37,6 +37,11 @@ def test_accuracy_by_lag_means_over_seeds():
     assert mean.name == "GRU" and list(mean.x) == [15, 75]
     np.testing.assert_allclose(mean.y, [0.99, 0.98])
     assert len(seeds.x) == 4
+    assert list(fig.layout.xaxis.tickvals) == [15, 75]  # ticks at whole lags, only those trained
+    single = charts_cell.accuracy_by_lag([dict(arch="LSTM", lag=15, seed=0, val_accuracy=1.0)])
+    assert list(single.layout.xaxis.tickvals) == [15] and single.layout.xaxis.tickformat == "d"
+    many = charts_cell.accuracy_by_lag([dict(arch="LSTM", lag=lag, seed=0, val_accuracy=1.0) for lag in range(3, 40)])
+    assert many.layout.xaxis.tickvals is None
 
 
 def test_task_gradient_marks_the_decisive_word():

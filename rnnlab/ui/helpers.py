@@ -42,6 +42,8 @@ WIDGET_BOUNDS = {
     StateKeys.PARAMS_UNITS: (8, 256),
     StateKeys.GRADIENTS_W: (0.5, 1.5),
     StateKeys.GRADIENTS_T: (1, 200),
+    StateKeys.LONGRANGE_LAG: (3, 120),  # rnnlab.longrange.min_lag() to the slider's end
+    StateKeys.LONGRANGE_SEED: (0, 999),
 }
 INTEGER_WIDGETS = {key for key in WIDGET_BOUNDS if key != StateKeys.GRADIENTS_W}
 

@@ -74,6 +74,10 @@ class StateKeys:
     LONGRANGE_RUNS = "rnnlab.longrange_runs"
     LONGRANGE_GRADIENTS = "rnnlab.longrange_gradients"
     LONGRANGE_OVERRIDES = "rnnlab.longrange_overrides"
+    # The models a Train click asked for and that are not trained yet (the first one is training), and the last
+    # training's outcome, shown until the next Train.
+    LONGRANGE_QUEUE = "rnnlab.longrange_queue"
+    LONGRANGE_NOTICE = "rnnlab.longrange_notice"
 
     # Streamlit forgets a widget's value when its page is not shown; these are kept across page switches.
     PERSISTENT = (

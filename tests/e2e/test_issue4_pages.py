@@ -48,6 +48,22 @@ def test_long_range_trains_three_models_and_shows_accuracy_and_gradients(page):
     assert table.count() == 1
     assert page.locator('[data-testid="stPlotlyChart"]').count() == 3  # measured, your runs, gradients
     screenshot(page, "7-long-range-after-training")
+    # Clicks during training: the controls are disabled while it trains, and Stop keeps what was trained.
+    slider.focus()
+    slider.press("End")  # lag 120: the SimpleRNN trains for half a minute
+    wait_until_idle(page)
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text(re.compile(r"SimpleRNN \(1 of 3\): epoch 1, batch \d+ of 125")).wait_for(timeout=60_000)
+    assert slider.is_disabled() and page.get_by_role("spinbutton", name="Seed").is_disabled()
+    assert page.get_by_role("button", name="Train", exact=True).is_disabled()
+    screenshot(page, "7-long-range-training")
+    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop", exact=True).click()
+    page.get_by_text("Stopped: SimpleRNN, LSTM, GRU not trained.").wait_for(timeout=30_000)
+    wait_until_idle(page)
+    assert_no_exception(page)
+    assert slider.is_enabled() and slider.get_attribute("value") == "120"
+    assert page.get_by_role("button", name="Train", exact=True).is_enabled()
+    assert page.locator('[data-testid="stDataFrame"]').count() == 1  # the lag-15 results are still there
 
 
 def test_inside_the_cell_after_a_quick_training_shows_both_readers_of_the_bilstm(page):

@@ -124,8 +124,26 @@ def test_the_widget_bounds_kept_in_range_are_the_widgets_own():
     by_key.update({s.key: (s.min, s.max) for s in parameters.slider})
     gradients = open_page("gradients")
     by_key.update({s.key: (s.min, s.max) for s in gradients.slider})
+    long_range = open_page("long_range")
+    by_key.update({s.key: (s.min, s.max) for s in [*long_range.slider, *long_range.number_input]})
     assert {key: by_key[key] for key in helpers.WIDGET_BOUNDS} == {
         key: tuple(type(by_key[key][0])(b) for b in bounds) for key, bounds in helpers.WIDGET_BOUNDS.items()}
+
+
+def test_long_range_page_with_settings_its_widgets_do_not_offer():
+    at = open_page("long_range", {StateKeys.LONGRANGE_LAG: 500, StateKeys.LONGRANGE_SEED: -4,
+                                  StateKeys.LONGRANGE_LEARNING_RATE: 0.5,
+                                  StateKeys.LONGRANGE_ARCHS: ["Transformer", "GRU", "LSTM"]})
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.slider(key=StateKeys.LONGRANGE_LAG).value == 120
+    assert at.number_input(key=StateKeys.LONGRANGE_SEED).value == 0
+    assert at.select_slider(key=StateKeys.LONGRANGE_LEARNING_RATE).value == 0.01
+    assert at.multiselect(key=StateKeys.LONGRANGE_ARCHS).value == ["LSTM", "GRU"]  # known ones, in the page's order
+    at.session_state[StateKeys.LONGRANGE_ARCHS] = "LSTM"  # not even a list
+    at.run()
+    assert not at.exception
+    assert at.multiselect(key=StateKeys.LONGRANGE_ARCHS).value == []
+    assert button(at, "Train").disabled
 
 
 def test_parameters_page_with_out_of_range_sizes_shows_the_nearest_allowed_ones():

@@ -9,6 +9,7 @@ from tests.pages.conftest import ROOT, button, figures, texts
 PAGE = "pages/long_range.py"
 LAG, ARCHS, SEED = "longrange.lag", "longrange.archs", "longrange.seed"
 RESULTS, OVERRIDES = "rnnlab.longrange_results", "rnnlab.longrange_overrides"
+QUEUE, NOTICE = "rnnlab.longrange_queue", "rnnlab.longrange_notice"
 SMALL = dict(train_size=600, val_size=200, max_epochs=2)
 
 
@@ -59,3 +60,43 @@ def test_train_adds_one_result_per_architecture_and_the_gradient_chart():
     assert all(len(t["x"]) == steps for t in gradient["data"])
     assert all(np.all(np.array(t["y"]) > 0) for t in gradient["data"])
     assert gradient["layout"]["shapes"][0]["x0"] == 4  # the decisive word is marked
+
+
+def test_a_training_cut_short_is_resumed_and_the_controls_show_what_it_trains():
+    """A click while the page trains ends that script run: the interrupted model stays first in the queue, and the
+    next drawing of the page trains it again from its start, with the settings it was queued with."""
+    widgets = {LAG: 5, ARCHS: ["LSTM", "GRU"], "longrange.learning_rate": 0.003, SEED: 2}
+    queue = [dict(arch="GRU", lag=5, seed=2, learning_rate=0.003, number=1, of=2, widgets=widgets, started=True)]
+    done = dict(arch="LSTM, lr 0.003", lag=5, seed=2, val_accuracy=0.75, epochs=2, seconds=3.0)
+    at = open_alone({OVERRIDES: SMALL, QUEUE: queue, RESULTS: [done], LAG: 40})
+    assert at.session_state[QUEUE] == []
+    results = at.session_state[RESULTS]
+    assert [(r["arch"], r["lag"], r["seed"]) for r in results] == [("LSTM, lr 0.003", 5, 2), ("GRU, lr 0.003", 5, 2)]
+    assert results[0] == done and 0.3 <= results[1]["val_accuracy"] <= 1.0
+    assert at.success[0].body == "Trained 2 model(s) at lag 5."
+    # The widgets show the queued settings, not the value a disabled slider was sent, and are enabled again.
+    assert at.slider(key=LAG).value == 5 and not at.slider(key=LAG).disabled
+    assert at.multiselect(key=ARCHS).value == ["LSTM", "GRU"] and at.number_input(key=SEED).value == 2
+    assert [(b.label, b.disabled) for b in at.button] == [("Train", False), ("Stop", True)]
+
+
+def test_train_queues_one_model_per_architecture_once_and_stop_empties_the_queue():
+    from rnnlab.ui import longrange_queue
+
+    state = {LAG: 30, ARCHS: ["SimpleRNN", "BiGRU"], "longrange.learning_rate": 0.003, SEED: 7, NOTICE: ("x", "y")}
+    longrange_queue.enqueue(state)
+    widgets = {LAG: 30, ARCHS: ["SimpleRNN", "BiGRU"], "longrange.learning_rate": 0.003, SEED: 7}
+    assert state[QUEUE] == [
+        dict(arch="SimpleRNN", lag=30, seed=7, learning_rate=0.003, number=0, of=2, widgets=widgets),
+        dict(arch="BiGRU", lag=30, seed=7, learning_rate=0.003, number=1, of=2, widgets=widgets)]
+    assert state[NOTICE] is None
+    state[QUEUE][0]["started"] = True
+    state[LAG] = 90
+    longrange_queue.enqueue(state)  # a second click while it trains changes nothing
+    assert len(state[QUEUE]) == 2 and state[QUEUE][0]["started"] and state[QUEUE][0]["lag"] == 30
+    longrange_queue.stop(state)
+    assert QUEUE not in state
+    assert state[NOTICE] == ("warning", "Stopped: SimpleRNN, BiGRU not trained. Models trained before the click "
+                                        "are kept.")
+    longrange_queue.stop(state)  # a late second Stop: nothing to say
+    assert state[NOTICE][1].startswith("Stopped: SimpleRNN, BiGRU")
