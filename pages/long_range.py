@@ -51,18 +51,19 @@ runs = st.session_state.setdefault(K.LONGRANGE_RUNS, {})
 
 
 busy = bool(queue)
-with controls, presenter.controls("Lag and architectures"):  # folded away in presenter mode
-    lag = st.slider("Lag k (words after the decisive word)", longrange.min_lag(), 120, key=K.LONGRANGE_LAG,
-                    disabled=busy)
-    st.multiselect("Architectures", ARCHITECTURES, key=K.LONGRANGE_ARCHS, disabled=busy)
-    st.select_slider("Learning rate (Adam)", RATES, format_func=lambda r: f"{r:g}", key=K.LONGRANGE_LEARNING_RATE,
-                     disabled=busy)
-    seed = int(st.number_input("Seed", 0, 999, key=K.LONGRANGE_SEED, disabled=busy))
-    settings = longrange.DEFAULTS | st.session_state.get(K.LONGRANGE_OVERRIDES, {})
-    settings = {k: v for k, v in settings.items() if k in longrange.DEFAULTS}
-    st.caption(f"{settings['train_size']:,} training and {settings['val_size']:,} validation sentences, "
-               f"embedding {settings['embed_dim']}, {settings['units']} units, at most {settings['max_epochs']} "
-               f"epochs or {settings['max_seconds']:.0f} s per model.")
+with controls:
+    with presenter.controls("Lag and architectures"):  # folded away in presenter mode; the buttons stay
+        lag = st.slider("Lag k (words after the decisive word)", longrange.min_lag(), 120, key=K.LONGRANGE_LAG,
+                        disabled=busy)
+        st.multiselect("Architectures", ARCHITECTURES, key=K.LONGRANGE_ARCHS, disabled=busy)
+        st.select_slider("Learning rate (Adam)", RATES, format_func=lambda r: f"{r:g}", key=K.LONGRANGE_LEARNING_RATE,
+                         disabled=busy)
+        seed = int(st.number_input("Seed", 0, 999, key=K.LONGRANGE_SEED, disabled=busy))
+        settings = longrange.DEFAULTS | st.session_state.get(K.LONGRANGE_OVERRIDES, {})
+        settings = {k: v for k, v in settings.items() if k in longrange.DEFAULTS}
+        st.caption(f"{settings['train_size']:,} training and {settings['val_size']:,} validation sentences, "
+                   f"embedding {settings['embed_dim']}, {settings['units']} units, at most {settings['max_epochs']} "
+                   f"epochs or {settings['max_seconds']:.0f} s per model.")
     # Both buttons always drawn, one disabled: a widget that changes places leaves its old self on the page (greyed,
     # still clickable) until the script run ends, and this run trains for minutes.
     train_button, stop_button = st.columns(2)
