@@ -13,6 +13,8 @@ from rnnlab.data import lesson_split, sentence_lengths, split, tokenize
 from rnnlab.ui import classroom_view, helpers, presenter
 from rnnlab.ui.state import StateKeys
 
+helpers.require_app_frame()  # a page opened by its own address on a fresh server
+
 SHOWN_WORDS = 100
 
 st.title("The data: 3000 sentences, and how text becomes numbers")

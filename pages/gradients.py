@@ -12,6 +12,8 @@ from rnnlab.jobs import load_split
 from rnnlab.ui import helpers, presenter
 from rnnlab.ui.state import StateKeys as K
 
+helpers.require_app_frame()  # a page opened by its own address on a fresh server
+
 st.title("Gradients: why long sentences are hard to learn from")
 st.markdown(
     "Training moves each weight along the gradient of the loss, and in a recurrent network that gradient has "

@@ -7,6 +7,8 @@ import streamlit as st
 
 from rnnlab.ui import helpers
 
+helpers.require_app_frame()  # a page opened by its own address on a fresh server
+
 st.title("RNN Lab: recurrent networks that read sentiment")
 st.markdown(
     "A recurrent network reads a sentence one word at a time and carries what it has read so far in a hidden "

@@ -10,6 +10,8 @@ from rnnlab import charts, charts_cell, inspect
 from rnnlab.ui import helpers, presenter
 from rnnlab.ui.state import StateKeys as K
 
+helpers.require_app_frame()  # a page opened by its own address on a fresh server
+
 
 def heatmap(reader: str | None, part: dict, array: str):
     """One array of one reader as a units x words heatmap, tall enough for its units."""
@@ -20,7 +22,8 @@ def heatmap(reader: str | None, part: dict, array: str):
 
 
 def show_cell(run, unrolled: dict) -> None:
-    """Every gate and state beside its equation; a bidirectional model's two readers side by side."""
+    """Every gate and state under its equation; a bidirectional model's two readers side by side. (The equation
+    gets the full width: beside a heatmap, the GRU's candidate and the presenter's larger type were cut off.)"""
     readers = [("forward", unrolled["forward"]), ("backward", unrolled["backward"])] if "forward" in unrolled \
         else [(None, unrolled)]
     if len(readers) == 2:
@@ -28,14 +31,9 @@ def show_cell(run, unrolled: dict) -> None:
                     "one right to left (its columns run from the last word to the first). The classifier sees "
                     "both final columns.")
     for array, equation in inspect.EQUATIONS[inspect.cell_kind(run.arch)].items():
-        if len(readers) == 1:
-            chart_column, equation_column = st.columns([3, 1], vertical_alignment="center")
-            chart_column.plotly_chart(presenter.chart(heatmap(None, unrolled, array)), width="stretch")
-            equation_column.latex(equation)
-        else:
-            st.latex(equation)
-            for column, (reader, part) in zip(st.columns(2), readers):
-                column.plotly_chart(presenter.chart(heatmap(reader, part, array)), width="stretch")
+        st.latex(equation)
+        for column, (reader, part) in zip(st.columns(len(readers)), readers):
+            column.plotly_chart(presenter.chart(heatmap(reader, part, array)), width="stretch")
 
 
 st.title("Inside the cell: gates and states, word by word")
@@ -68,8 +66,8 @@ else:
         st.subheader("Which words moved the answer")
         with run.lock:
             contributions = inspect.word_contributions(run, sentence)
-        st.markdown(f"**P(positive) = {contributions.attrs['probability']:.3f}**. Green words push it up, red ones "
-                    "down; hover a word for its number.")
+        st.markdown(f"**P(positive) = {contributions.attrs['probability']:.3f}**. Green words push it up, "
+                    "orange ones down; hover a word for its number.")
         st.markdown("Leaving the word out: P(sentence) − P(sentence without it)")
         st.html(charts_cell.contribution_html(contributions["word"], contributions["leave_one_out"]))
         st.markdown("Gradient × input: the derivative of P along the word's own embedding, one backward pass")

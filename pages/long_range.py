@@ -16,6 +16,8 @@ from rnnlab.models import ARCHITECTURES
 from rnnlab.ui import helpers, longrange_queue, presenter
 from rnnlab.ui.state import StateKeys as K
 
+helpers.require_app_frame()  # a page opened by its own address on a fresh server
+
 st.title("Long-range dependencies: when the answer is far back")
 st.markdown(
     "A task made for the problem: each sentence is decided by its **first** signal word (good, great: positive; "

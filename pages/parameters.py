@@ -12,6 +12,8 @@ from rnnlab.models import ARCHITECTURES, DESCRIPTIONS
 from rnnlab.ui import helpers, presenter
 from rnnlab.ui.state import StateKeys as K
 
+helpers.require_app_frame()  # a page opened by its own address on a fresh server
+
 st.title("Parameters: what each architecture pays for its memory")
 st.markdown(
     "A recurrent layer learns one input kernel (d x h), one recurrent kernel (h x h) and a bias (h) for each "

@@ -10,6 +10,8 @@ from rnnlab import charts, predict
 from rnnlab.ui import helpers, presenter
 from rnnlab.ui.state import StateKeys as K
 
+helpers.require_app_frame()  # a page opened by its own address on a fresh server
+
 st.title("Predict: how sure is each network?")
 st.markdown(
     "Each model reads a sentence word by word and turns its final hidden state into P(positive): near 1 means "

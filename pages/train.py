@@ -15,6 +15,8 @@ from rnnlab.models import ARCHITECTURES
 from rnnlab.ui import classroom_view, helpers, presenter
 from rnnlab.ui.state import StateKeys as K
 
+helpers.require_app_frame()  # a page opened by its own address on a fresh server
+
 VALIDATION = {
     "20% of every source": dict(val_fraction=0.2, holdout_source=None),
     "Hold out Amazon": dict(holdout_source="amazon"),
@@ -65,7 +67,7 @@ settings = dict(embed_dim=embed_dim, units=units, epochs=epochs, batch_size=batc
                 learning_rate=learning_rate, seed=seed, **VALIDATION[validation])
 configs = [dict(arch=arch, **settings) for arch in archs]
 already_training = bool(configs) and all(helpers.is_active(config) for config in configs)
-train_column, stop_column, note_column = st.columns([1, 1, 6], vertical_alignment="center")
+train_column, stop_column, note_column = st.columns([1.5, 1.5, 5], vertical_alignment="center")
 if train_column.button("Train", type="primary", icon=":material/play_arrow:", width="stretch",
                        disabled=not configs or already_training,
                        help="Already training these settings" if already_training else None):

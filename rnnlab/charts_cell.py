@@ -47,7 +47,7 @@ def gate_by_word(gates: pd.DataFrame, title: str | None = None) -> go.Figure:
 
 
 def contribution_html(words: Sequence[str], values: Sequence[float], scale: float | None = None) -> str:
-    """The sentence as coloured text: each word's background green when it pushes P(positive) up, red when it
+    """The sentence as coloured text: each word's background green when it pushes P(positive) up, vermilion (orange) when it
     pushes it down, stronger the larger |value| (relative to `scale`, default the largest |value|). The value
     is shown on hover. Words are HTML-escaped."""
     values = np.asarray(values, dtype=float)

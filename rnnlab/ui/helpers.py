@@ -10,12 +10,14 @@ from __future__ import annotations
 import dataclasses
 import os
 import uuid
+from pathlib import Path
 
 import streamlit as st
 
 from rnnlab import classroom, jobs, runs
 from rnnlab.ui.state import StateKeys
 
+APP_SCRIPT = Path(__file__).resolve().parents[2] / "app.py"
 # The lesson's four architectures: what "Quick train" trains, and the Parameters page compares.
 LESSON_ARCHS = ("SimpleRNN", "LSTM", "GRU", "BiLSTM")
 # Quick train: the lesson's settings with 3 epochs instead of 10 (about 80% validation accuracy already).
@@ -23,6 +25,29 @@ QUICK_TRAIN = dict(epochs=3)
 # How often live views poll their jobs while one is active: under a second, so curves move at least once a
 # second even when a redraw takes a tenth of one. Training runs in another process, so polling does not slow it.
 LIVE_UPDATE_S = 0.8
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The frame
+
+
+def require_app_frame() -> None:
+    """Make sure this page runs inside app.py's frame; call it first thing on every page.
+
+    Until app.py has called st.navigation once in the server process, Streamlit still treats `pages/` as an old
+    style multipage folder: a fresh server's first visitor who opens a page's own address (a bookmarked
+    `/train?present=1`, a link a teacher shared) gets that page run bare, without app.py (no wide layout, no
+    presenter mode, no sidebar status, no stored runs), and so does everyone after them until someone opens the
+    root address. Here such a run runs app.py instead, whose st.navigation drops the old mode for good and runs
+    this same page inside the frame; then this bare run stops. (No rerun: a click that came with it is kept.)
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        import runpy
+
+        runpy.run_path(str(APP_SCRIPT), run_name="__main__")
+        st.stop()
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -59,10 +59,10 @@ def _healthy(url: str) -> bool:
 class Server:
     """A `streamlit run app.py` process: its url, and when it was started and first answered its health check."""
 
-    def __init__(self, env: dict):
+    def __init__(self, env: dict, log_name: str = "server.log"):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = SCREENSHOTS / "server.log"
+        self.log_path = SCREENSHOTS / log_name
         self.log = open(self.log_path, "w")
         self.started_at = time.perf_counter()
         self.process = subprocess.Popen(
@@ -102,9 +102,8 @@ def chromium():
     playwright.stop()
 
 
-@pytest.fixture(scope="session")
-def server(chromium):
-    """The app, started after the browser so the first-paint measurement does not include Chromium's start."""
+def server_env() -> dict:
+    """The environment of a test server: the shared data, a fresh run store, one training at a time."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env.setdefault("RNNLAB_DATA_DIR", str(ROOT.parent / "shared" / "data" / "sentiment_labelled_sentences"))
@@ -116,6 +115,13 @@ def server(chromium):
     # No source watching: an edit in the checkout mid-run must not rerun the app under the test, and watching
     # costs the server a scan of every imported module (thousands once TensorFlow is loaded) after each run.
     env.setdefault("STREAMLIT_SERVER_FILE_WATCHER_TYPE", "none")
+    return env
+
+
+@pytest.fixture(scope="session")
+def server(chromium):
+    """The app, started after the browser so the first-paint measurement does not include Chromium's start."""
+    env = server_env()
     if not shutil.which("streamlit") and not (Path(sys.executable).parent / "streamlit").exists():
         pytest.skip("streamlit is not installed")
     server = Server(env)
