@@ -156,3 +156,31 @@ def test_every_array_has_a_title_and_an_equation():
         kind = inspect.cell_kind(arch)
         assert set(inspect.EQUATIONS[kind]) == {"hidden", *inspect.GATES[kind]}
         assert set(inspect.EQUATIONS[kind]) <= set(inspect.TITLES)
+
+
+@pytest.fixture(scope="module")
+def trained_runs():
+    """One small model per architecture trained by rnnlab.training.train on real reviews (3 epochs at Adam's 0.01,
+    8 units): trained far enough that its states are far from a fresh initialisation's near-zero ones."""
+    from rnnlab.data import load_sentiment, split
+    from rnnlab.training import train
+
+    train_df, val_df = split(load_sentiment().sample(600, random_state=0), seed=0)
+    return {arch: train(arch, train_df, val_df, epochs=3, batch_size=32, embed_dim=8, units=8, learning_rate=0.01,
+                        seed=0)
+            for arch in ARCHITECTURES}, list(val_df["text"][:6])
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_unroll_of_a_model_trained_by_train_equals_its_keras_layer(arch, trained_runs):
+    runs, sentences = trained_runs
+    run = runs[arch]
+    ids = np.asarray(run.encode(sentences))  # padded to the longest of the six real validation reviews
+    assert (ids == 0).any() and (ids != 0).sum(axis=1).min() >= 1
+    batch_state = keras_final_state(run, ids)
+    for row, sentence in enumerate(sentences):
+        unrolled = inspect.unroll(run, sentence)
+        assert len(unrolled["tokens"]) == (ids[row] != 0).sum()
+        assert np.max(np.abs(inspect.final_hidden(unrolled) - batch_state[row])) < 1e-5
+    assert np.max(np.abs(batch_state)) > 0.3  # trained states, not all near zero
+    assert max(run.history["accuracy"]) > 0.6  # it did learn something from the reviews
