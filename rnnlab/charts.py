@@ -464,6 +464,36 @@ def toy_gradient(toy_df: pd.DataFrame, title: str | None = None) -> go.Figure:
     return _layout(fig, title)
 
 
+def log_ticks(values) -> tuple[list[float], list[str]]:
+    """Tick positions and labels for a log axis over `values`: 1, 2, 5 in every decade when the data spans at most
+    three decades (plain numbers from 0.001 to 9999, else m·10^k), else powers of ten only, every k-th so that at
+    most about eight are labelled. (Plotly's own minor labels read '2' for 20 right above '10'.)"""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    if not len(v):
+        return [], []
+    low, high = int(np.floor(np.log10(v.min()))), int(np.ceil(np.log10(v.max())))
+    high = max(high, low + 1)
+    if high - low > 3:
+        step = max(1, -(-(high - low) // 8))
+        ticks = [10.0**e for e in range(low, high + 1, step)]
+        return ticks, [f"10<sup>{e}</sup>" for e in range(low, high + 1, step)]
+    candidates = [m * 10.0**e for e in range(low - 1, high + 1) for m in (1, 2, 5)]
+    ticks = [t for t in candidates if v.min() / 1.25 <= t <= v.max() * 1.25]
+    if len(ticks) < 2:  # a narrow range: the nearest ticks on either side as well
+        ticks = sorted(set(ticks) | {max(t for t in candidates if t <= v.min()), min(t for t in candidates
+                                                                                   if t >= v.max())})
+
+    def label(t: float) -> str:
+        if 1e-3 <= t < 1e4:
+            return f"{t:.4g}"
+        exponent = int(np.floor(np.log10(t) + 1e-9))
+        mantissa = round(t / 10.0**exponent)
+        return (f"{mantissa}·" if mantissa != 1 else "") + f"10<sup>{exponent}</sup>"
+
+    return ticks, [label(t) for t in ticks]
+
+
 def _by_distance_lines(df: pd.DataFrame, value: str, y_title: str, title: str) -> go.Figure:
     fig = go.Figure()
     archs = df["arch"] if "arch" in df.columns else pd.Series([None] * len(df), index=df.index)
@@ -490,7 +520,9 @@ def _by_distance_lines(df: pd.DataFrame, value: str, y_title: str, title: str) -
                 )
             )
     fig.update_xaxes(title_text="distance from the last word (0 = last word)")
-    fig.update_yaxes(type="log", title_text=y_title, exponentformat="power")
+    tickvals, ticktext = log_ticks(df[value]) if len(df) else ([], [])
+    fig.update_yaxes(type="log", title_text=y_title, exponentformat="power", tickvals=tickvals or None,
+                     ticktext=ticktext or None)
     return _layout(fig, title)
 
 

@@ -234,6 +234,28 @@ def test_jacobian_chain_chart_with_and_without_twins():
     assert names(fig) == ["LSTM", "my GRU"] and fig.layout.title.text == "Chains"
 
 
+@pytest.mark.parametrize("values, ticks, labels", [
+    ([1.0, 18.0], [1, 2, 5, 10, 20], ["1", "2", "5", "10", "20"]),  # Plotly alone labelled 20 as '2' above '10'
+    ([0.35, 2.4], [0.5, 1, 2], ["0.5", "1", "2"]),
+    ([2e-5, 3e-4], [2e-5, 5e-5, 1e-4, 2e-4], ["2·10<sup>-5</sup>", "5·10<sup>-5</sup>", "10<sup>-4</sup>",
+                                             "2·10<sup>-4</sup>"]),
+    ([1e-7, 0.3], [10.0**e for e in range(-7, 1)], [f"10<sup>{e}</sup>" for e in range(-7, 1)]),
+    ([1e-12, 1.0], [10.0**e for e in range(-12, 1, 2)], [f"10<sup>{e}</sup>" for e in range(-12, 1, 2)]),
+    ([0.0, float("nan"), -1.0], [], []),
+])
+def test_log_ticks_are_round_numbers_labelled_plainly(values, ticks, labels):
+    got_ticks, got_labels = charts.log_ticks(values)
+    np.testing.assert_allclose(got_ticks, ticks, rtol=1e-12)
+    assert got_labels == labels
+
+
+def test_by_distance_charts_put_log_ticks_on_their_data():
+    df = _tidy("jacobian_norm")
+    fig = charts.jacobian_chain(df)
+    assert list(fig.layout.yaxis.tickvals) == charts.log_ticks(df["jacobian_norm"])[0]
+    assert list(fig.layout.yaxis.ticktext) == charts.log_ticks(df["jacobian_norm"])[1]
+
+
 def test_heatmap_units_by_words_keeps_repeated_words_apart():
     hidden = np.tanh(np.linspace(-3, 3, 24)).reshape(6, 4)  # 6 units x 4 words
     words = ["good", "not", "good", "!"]
