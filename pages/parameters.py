@@ -81,11 +81,11 @@ else:
     st.caption("Press the button to build the five models with Keras for these sizes and compare its counts.")
 
 helpers.think_about_it(
-    "The LSTM's cell state is C_t = forget_t * C_{t-1} + input_t * candidate_t: the forget and input gates, "
-    "each a weight between 0 and 1 learned per step, mix the past with the new. What does this resemble from "
-    "time-series forecasting?",
-    "**Exponential smoothing**, which forecasts with a weighted average of the history and the newest "
-    "observation. The LSTM learns its weights and lets them change at every step, and that additive path "
-    "through the cell state (the constant error carousel) is why gradients fade less than in a SimpleRNN. "
-    "It pays for those gates: four sets of weights instead of one, as the ledger shows.",
+    "Move the units from 128 to 256. Which parts of the LSTM grow, by how much, and why does the recurrent layer "
+    "grow faster than the units do?",
+    "The recurrent layer goes from 4 x (64 + 128 + 1) x 128 = 98,816 to 4 x (64 + 256 + 1) x 256 = 328,704, "
+    "3.3 times as many for twice the units: each gate's recurrent kernel is h x h, so that part grows with the "
+    "square of h (16,384 to 65,536 per gate), while the input kernel (d x h) and the bias only double. The "
+    "classifier grows from 129 to 257 and the embedding (V x d) does not change at all: 674,817 in all. The "
+    "memory a recurrent network carries costs quadratically in its width.",
 )

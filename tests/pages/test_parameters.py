@@ -54,3 +54,13 @@ def test_keras_agrees_when_asked():
     assert list(keras["architecture"]) == ["SimpleRNN", "LSTM", "GRU", "BiLSTM", "BiGRU"]
     assert keras["agree"].all()
     assert keras.loc[0, "Keras count_params()"] == 5404 * 64 + (64 + 32 + 1) * 32 + 33
+
+
+def test_the_question_about_doubling_the_units_quotes_the_page_own_numbers():
+    at = open_page("parameters")
+    answer = next(e for e in at.expander if e.label == "Show the answer").markdown[0].value
+    at.slider(key=StateKeys.PARAMS_UNITS).set_value(256).run()
+    wide = at.dataframe[0].value.set_index("architecture").loc["LSTM"]
+    assert (wide["recurrent"], wide["classifier"], wide["total"]) == (328704, 257, 674817)
+    for number in ("98,816", "328,704", "129 to 257", "674,817", "16,384 to 65,536"):
+        assert number in answer
