@@ -29,8 +29,9 @@ st.title("Train: watch a recurrent network learn")
 st.markdown(
     "Each step, the network reads a batch of sentences word by word, predicts P(positive) from its final "
     "hidden state, and nudges every weight (the embedding included) to lower the binary cross-entropy. The "
-    "thin line is the training loss of each batch; the diamonds are the validation set, measured after each "
-    "epoch on sentences the network never trains on. Train several architectures to compare them."
+    "faint line is each batch's training loss, the solid one its mean over the last eighth of an epoch; the "
+    "diamonds are the validation set, measured after each epoch on sentences the network never trains on. Train "
+    "several architectures to compare them."
 )
 helpers.require_data()
 jobs.manager().prewarm()  # whoever opens this page is about to train: load TensorFlow in the background now

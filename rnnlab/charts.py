@@ -127,15 +127,22 @@ def _batches_per_epoch(run: dict) -> float:
     return float(counts.max()) if len(counts) else 1.0
 
 
+def smoothing_window(run: dict) -> int:
+    """How many batches the training line of `run` averages: an eighth of an epoch, at least 1."""
+    return max(1, round(_batches_per_epoch(run) / 8))
+
+
 def training_curves(runs: Sequence[dict], title: str = "Training curves") -> go.Figure:
     """Loss (left) and accuracy (right) of several runs overlaid, one colour per run.
 
     Each run is a dict with name, arch, batch_history (list of dicts step, epoch, loss, accuracy; step counts
     batches from 1), history (per-epoch lists loss, accuracy, val_loss, val_accuracy; may be shorter while a run
     is still training) and batches_per_epoch. Training is drawn per batch at x = step / batches_per_epoch
-    (fractional epochs), validation once per epoch at x = 1, 2, ... as markers and lines. Four traces per run,
-    in order: training loss, validation loss, training accuracy, validation accuracy; the legend shows the
-    loss panel's two, which switch the run's accuracy traces on and off with them.
+    (fractional epochs): each batch's own value faint, and over it the mean of the last `smoothing_window(run)`
+    batches (a batch of 32 sentences is a noisy sample). Validation once per epoch at x = 1, 2, ... as markers
+    and lines. Six traces per run, in order: training loss of each batch, training loss (mean), validation loss,
+    then the same three for accuracy; the legend shows the loss panel's mean and validation, which switch the
+    run's other traces on and off with them.
     """
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"), horizontal_spacing=0.1)
     names = [str(run["name"]) for run in runs]
@@ -145,19 +152,38 @@ def training_curves(runs: Sequence[dict], title: str = "Training curves") -> go.
         batches = pd.DataFrame(run.get("batch_history") or [], columns=["step", "epoch", "loss", "accuracy"])
         x_batch = batches["step"].to_numpy(dtype=float) / _batches_per_epoch(run)
         history = run.get("history") or {}
+        window = smoothing_window(run)
         for col, metric in ((1, "loss"), (2, "accuracy")):
             first = col == 1
+            raw = batches[metric].to_numpy(dtype=float)
             fig.add_trace(
                 go.Scatter(
                     x=x_batch,
-                    y=batches[metric].to_numpy(dtype=float),
+                    y=raw,
+                    mode="lines",
+                    name=f"{name} training (each batch)",
+                    legendgroup=f"{name} training",
+                    showlegend=False,
+                    line=dict(color=color, width=1),
+                    opacity=0.3,
+                    hoverinfo="skip",
+                ),
+                row=1,
+                col=col,
+            )
+            mean = pd.Series(raw).rolling(window, min_periods=1).mean().to_numpy()
+            fig.add_trace(
+                go.Scatter(
+                    x=x_batch,
+                    y=mean,
+                    customdata=raw,
                     mode="lines",
                     name=f"{name} training",
                     legendgroup=f"{name} training",
                     showlegend=first,
-                    line=dict(color=color, width=1.5),
-                    opacity=0.75,
-                    hovertemplate=f"{name}<br>epoch %{{x:.2f}}<br>training {metric} %{{y:.3f}}<extra></extra>",
+                    line=dict(color=color, width=2.5),
+                    hovertemplate=f"{name}<br>epoch %{{x:.2f}}<br>training {metric}: %{{y:.3f}} (mean of the last "
+                                  f"{window} batches), this batch %{{customdata:.3f}}<extra></extra>",
                 ),
                 row=1,
                 col=col,

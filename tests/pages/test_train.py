@@ -49,8 +49,9 @@ def test_a_tiny_training_draws_one_training_point_per_batch_and_a_validation_poi
     batches_per_epoch = math.ceil(len(train_df) / 32)
     (curves,) = figures(at)
     traces = {t["name"]: t for t in curves["data"] if t.get("xaxis", "x") == "x"}  # the loss panel
-    assert set(traces) == {"SimpleRNN training", "SimpleRNN validation"}
+    assert set(traces) == {"SimpleRNN training (each batch)", "SimpleRNN training", "SimpleRNN validation"}
     assert len(traces["SimpleRNN training"]["y"]) == 2 * batches_per_epoch
+    assert len(traces["SimpleRNN training (each batch)"]["y"]) == 2 * batches_per_epoch
     assert traces["SimpleRNN validation"]["x"] == [1, 2]
     table = at.dataframe[0].value
     assert list(table["run"]) == ["SimpleRNN"] and list(table["epochs"]) == [2]
