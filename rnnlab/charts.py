@@ -29,6 +29,8 @@ ARCH_COLORS = {
     "BiGRU": "#CC79A7",  # purple-pink
 }
 # For names that are not architectures (a second run of the same architecture, an uploaded model, ...).
+# Groups that are not architectures (the data's sources): three Okabe-Ito colours far apart.
+GROUP_COLORS = ("#56B4E9", "#E69F00", "#CC79A7", "#009E73", "#999999")
 EXTRA_COLORS = ("#56B4E9", "#F0E442", "#000000", "#999999", "#882255", "#44AA99", "#117733", "#332288")
 
 # One colour per part of a model in the parameter ledger; gates keep their colour across architectures.
@@ -242,7 +244,8 @@ def class_balance(df: pd.DataFrame, title: str = "Sentences per source and class
 
 def length_histogram(lengths, by=None, title: str = "Sentence length in words") -> go.Figure:
     """Histogram of sentence lengths (words per sentence). With `by` (a sequence as long as `lengths`, e.g. the
-    source of each sentence) one overlaid histogram per group, named after it; else one trace named 'all'."""
+    source of each sentence) one histogram per group, named after it, stacked (overlaid, three translucent colours
+    mixed into mud); else one trace named 'all'."""
     lengths = np.asarray(lengths)
     fig = go.Figure()
     if by is None:
@@ -256,13 +259,13 @@ def length_histogram(lengths, by=None, title: str = "Sentence length in words") 
                 x=values,
                 name=name,
                 xbins=dict(start=-0.5, size=1),  # one bar per length in words
-                marker_color=EXTRA_COLORS[i % len(EXTRA_COLORS)] if by is not None else ARCH_COLORS["SimpleRNN"],
-                opacity=0.65 if by is not None else 0.9,
+                marker_color=GROUP_COLORS[i % len(GROUP_COLORS)] if by is not None else ARCH_COLORS["SimpleRNN"],
+                opacity=0.9,
             )
         )
     fig.update_xaxes(title_text="words in the sentence")
     fig.update_yaxes(title_text="sentences")
-    return _layout(fig, title, barmode="overlay" if by is not None else "relative")
+    return _layout(fig, title, barmode="stack")
 
 
 def top_tokens(counts: pd.Series, n: int = 20, title: str | None = None) -> go.Figure:

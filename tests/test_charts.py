@@ -116,6 +116,7 @@ def test_length_histogram_one_trace_or_one_per_source():
     fig = charts.length_histogram(lengths, by=["imdb", "yelp", "imdb", "amazon", "yelp"])
     assert names(fig) == ["imdb", "yelp", "amazon"]
     assert [list(t.x) for t in fig.data] == [[3, 5], [5, 12], [9]]
+    assert fig.layout.barmode == "stack" and len({t.marker.color for t in fig.data}) == 3
     assert fig.layout.xaxis.title.text == "words in the sentence"
 
 
