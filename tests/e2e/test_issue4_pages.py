@@ -97,5 +97,12 @@ def test_inside_the_cell_after_a_quick_training_shows_both_readers_of_the_bilstm
             break
         time.sleep(0.5)
     assert expected <= set(titles), titles
+    # The words' contributions come last (a leave-one-out pass per word), after the heatmaps are drawn; and the
+    # run for the typed sentence may have begun after wait_until_idle looked: wait for its words, not the run.
+    page.get_by_text("P(positive) = ").wait_for(timeout=90_000)
+    page.locator('span[title]', has_text=re.compile(r"^not$")).first.wait_for(timeout=90_000)
+    wait_until_idle(page, 120)
     assert page.get_by_text("P(positive) = ").count() == 1
+    words = page.locator('[data-testid="stHtml"]').last.locator("span[title]").all_text_contents()
+    assert words == ["The", "food", "was", "not", "good", "at", "all"]
     screenshot(page, "8-inside-the-cell-bilstm")
