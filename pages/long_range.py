@@ -18,6 +18,8 @@ from rnnlab.ui.state import StateKeys as K
 
 helpers.require_app_frame()  # a page opened by its own address on a fresh server
 
+RATES = (1e-3, 3e-3, 1e-2)  # the learning rates offered
+
 st.title("Long-range dependencies: when the answer is far back")
 st.markdown(
     "A task made for the problem: each sentence is decided by its **first** signal word (good, great: positive; "
@@ -38,7 +40,6 @@ st.plotly_chart(presenter.chart(charts_cell.accuracy_by_lag(
 
 st.subheader("Try it")
 controls, results_column = st.columns([1, 2])
-RATES = (1e-3, 3e-3, 1e-2)
 helpers.init_state({K.LONGRANGE_LAG: 75, K.LONGRANGE_ARCHS: ["SimpleRNN", "LSTM", "GRU"],
                     K.LONGRANGE_LEARNING_RATE: longrange.DEFAULTS["learning_rate"], K.LONGRANGE_SEED: 0})
 # A remembered value the widgets do not offer (an old session, a hand-set state) would make Streamlit raise.
@@ -50,7 +51,6 @@ queue = st.session_state.setdefault(K.LONGRANGE_QUEUE, [])
 longrange_queue.pin_widgets()
 results = st.session_state.setdefault(K.LONGRANGE_RESULTS, [])
 runs = st.session_state.setdefault(K.LONGRANGE_RUNS, {})
-
 
 busy = bool(queue)
 with controls:
@@ -74,7 +74,6 @@ with controls:
     stop_button.button("Stop", icon=":material/stop:", key="longrange.stop", disabled=not busy,
                        on_click=longrange_queue.stop, help="Ends the training; models already trained stay in the "
                        "results.")
-
 
 if queue:
     with results_column:

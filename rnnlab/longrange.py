@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
 from dataclasses import dataclass, field
@@ -306,8 +307,6 @@ def main(argv=None) -> int:
         parser.error(f"--lags and --seeds take comma-separated whole numbers ({error})")
     if min(lags) < min_lag() or min(seeds) < 0:
         parser.error(f"lags start at {min_lag()} (the distractors need room) and seeds at 0")
-    import logging
-
     # Each model compiles its own training step; TensorFlow's "retracing" warning about that is noise here.
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
 

@@ -18,6 +18,7 @@ from rnnlab.ui.state import StateKeys as K
 # The page's widgets whose values a queued training uses.
 WIDGETS = (K.LONGRANGE_LAG, K.LONGRANGE_ARCHS, K.LONGRANGE_LEARNING_RATE, K.LONGRANGE_SEED)
 
+
 def enqueue(state=None) -> None:
     """Train's click: queue one model per chosen architecture (ignored while a queue is being trained).
     `state` is st.session_state unless given (tests pass a dict)."""

@@ -118,13 +118,17 @@ def server_env() -> dict:
     return env
 
 
+def start_server(log_name: str = "server.log") -> Server:
+    """A fresh `streamlit run app.py` with server_env() (skips the test when Streamlit is missing)."""
+    if not shutil.which("streamlit") and not (Path(sys.executable).parent / "streamlit").exists():
+        pytest.skip("streamlit is not installed")
+    return Server(server_env(), log_name=log_name)
+
+
 @pytest.fixture(scope="session")
 def server(chromium):
     """The app, started after the browser so the first-paint measurement does not include Chromium's start."""
-    env = server_env()
-    if not shutil.which("streamlit") and not (Path(sys.executable).parent / "streamlit").exists():
-        pytest.skip("streamlit is not installed")
-    server = Server(env)
+    server = start_server()
     yield server
     server.stop()
 

@@ -4,13 +4,9 @@ without app.py's frame, for that visitor and every later one. Each page now hand
 
 from __future__ import annotations
 
-import shutil
-import sys
-from pathlib import Path
-
 import pytest
 
-from tests.e2e.conftest import Server, server_env
+from tests.e2e.conftest import start_server
 from tests.e2e.test_browser import assert_no_exception, screenshot, wait_until_idle
 
 FRAME_LINKS = ["Home", "Data", "Train", "Parameters", "Predict", "Gradients", "Inside the cell",
@@ -19,9 +15,7 @@ FRAME_LINKS = ["Home", "Data", "Train", "Parameters", "Predict", "Gradients", "I
 
 @pytest.fixture(scope="module")
 def fresh_server(chromium):
-    if not shutil.which("streamlit") and not (Path(sys.executable).parent / "streamlit").exists():
-        pytest.skip("streamlit is not installed")
-    server = Server(server_env(), log_name="server-direct-address.log")
+    server = start_server("server-direct-address.log")
     yield server
     server.stop()
 
