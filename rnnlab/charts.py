@@ -134,7 +134,7 @@ def smoothing_window(run: dict) -> int:
     return max(1, round(_batches_per_epoch(run) / 8))
 
 
-def training_curves(runs: Sequence[dict], title: str = "Training curves") -> go.Figure:
+def training_curves(runs: Sequence[dict], title: str = "Training curves", reference: dict | None = None) -> go.Figure:
     """Loss (left) and accuracy (right) of several runs overlaid, one colour per run.
 
     Each run is a dict with name, arch, batch_history (list of dicts step, epoch, loss, accuracy; step counts
@@ -144,7 +144,8 @@ def training_curves(runs: Sequence[dict], title: str = "Training curves") -> go.
     batches (a batch of 32 sentences is a noisy sample). Validation once per epoch at x = 1, 2, ... as markers
     and lines. Six traces per run, in order: training loss of each batch, training loss (mean), validation loss,
     then the same three for accuracy; the legend shows the loss panel's mean and validation, which switch the
-    run's other traces on and off with them.
+    run's other traces on and off with them. `reference` ({"name", "value"}), if given, is drawn as a dashed
+    horizontal line on the accuracy panel (a shape, not a trace), labelled with its name and value.
     """
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"), horizontal_spacing=0.1)
     names = [str(run["name"]) for run in runs]
@@ -210,6 +211,10 @@ def training_curves(runs: Sequence[dict], title: str = "Training curves") -> go.
     fig.update_yaxes(title_text="binary cross-entropy", rangemode="tozero", row=1, col=1)
     fig.update_yaxes(title_text="accuracy", range=[0, 1.02], row=1, col=2)
     fig.update_annotations(font_size=FONT_SIZE + 2)
+    if reference is not None:
+        fig.add_hline(y=float(reference["value"]), row=1, col=2, line=dict(color="#555555", width=2, dash="dash"),
+                      annotation_text=f"{reference['name']}: {float(reference['value']):.3f}",
+                      annotation_position="bottom right")
     return _layout(fig, title, hovermode="closest")
 
 
