@@ -10,6 +10,7 @@ a second on the lesson's 2,400 sentences.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -212,6 +213,27 @@ def order_pairs(models: dict, baseline: BagOfWords, pairs=ORDER_PAIRS) -> pd.Dat
     return table
 
 
+def shuffle_sentence(model_changes: dict, baseline_change: float) -> str:
+    """What shuffling a sentence did, from |P(shuffled) - P(as typed)| per recurrent model and the baseline."""
+    if not model_changes:
+        return f"The {NAME} gives the shuffled sentence the same answer (change {baseline_change:.3f})."
+    name, largest = max(model_changes.items(), key=lambda item: item[1])
+    return (f"Shuffled, the recurrent models' answers move by up to {largest:.3f} ({name}); the {NAME}'s by "
+            f"{baseline_change:.3f}: it sees the same words, so it cannot change.")
+
+
+def order_pairs_sentence(table: pd.DataFrame, models: list[str]) -> str:
+    """One sentence on order_pairs(): the largest gap inside a pair for each model, against the baseline's."""
+    gaps = table.groupby("pair")[[*models, NAME]].agg(lambda v: float(v.max() - v.min())).max()
+    parts = ", ".join(f"{name} {gaps[name]:.3f}" for name in models)
+    best = max(models, key=lambda name: gaps[name]) if models else None
+    told = (f" Only a model that reads in order can tell such sentences apart: {best} best, here." if best
+            and gaps[best] > 0.1 else " None of these models tells them apart by much: counting would do as well.")
+    return (f"Each pair has the same words in another order. Largest difference between the two answers of a "
+            f"pair: {parts}; {NAME} {gaps[NAME]:.3f}, always, since it only counts words.{told}")
+
+
+@functools.lru_cache(maxsize=8)
 def longrange_accuracy(lag: int = 75, seed: int = 0, train_size: int = 4000, val_size: int = 1000) -> float:
     """The baseline's validation accuracy on rnnlab.longrange's task (its sentences as words): every sentence
     holds two positive and two negative signal words, so counting them gives chance, about 0.5."""
