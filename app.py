@@ -8,19 +8,11 @@ import streamlit as st
 
 from rnnlab import classroom
 from rnnlab.ui import helpers, presenter
+from rnnlab.ui.pages import HOME, PAGES
 
 st.set_page_config(page_title="RNN Lab", page_icon=":material/neurology:", layout="wide")
 
-pages = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/data.py", title="Data", icon=":material/dataset:"),
-    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
-    st.Page("pages/parameters.py", title="Parameters", icon=":material/calculate:"),
-    st.Page("pages/predict.py", title="Predict", icon=":material/psychology:"),
-    st.Page("pages/gradients.py", title="Gradients", icon=":material/trending_down:"),
-    st.Page("pages/inside_cell.py", title="Inside the cell", icon=":material/memory:"),
-    st.Page("pages/long_range.py", title="Long-range dependencies", icon=":material/timeline:"),
-]
+pages = [st.Page(entry.path, title=entry.title, icon=entry.icon, default=entry is HOME) for entry in PAGES]
 page = st.navigation(pages)
 
 helpers.keep_widget_state()

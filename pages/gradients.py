@@ -18,27 +18,22 @@ st.title("Gradients: why long sentences are hard to learn from")
 st.markdown(
     "Training moves each weight along the gradient of the loss, and in a recurrent network that gradient has "
     "to travel back through every word. Strip a simple RNN down to one weight w, no input and no activation: "
-    "h_t = w^t h_0, so dh_t/dw = t w^(t-1) h_0. Over many steps this **vanishes** when w is a little below 1 "
-    "and **explodes** when it is a little above: gradient descent stops moving or becomes unstable."
+    "h_t = w^t h_0, so dh_t/dw = t w^(t-1) h_0. Over enough steps this **vanishes** when w is below 1, even a little "
+    "(it takes longer the closer w is to 1), and **explodes** when it is above: gradient descent stops moving "
+    "or becomes unstable."
 )
 
 st.subheader("The toy: one weight, many steps")
 chart_column, control_column = st.columns([3, 1])
 helpers.init_state({K.GRADIENTS_W: 0.9, K.GRADIENTS_T: 150})
 with control_column, presenter.controls("w and t"):  # folded away in presenter mode
-    w = st.slider("w", 0.5, 1.5, step=0.01, key=K.GRADIENTS_W)
-    t_max = st.slider("t (steps)", 1, 200, key=K.GRADIENTS_T)
+    w_low, w_high, w_step = gradients.W_RANGE
+    w = st.slider("w", w_low, w_high, step=w_step, key=K.GRADIENTS_W)
+    t_max = st.slider("t (steps)", 1, gradients.T_MAX, key=K.GRADIENTS_T,
+                      help="Past 200 steps the t axis turns logarithmic, so the first steps stay readable.")
 toy = gradients.toy(w, t_max, h0=1.0)
 chart_column.plotly_chart(presenter.chart(charts.toy_gradient(toy)), width="stretch")
-regions = gradients.toy_regions(toy)
-if regions["vanishing_from"] is not None:
-    control_column.markdown(f"The gradient **vanishes** (below {gradients.VANISHING_BELOW:g}) from t = "
-                            f"{regions['vanishing_from']}.")
-if regions["exploding_from"] is not None:
-    control_column.markdown(f"The gradient **explodes** (above {gradients.EXPLODING_ABOVE:g}) from t = "
-                            f"{regions['exploding_from']}.")
-if regions["vanishing_from"] is None and regions["exploding_from"] is None:
-    control_column.markdown("Within these steps the gradient stays in the usable range: try more steps.")
+control_column.markdown(gradients.toy_verdict(w, t_max)["message"])
 
 st.subheader("Measured on your models")
 st.markdown(

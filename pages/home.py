@@ -6,35 +6,23 @@ It imports no TensorFlow and loads nothing heavy, so it is the first thing a cla
 import streamlit as st
 
 from rnnlab.ui import helpers
+from rnnlab.ui.pages import LEARNING_PATH
 
 helpers.require_app_frame()  # a page opened by its own address on a fresh server
 
 st.title("RNN Lab: recurrent networks that read sentiment")
 st.markdown(
     "A recurrent network reads a sentence one word at a time and carries what it has read so far in a hidden "
-    "state. Here you train the lesson's four networks (SimpleRNN, LSTM, GRU and a bidirectional LSTM) on 3000 "
-    "labelled reviews, count their parameters, watch them read your own sentences, and see why gradients fade "
-    "over long texts. Follow the path in order, or jump to what you want to show."
+    "state. Here you train the lesson's four networks (SimpleRNN, LSTM, GRU and a bidirectional LSTM) on "
+    "labelled reviews from Amazon, IMDB and Yelp, count their parameters, watch them read your own sentences, "
+    "and see why gradients fade over long texts. Follow the path in order, or jump to what you want to show."
 )
 
-PATH = [
-    ("pages/data.py", "Data", ":material/dataset:",
-     "3000 reviews from Amazon, IMDB and Yelp, and how text becomes token ids (and why 0 and 1 are special)."),
-    ("pages/train.py", "Train", ":material/model_training:",
-     "Train one or several architectures in the background and watch loss and accuracy curves live."),
-    ("pages/parameters.py", "Parameters", ":material/calculate:",
-     "The parameter ledger per layer and gate: why an LSTM pays four times a SimpleRNN."),
-    ("pages/predict.py", "Predict", ":material/psychology:",
-     "Type sentences and compare every trained model's P(positive), word by word."),
-    ("pages/gradients.py", "Gradients", ":material/trending_down:",
-     "The w^t toy of vanishing and exploding gradients beside gradients measured on real models."),
-]
-
 st.subheader("The learning path")
-for step, (path, title, icon, line) in enumerate(PATH, start=1):
+for step, entry in enumerate(LEARNING_PATH, start=1):
     link, text = st.columns([1, 4], vertical_alignment="center")
-    link.page_link(path, label=f"{step}. {title}", icon=icon)
-    text.markdown(line)
+    link.page_link(entry.path, label=f"{step}. {entry.title}", icon=entry.icon)
+    text.markdown(entry.line)
 
 st.subheader("The data set")
 ok, message = helpers.data_status()

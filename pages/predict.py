@@ -6,7 +6,7 @@ yet the page says so and offers a one-click quick training of the lesson's four 
 
 import streamlit as st
 
-from rnnlab import charts, predict
+from rnnlab import baseline, charts, predict
 from rnnlab.ui import helpers, presenter
 from rnnlab.ui.state import StateKeys as K
 
@@ -31,9 +31,18 @@ else:
     for warning in warnings:
         text_column.warning(warning, icon=":material/warning:")
     text_column.caption(f"Models: {', '.join(runs)}")
+    # The order-blind reference, fitted on the split of the first model (the lesson's default for stored runs).
+    jobs_used = helpers.trained_jobs()
+    try:
+        reference = baseline.for_config(next(iter(jobs_used.values())).config if jobs_used else {})
+    except ValueError:  # a configuration from an older store: the default split
+        reference = baseline.for_config({})
+    text_column.caption(f"{baseline.NAME}: ignores word order (logistic regression on which words a sentence "
+                        f"contains; validation accuracy {reference.val_accuracy:.3f}).")
 
     if sentences:
         table = predict.probabilities(runs, sentences)
+        table[baseline.NAME] = reference.predict(list(table.index))
         result_column.table(charts.probability_table_style(table))
         result_column.plotly_chart(presenter.chart(charts.prediction_bars(table)), width="stretch")
 
@@ -45,6 +54,22 @@ else:
         else:
             st.plotly_chart(presenter.chart(charts.prefix_lines(prefixes)), width="stretch")
             st.caption("A bidirectional model also reads each prefix backwards, from its last word.")
+            if st.toggle("Shuffle the words", key=K.PREDICT_SHUFFLE,
+                         help="The same words in a random order: who notices?"):
+                mixed = baseline.shuffled(sentence, seed=0)
+                both = predict.probabilities(runs, [sentence, mixed])
+                both[baseline.NAME] = reference.predict([sentence, mixed])
+                both.index = [f"as typed: {sentence}", f"shuffled: {mixed}"]
+                st.table(charts.probability_table_style(both))
+                moved = (both.iloc[1] - both.iloc[0]).abs()
+                st.markdown(baseline.shuffle_sentence(moved.drop(baseline.NAME).to_dict(), moved[baseline.NAME]))
+
+    st.subheader("Where word order matters")
+    pairs = baseline.order_pairs(runs, reference)
+    st.dataframe(pairs, hide_index=True, width="stretch",
+                 column_config={name: st.column_config.NumberColumn(format="%.3f")
+                                for name in [*runs, baseline.NAME]})
+    st.markdown(baseline.order_pairs_sentence(pairs, list(runs)))
 
 helpers.think_about_it(
     "Every model here is *many-to-one*: a whole sentence in, one probability out. Which tasks need "

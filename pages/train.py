@@ -9,7 +9,8 @@ runs stored on the server are listed at the bottom.
 import pandas as pd
 import streamlit as st
 
-from rnnlab import charts, jobs
+from rnnlab import baseline, charts, jobs, params
+from rnnlab.config import load_split
 from rnnlab.jobs import BOUNDS, DEFAULT_CONFIG
 from rnnlab.models import ARCHITECTURES
 from rnnlab.ui import classroom_view, helpers, presenter
@@ -67,6 +68,11 @@ with presenter.controls("Training settings"):  # folded away in presenter mode
 settings = dict(embed_dim=embed_dim, units=units, epochs=epochs, batch_size=batch_size,
                 learning_rate=learning_rate, seed=seed, **VALIDATION[validation])
 configs = [dict(arch=arch, **settings) for arch in archs]
+split_config = {"arch": ARCHITECTURES[0], **settings, **helpers.config_overrides()}
+try:  # word order ignored, on the split these settings train on
+    reference = baseline.for_config(split_config)
+except ValueError:  # settings out of bounds: the Train button says why
+    reference = None
 already_training = bool(configs) and all(helpers.is_active(config) for config in configs)
 train_column, stop_column, note_column = st.columns([1.5, 1.5, 5], vertical_alignment="center")
 if train_column.button("Train", type="primary", icon=":material/play_arrow:", width="stretch",
@@ -100,7 +106,9 @@ def live_curves():
     runs = [helpers.curve_data(snapshot, names[snapshot.id]) for snapshot in shown]
     runs += classroom_view.stored_curves(helpers.taken_names(snapshots))
     if runs:
-        st.plotly_chart(presenter.chart(charts.training_curves(runs)), width="stretch", key="training_curves")
+        line = reference and {"name": f"{baseline.NAME} (validation)", "value": reference.val_accuracy}
+        st.plotly_chart(presenter.chart(charts.training_curves(runs, reference=line)), width="stretch",
+                        key="training_curves")
     else:
         st.info("No runs yet: pick one or more architectures and press Train.", icon=":material/info:")
     helpers.rerun_when_jobs_end()
@@ -124,6 +132,8 @@ rows = [
     }
     for s in ended
 ] + classroom_view.stored_rows(helpers.taken_names(helpers.session_snapshots()))
+if rows and reference is not None:
+    rows.append(baseline.comparison_row(reference))
 if rows:
     # One block: a fragment rerun that arrives late (after the full rerun a finished job causes) must not
     # leave the table without its heading, which happened under load when they were separate elements.
@@ -135,6 +145,11 @@ if rows:
             width="stretch",
             column_config=classroom_view.run_table_columns(),
         )
+        if reference is not None:
+            st.caption(f"{baseline.NAME}: logistic regression on which of the {len(reference.vocabulary) - 2:,} "
+                       "training words a sentence contains, fitted in a fraction of a second on the split "
+                       "these settings select. Whatever a recurrent network scores above it is what reading the "
+                       "words in order is worth here.")
         for s in ended:
             if s.status == "stopped":
                 st.caption(f"{names.get(s.id, s.label)} was stopped after {s.summary['epochs_done']} of "
@@ -142,12 +157,15 @@ if rows:
 
 classroom_view.stored_runs_section()
 
+train_df, _ = load_split(split_config if reference is not None else {"arch": ARCHITECTURES[0]})
+vocabulary_size = params.vocabulary_size(train_df["text"])
 helpers.think_about_it(
-    "The loss you watch going down trains every weight, the Embedding's 345,856 included. Which method trains "
-    "that embedding here: skip-gram, CBOW, both, or neither?",
+    f"The loss you watch going down trains every weight, the Embedding's {vocabulary_size * embed_dim:,} "
+    "included. Which method trains that embedding here: skip-gram, CBOW, both, or neither?",
     "Neither. The embedding starts random and is learned **end to end** with the recurrent layer and the "
     "classifier, from this task's own loss. Skip-gram and CBOW *pre-train* embeddings on a different task "
     "(predicting words from their context); nothing here is pre-trained. The model has far more parameters "
-    "than the 2,400 training sentences, and still learns: watch the validation curve to see when it starts "
-    "to memorise instead.",
+    f"than the {len(train_df):,} training sentences of these settings ({vocabulary_size:,} words x "
+    f"{embed_dim} numbers in the embedding alone), and still learns: watch the validation curve to see when it "
+    "starts to memorise instead.",
 )

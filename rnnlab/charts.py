@@ -134,7 +134,7 @@ def smoothing_window(run: dict) -> int:
     return max(1, round(_batches_per_epoch(run) / 8))
 
 
-def training_curves(runs: Sequence[dict], title: str = "Training curves") -> go.Figure:
+def training_curves(runs: Sequence[dict], title: str = "Training curves", reference: dict | None = None) -> go.Figure:
     """Loss (left) and accuracy (right) of several runs overlaid, one colour per run.
 
     Each run is a dict with name, arch, batch_history (list of dicts step, epoch, loss, accuracy; step counts
@@ -144,7 +144,8 @@ def training_curves(runs: Sequence[dict], title: str = "Training curves") -> go.
     batches (a batch of 32 sentences is a noisy sample). Validation once per epoch at x = 1, 2, ... as markers
     and lines. Six traces per run, in order: training loss of each batch, training loss (mean), validation loss,
     then the same three for accuracy; the legend shows the loss panel's mean and validation, which switch the
-    run's other traces on and off with them.
+    run's other traces on and off with them. `reference` ({"name", "value"}), if given, is drawn as a dashed
+    horizontal line on the accuracy panel (a shape, not a trace), labelled with its name and value.
     """
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"), horizontal_spacing=0.1)
     names = [str(run["name"]) for run in runs]
@@ -210,6 +211,10 @@ def training_curves(runs: Sequence[dict], title: str = "Training curves") -> go.
     fig.update_yaxes(title_text="binary cross-entropy", rangemode="tozero", row=1, col=1)
     fig.update_yaxes(title_text="accuracy", range=[0, 1.02], row=1, col=2)
     fig.update_annotations(font_size=FONT_SIZE + 2)
+    if reference is not None:
+        fig.add_hline(y=float(reference["value"]), row=1, col=2, line=dict(color="#555555", width=2, dash="dash"),
+                      annotation_text=f"{reference['name']}: {float(reference['value']):.3f}",
+                      annotation_position="bottom right")
     return _layout(fig, title, hovermode="closest")
 
 
@@ -457,35 +462,44 @@ def prefix_lines(prefix_df: pd.DataFrame, title: str = "How each model reads, wo
 # Gradients through time
 
 
-def toy_gradient(toy_df: pd.DataFrame, title: str | None = None) -> go.Figure:
+TOY_DECADES = 24  # the toy chart's y axis: at most 1e-24 to 1e24
+
+
+def toy_gradient(toy_df: pd.DataFrame, title: str | None = None, log_t: bool | None = None) -> go.Figure:
     """The lesson's toy h_t = w^t h_0: two traces over t, 'h_t' and 'dh_t/dw' (absolute values; zeros, which a
     log axis cannot show, as gaps), log y axis,
     with the vanishing (|dh/dw| < VANISHING_BELOW) and exploding (> EXPLODING_ABOVE) regions shaded.
-    `toy_df` is rnnlab.gradients.toy() output (t, h, dh_dw; attrs 'w' and 'h0' name the title)."""
+    `toy_df` is rnnlab.gradients.toy() output (t, h, dh_dw; attrs 'w' and 'h0' name the title). The y axis shows at
+    most TOY_DECADES decades either side of 1 (beyond, the lines leave the chart: 1.5^5000 overflows float64
+    anyway); log_t (default: t past 200) puts t on a log axis too, so that the first steps stay readable."""
     t = toy_df["t"].to_numpy()
     h = np.abs(toy_df["h"].to_numpy(dtype=float))
     dh = np.abs(toy_df["dh_dw"].to_numpy(dtype=float))
     # A log axis has no 0 (dh_0/dw = 0): leave those points out rather than draw a line down to the edge.
-    h_shown, dh_shown = np.where(h > 0, h, np.nan), np.where(dh > 0, dh, np.nan)
+    h_shown = np.where((h > 0) & np.isfinite(h), h, np.nan)
+    dh_shown = np.where((dh > 0) & np.isfinite(dh), dh, np.nan)
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=t, y=h_shown, mode="lines", name="h_t = w^t h_0", line=dict(color="#0072B2", width=3)))
     fig.add_trace(
         go.Scatter(x=t, y=dh_shown, mode="lines", name="dh_t/dw = t w^(t-1) h_0", line=dict(color="#D55E00", width=3))
     )
     # The axis spans the data and both thresholds, so the shaded bands are always in view.
-    shown = np.concatenate([h[h > 0], dh[dh > 0], [VANISHING_BELOW, EXPLODING_ABOVE]])
-    low, high = np.floor(np.log10(shown.min())) - 1, np.ceil(np.log10(shown.max())) + 1
+    shown = np.concatenate([h_shown[h_shown > 0], dh_shown[dh_shown > 0], [VANISHING_BELOW, EXPLODING_ABOVE]])
+    low = max(np.floor(np.log10(shown.min())) - 1, -TOY_DECADES)
+    high = min(np.ceil(np.log10(shown.max())) + 1, TOY_DECADES)
     fig.add_hrect(y0=10**low, y1=VANISHING_BELOW, fillcolor=VANISHING_FILL, line_width=0, layer="below")
     fig.add_hrect(y0=EXPLODING_ABOVE, y1=10**high, fillcolor=EXPLODING_FILL, line_width=0, layer="below")
     fig.add_annotation(
-        x=0, xanchor="left", y=np.log10(VANISHING_BELOW), yanchor="top", text="vanishing", showarrow=False,
+        x=0, xref="x domain", xanchor="left", y=np.log10(VANISHING_BELOW), yanchor="top", text="vanishing", showarrow=False,
         font=dict(color="#0072B2"),
     )
     fig.add_annotation(
-        x=0, xanchor="left", y=np.log10(EXPLODING_ABOVE), yanchor="bottom", text="exploding", showarrow=False,
-        font=dict(color="#D55E00"),
+        x=0, xref="x domain", xanchor="left", y=np.log10(EXPLODING_ABOVE), yanchor="bottom", text="exploding",
+        showarrow=False, font=dict(color="#D55E00"),
     )
-    fig.update_xaxes(title_text="t (steps)")
+    if log_t is None:
+        log_t = bool(len(t)) and t.max() > 200
+    fig.update_xaxes(title_text="t (steps, log scale)" if log_t else "t (steps)", type="log" if log_t else None)
     fig.update_yaxes(type="log", range=[low, high], title_text="value (log scale)", exponentformat="power")
     if title is None:
         w, h0 = toy_df.attrs.get("w"), toy_df.attrs.get("h0")

@@ -16,6 +16,10 @@ import pandas as pd
 # descent "stops"), one above EXPLODING_ABOVE throws it far away (training becomes unstable).
 VANISHING_BELOW = 1e-3
 EXPLODING_ABOVE = 1e3
+# The Gradients page's sliders: w from 0.5 to 1.5 in steps of 0.01, t up to T_MAX (enough for w = 0.99, the
+# slowest to vanish, to get there: t 0.99^(t-1) < 1e-3 from t = 1,400 or so).
+W_RANGE = (0.5, 1.5, 0.01)
+T_MAX = 5000
 
 GRADIENT_COLUMNS = ["model", "arch", "trained", "distance", "gradient_norm"]
 JACOBIAN_COLUMNS = ["model", "arch", "trained", "distance", "jacobian_norm"]
@@ -29,7 +33,8 @@ def toy(w: float, t_max: int, h0: float = 1.0) -> pd.DataFrame:
     """h_t = w h_{t-1}, so h_t = w^t h_0 and dh_t/dw = t w^(t-1) h_0, for t = 0..t_max.
 
     Returns DataFrame[t, h, dh_dw] (float64; attrs 'w' and 'h0' keep the inputs for chart titles). Exact in
-    float64 for the page's range (w in [0.5, 1.5], t up to 200: 1.5^200 ~ 1.6e35, 0.5^200 ~ 6e-61)."""
+    float64 up to 1e308: beyond, h and dh_dw are inf (1.5^t from t = 1,749) or 0 (0.5^t from t = 1,075), which
+    toy_regions still reads right."""
     t_max = int(t_max)
     if t_max < 0:
         raise ValueError(f"t_max must be >= 0, got {t_max}")
@@ -57,6 +62,50 @@ def toy_regions(toy_df: pd.DataFrame) -> dict:
         "vanishing_from": int(t[vanishing[0]]) if vanishing.size else None,
         "exploding_from": int(t[exploding[0]]) if exploding.size else None,
     }
+
+
+def first_crossing(w: float, h0: float = 1.0, t_limit: int = T_MAX) -> dict:
+    """toy_regions over t = 0..t_limit computed from logarithms (no overflow): the first t at which |dh_t/dw|
+    falls below VANISHING_BELOW or rises above EXPLODING_ABOVE, or None."""
+    w, h0 = float(w), abs(float(h0))
+    t = np.arange(1, int(t_limit) + 1, dtype=np.float64)
+    if w == 0 or h0 == 0:
+        return {"vanishing_from": 2 if w == 0 and h0 else 1, "exploding_from": None}
+    log_g = np.log(t) + (t - 1) * np.log(abs(w)) + np.log(h0)
+    vanishing = np.flatnonzero(log_g < np.log(VANISHING_BELOW))
+    exploding = np.flatnonzero(log_g > np.log(EXPLODING_ABOVE))
+    return {"vanishing_from": int(t[vanishing[0]]) if vanishing.size else None,
+            "exploding_from": int(t[exploding[0]]) if exploding.size else None}
+
+
+def toy_verdict(w: float, t_max: int, t_limit: int = T_MAX) -> dict:
+    """What the toy shows for this w up to t_max, in words: {"kind": "vanishes" | "explodes" | "neither" |
+    "not yet", "from_t": the step it happens at (None for "neither"), "message": one sentence in Markdown}.
+
+    w < 1 always vanishes in the end (w^(t-1) shrinks faster than t grows) and w > 1 explodes; "not yet" says
+    that t_max stops short and names the t it takes. w = 1 exactly does neither: h_t = h_0 at every step and
+    dh_t/dw = t h_0 grows only as fast as t does (past 1000 from t = 1001 because t does, not by a power)."""
+    w, t_max = float(w), int(t_max)
+    if abs(w - 1.0) < 1e-9:
+        return dict(kind="neither", from_t=None, message=(
+            "**Neither**, with w = 1 exactly: h_t = h_0 at every step, and dh_t/dw = t h_0 grows only in "
+            "proportion to t, not as a power (it passes 1000 at t = 1001 because t does). The knife's edge "
+            "between the two: move w by 0.01 either way and, given enough steps, it vanishes or explodes."))
+    crossing = first_crossing(w, t_limit=max(t_limit, t_max))
+    kind = "vanishes" if w < 1 else "explodes"
+    threshold = f"below {VANISHING_BELOW:g}" if w < 1 else f"above {EXPLODING_ABOVE:g}"
+    key = "vanishing_from" if w < 1 else "exploding_from"
+    at = crossing[key]
+    if at is not None and at <= t_max:
+        return dict(kind=kind, from_t=at, message=f"The gradient **{kind}** ({threshold}) from t = {at}.")
+    if at is None:  # not within t_limit (cannot happen on the page's sliders: see tests)
+        return dict(kind="not yet", from_t=None, message=(
+            f"Up to t = {t_max} the gradient stays in the usable range; with w = {w:g} it {kind} only after "
+            f"more than {max(t_limit, t_max):,} steps."))
+    why = ("w^(t-1) shrinks faster than t grows" if w < 1 else "w^(t-1) grows with every step")
+    return dict(kind="not yet", from_t=at, message=(
+        f"Up to t = {t_max} the gradient stays in the usable range, but {why}: it **{kind}** "
+        f"({threshold}) from t = {at}. Move t to {at} or more."))
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -21,6 +21,16 @@ CELL = {"SimpleRNN": "SimpleRNN", "LSTM": "LSTM", "GRU": "GRU", "BiLSTM": "LSTM"
 COLUMNS = ["layer", "gate", "part", "formula", "numbers", "count"]
 
 
+def vocabulary_size(texts) -> int:
+    """The size of the vocabulary a TextVectorization adapted on `texts` has: every distinct word plus the
+    padding '' and '[UNK]' (rnnlab.data.token_counts tokenizes as it does, without TensorFlow). train() adapts
+    on the training sentences only, so its models' embeddings have vocabulary_size(train_df.text) rows; the
+    lesson adapts on all the sentences (validation included), hence its larger count."""
+    from rnnlab.data import token_counts
+
+    return len(token_counts(texts)) + 2
+
+
 def _row(layer, gate, part, formula, numbers, count):
     return dict(layer=layer, gate=gate, part=part, formula=formula, numbers=numbers, count=int(count))
 

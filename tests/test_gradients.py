@@ -55,6 +55,62 @@ def test_toy_regions_name_the_first_step_past_each_threshold():
     assert gradients.toy_regions(gradients.toy(1.0, 200)) == {"vanishing_from": None, "exploding_from": None}
 
 
+W_GRID = np.round(np.arange(0.5, 1.5 + 1e-9, 0.01), 2)  # every w the page's slider offers
+
+
+@pytest.mark.parametrize("w", [0.9, 0.95, 0.97, 0.99])
+def test_w_below_one_vanishes_within_the_sliders_range(w):
+    verdict = gradients.toy_verdict(w, gradients.T_MAX)
+    toy = gradients.toy(w, gradients.T_MAX)
+    assert verdict["kind"] == "vanishes"
+    assert verdict["from_t"] == gradients.toy_regions(toy)["vanishing_from"] <= gradients.T_MAX
+    g = toy["dh_dw"].abs()
+    assert g[verdict["from_t"]] < gradients.VANISHING_BELOW <= g[verdict["from_t"] - 1]
+    assert f"**vanishes** (below 0.001) from t = {verdict['from_t']}." in verdict["message"]
+
+
+@pytest.mark.parametrize("w", [1.01, 1.03, 1.05])
+def test_w_above_one_explodes_within_the_sliders_range(w):
+    verdict = gradients.toy_verdict(w, gradients.T_MAX)
+    toy = gradients.toy(w, gradients.T_MAX)
+    assert verdict["kind"] == "explodes"
+    assert verdict["from_t"] == gradients.toy_regions(toy)["exploding_from"]
+    assert toy["dh_dw"][verdict["from_t"]] > gradients.EXPLODING_ABOVE >= toy["dh_dw"][verdict["from_t"] - 1]
+
+
+@pytest.mark.parametrize("t_max", [1, 10, 150, 1000, 1001, gradients.T_MAX])
+def test_w_of_exactly_one_is_neither_at_every_t(t_max):
+    verdict = gradients.toy_verdict(1.0, t_max)
+    assert verdict["kind"] == "neither" and verdict["from_t"] is None
+    assert "Neither" in verdict["message"] and "in proportion to t" in verdict["message"]
+    assert gradients.toy(1.0, t_max)["h"].eq(1.0).all()
+
+
+def test_the_message_is_right_for_every_w_and_t_the_sliders_allow():
+    """Over the whole w grid and a spread of t: the verdict agrees with the toy's own values at that t, and a
+    "not yet" names the t from which it happens (which the t slider reaches)."""
+    for w in W_GRID:
+        full = gradients.toy_regions(gradients.toy(w, gradients.T_MAX))
+        if w != 1.0:
+            assert gradients.first_crossing(w) == full
+        for t_max in (1, 5, 20, 100, 150, 200, 500, 2000, gradients.T_MAX):
+            verdict = gradients.toy_verdict(w, t_max)
+            seen = gradients.toy_regions(gradients.toy(w, t_max))
+            if w == 1.0:
+                assert verdict["kind"] == "neither"
+                continue
+            key = "vanishing_from" if w < 1 else "exploding_from"
+            assert full[key] is not None and full[key] <= gradients.T_MAX, w  # every w gets there on the page
+            other = "exploding_from" if w < 1 else "vanishing_from"
+            assert seen[other] is None  # w < 1 never explodes (its peak is below 40), w > 1 never vanishes
+            if seen[key] is not None:
+                assert verdict["kind"] == ("vanishes" if w < 1 else "explodes")
+                assert verdict["from_t"] == seen[key]
+            else:
+                assert verdict["kind"] == "not yet" and verdict["from_t"] == full[key] > t_max
+                assert f"Move t to {full[key]} or more." in verdict["message"]
+
+
 # ----------------------------------------------------------------------------------------------------------
 # Measured on real models
 

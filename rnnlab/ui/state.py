@@ -48,6 +48,7 @@ class StateKeys:
     # Predict page widgets.
     PREDICT_TEXT = "predict.text"
     PREDICT_SENTENCE = "predict.sentence"
+    PREDICT_SHUFFLE = "predict.shuffle"  # the "shuffle the words" toggle of the word-by-word sentence
 
     # Data page widgets.
     DATA_SENTENCE = "data.sentence"

@@ -9,7 +9,8 @@ from tests.pages.conftest import figures, open_page, texts
 def test_the_toy_marks_where_the_gradient_vanishes_and_explodes():
     at = open_page("gradients")
     assert texts(at.title) == ["Gradients: why long sentences are hard to learn from"]
-    assert [(s.label, s.value, s.min, s.max) for s in at.slider] == [("w", 0.9, 0.5, 1.5), ("t (steps)", 150, 1, 200)]
+    assert [(s.label, s.value, s.min, s.max) for s in at.slider] == [("w", 0.9, 0.5, 1.5),
+                                                                      ("t (steps)", 150, 1, 5000)]
     (toy,) = figures(at)
     h_trace, gradient_trace = toy["data"]
     assert len(h_trace["y"]) == 151
@@ -21,6 +22,22 @@ def test_the_toy_marks_where_the_gradient_vanishes_and_explodes():
     expected = gradients.toy_regions(gradients.toy(1.2, 150))["exploding_from"]
     assert f"The gradient **explodes** (above 1000) from t = {expected}." in texts(at.markdown)
     assert "No model trained in this session yet" in at.info[0].body
+
+
+def test_the_toy_says_not_yet_neither_and_turns_its_t_axis_logarithmic():
+    at = open_page("gradients")
+    at.slider(key=StateKeys.GRADIENTS_W).set_value(0.97).run()
+    needed = gradients.toy_regions(gradients.toy(0.97, gradients.T_MAX))["vanishing_from"]
+    assert 150 < needed <= gradients.T_MAX
+    assert any(f"Move t to {needed} or more." in text for text in texts(at.markdown))
+    assert figures(at)[0]["layout"]["xaxis"].get("type") != "log"  # 150 steps: a plain axis
+    at.slider(key=StateKeys.GRADIENTS_T).set_value(gradients.T_MAX).run()
+    assert f"The gradient **vanishes** (below 0.001) from t = {needed}." in texts(at.markdown)
+    toy = figures(at)[0]
+    assert toy["layout"]["xaxis"]["type"] == "log" and len(toy["data"][0]["x"]) == gradients.T_MAX + 1
+    at.slider(key=StateKeys.GRADIENTS_W).set_value(1.0).run()
+    assert any(text.startswith("**Neither**, with w = 1 exactly") for text in texts(at.markdown))
+    assert not any(text.startswith("The gradient **") for text in texts(at.markdown))
 
 
 def test_measured_gradients_draw_each_model_and_its_untrained_twin(trained_session):

@@ -1,5 +1,7 @@
 """The Home page: the learning path in order with a link per page, the data set's status, the question."""
 
+import streamlit
+
 from tests.pages.conftest import open_page, texts
 
 
@@ -7,11 +9,28 @@ def test_home_shows_the_learning_path_in_the_lessons_order():
     at = open_page("home")
     assert texts(at.title) == ["RNN Lab: recurrent networks that read sentiment"]
     assert [link.label for link in at.main.get("page_link")] == [
-        "1. Data", "2. Train", "3. Parameters", "4. Predict", "5. Gradients"
+        "1. Data", "2. Train", "3. Parameters", "4. Predict", "5. Gradients", "6. Inside the cell",
+        "7. Long-range dependencies",
     ]
     assert [link.proto.page for link in at.main.get("page_link")] == [
-        "data", "train", "parameters", "predict", "gradients"
+        "data", "train", "parameters", "predict", "gradients", "inside_cell", "long_range"
     ]
+
+
+def test_every_page_of_the_navigation_is_on_the_path_in_the_navigations_order(monkeypatch):
+    """What app.py hands st.navigation, recorded as it runs, against Home's links: the same pages, same order."""
+    navigated = []
+    navigation = streamlit.navigation
+
+    def recording(pages, **kwargs):
+        navigated[:] = [(page.url_path, page.title) for page in pages]
+        return navigation(pages, **kwargs)
+
+    monkeypatch.setattr(streamlit, "navigation", recording)
+    at = open_page("home")
+    links = [(link.proto.page, link.label.split(". ", 1)[1]) for link in at.main.get("page_link")]
+    assert len(navigated) == 8 and navigated[0] == ("", "Home")  # the default page has the empty address
+    assert navigated[1:] == links
 
 
 def test_home_says_the_data_set_is_ready_with_its_size():

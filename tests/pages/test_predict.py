@@ -1,7 +1,9 @@
 """The Predict page: with no model, the offer to quick-train; with trained models, one probability column per
 model for the lesson's two sentences, a bar per model and sentence, and the word-by-word lines."""
 
-from rnnlab import jobs
+import numpy as np
+
+from rnnlab import baseline, jobs
 from rnnlab.ui.state import StateKeys
 from tests.pages.conftest import button, figures, open_page, texts
 
@@ -28,11 +30,14 @@ def test_the_table_has_one_column_per_trained_model(trained_session):
     at = open_page("predict", trained_session)
     assert at.text_area(key=StateKeys.PREDICT_TEXT).value == "I hate this meal!\nI love this restaurant"
     table = at.table[0].value
-    assert list(table.columns) == ["SimpleRNN", "GRU"]
+    assert list(table.columns) == ["SimpleRNN", "GRU", "Bag of words"]
     assert list(table.index) == ["I hate this meal!", "I love this restaurant"]
     assert ((table >= 0) & (table <= 1)).all().all()
+    job = jobs.get(trained_session[StateKeys.JOB_IDS][0])
+    reference = baseline.for_config(job.config)
+    assert np.allclose(table["Bag of words"], reference.predict(list(table.index)))
     bars, prefixes = figures(at)
-    assert [trace["name"] for trace in bars["data"]] == ["SimpleRNN", "GRU"]
+    assert [trace["name"] for trace in bars["data"]] == ["SimpleRNN", "GRU", "Bag of words"]
     assert all(len(trace["y"]) == 2 for trace in bars["data"])
     # Word by word, the last sentence by default: one point per word and model.
     assert at.selectbox(key=StateKeys.PREDICT_SENTENCE).value == "I love this restaurant"
@@ -44,9 +49,36 @@ def test_typed_sentences_update_the_table_and_bad_input_is_reported(trained_sess
     at.text_area(key=StateKeys.PREDICT_TEXT).input("great\n\n   \n!!!\n" + "x" * 3000).run()
     assert not at.exception
     table = at.table[0].value
-    assert len(table) == 3 and list(table.columns) == ["SimpleRNN", "GRU"]
+    assert len(table) == 3 and list(table.columns) == ["SimpleRNN", "GRU", "Bag of words"]
     assert any("cut to the first 2,000 characters" in w.body for w in at.warning)
     at.selectbox(key=StateKeys.PREDICT_SENTENCE).set_value("!!!").run()
     assert "no words the vectorizer keeps" in at.info[0].body
     at.text_area(key=StateKeys.PREDICT_TEXT).input("   ").run()
     assert not at.table and "no sentence to read" in at.warning[0].body
+
+
+def test_shuffling_the_words_moves_the_recurrent_answers_not_the_baselines(trained_session):
+    at = open_page("predict", trained_session)
+    at.text_area(key=StateKeys.PREDICT_TEXT).input("the food was not good and the service was slow").run()
+    assert len(at.table) == 1
+    at.toggle(key=StateKeys.PREDICT_SHUFFLE).set_value(True).run()
+    assert not at.exception
+    both = at.table[1].value
+    mixed = baseline.shuffled("the food was not good and the service was slow", seed=0)
+    assert list(both.index) == ["as typed: the food was not good and the service was slow", f"shuffled: {mixed}"]
+    assert both["Bag of words"].iloc[0] == both["Bag of words"].iloc[1]
+    change = (both.iloc[1] - both.iloc[0]).abs()
+    line = next(t for t in texts(at.markdown) if t.startswith("Shuffled, the recurrent models' answers move"))
+    largest = change.drop("Bag of words").max()
+    assert f"by up to {largest:.3f}" in line and largest > 0
+
+
+def test_the_word_order_pairs_are_computed(trained_session):
+    at = open_page("predict", trained_session)
+    pairs = next(d.value for d in at.dataframe if "pair" in d.value.columns)
+    assert list(pairs["sentence"])[:2] == ["not good, just bad", "not bad, just good"]
+    assert list(pairs.columns) == ["pair", "sentence", "SimpleRNN", "GRU", "Bag of words"]
+    gaps = pairs.groupby("pair")[["SimpleRNN", "GRU", "Bag of words"]].agg(lambda v: v.max() - v.min()).max()
+    assert gaps["Bag of words"] == 0
+    line = next(t for t in texts(at.markdown) if t.startswith("Each pair has the same words"))
+    assert f"SimpleRNN {gaps['SimpleRNN']:.3f}, GRU {gaps['GRU']:.3f}; Bag of words 0.000" in line

@@ -4,7 +4,7 @@ whose curve has one point per batch, the disabled Train button while the same se
 import math
 import time
 
-from rnnlab import jobs
+from rnnlab import baseline, jobs, params
 from rnnlab.ui.state import StateKeys
 from tests.pages.conftest import button, figures, open_page, texts
 
@@ -28,7 +28,13 @@ def test_train_page_has_the_controls_with_the_lessons_defaults_and_bounds():
     assert not button(at, "Train").disabled
     assert button(at, "Stop").disabled  # nothing to stop yet
     assert "No runs yet" in at.info[0].body
-    assert "end to end" in " ".join(texts(at.expander[0].markdown))
+    answer = " ".join(texts(at.expander[0].markdown))
+    assert "end to end" in answer
+    # The counts the question and answer quote are the default split's: training sentences, their vocabulary.
+    train_df, _ = jobs.load_split({"arch": "SimpleRNN"})
+    vocabulary = params.vocabulary_size(train_df["text"])
+    assert any(f"the Embedding's {vocabulary * 64:,} included" in text for text in texts(at.markdown))
+    assert f"than the {len(train_df):,} training sentences" in answer and len(train_df) == 2400
 
 
 def test_a_tiny_training_draws_one_training_point_per_batch_and_a_validation_point_per_epoch():
@@ -54,9 +60,16 @@ def test_a_tiny_training_draws_one_training_point_per_batch_and_a_validation_poi
     assert len(traces["SimpleRNN training (each batch)"]["y"]) == 2 * batches_per_epoch
     assert traces["SimpleRNN validation"]["x"] == [1, 2]
     table = at.dataframe[0].value
-    assert list(table["run"]) == ["SimpleRNN"] and list(table["epochs"]) == [2]
+    assert list(table["run"]) == ["SimpleRNN", "Bag of words (ignores word order)"]
+    assert list(table["epochs"])[0] == 2
     assert table["parameters"][0] == job.result.model.count_params()
     assert 0 <= table["best validation accuracy"][0] <= 1
+    # The baseline on the same split as the run: its row and the dashed line on the accuracy panel.
+    reference = baseline.for_config(job.config)
+    assert table["best validation accuracy"][1] == max(reference.history["val_accuracy"])
+    assert len(reference.vocabulary) == len(job.result.vocabulary)  # the same training-only vocabulary
+    (line,) = [shape for shape in curves["layout"]["shapes"] if shape.get("yref") == "y2"]
+    assert line["y0"] == line["y1"] == reference.val_accuracy
     assert not button(at, "Train").disabled and button(at, "Stop").disabled
 
 
@@ -75,5 +88,5 @@ def test_stop_ends_the_sessions_training_and_keeps_it_in_the_comparison():
     assert job.wait(60) and job.status == "stopped"
     at.run()
     table = at.dataframe[0].value
-    assert list(table["status"]) == ["stopped"]
+    assert list(table["status"]) == ["stopped", "baseline"]
     assert table["epochs"][0] < 30

@@ -1,0 +1,39 @@
+"""The one list of RNN Lab's pages, in the lesson's order: app.py builds the navigation from it and the Home page
+its learning path (every page after Home), so the two cannot disagree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PageEntry:
+    path: str  # the script, relative to the project root
+    title: str
+    icon: str
+    line: str  # what the page does, in one line, for Home's learning path
+
+
+PAGES = (
+    PageEntry("pages/home.py", "Home", ":material/home:", "The learning path and whether the data is here."),
+    PageEntry("pages/data.py", "Data", ":material/dataset:",
+              "The labelled reviews from Amazon, IMDB and Yelp, and how text becomes token ids (and why 0 and 1 are "
+              "special)."),
+    PageEntry("pages/train.py", "Train", ":material/model_training:",
+              "Train one or several architectures in the background and watch loss and accuracy curves live, "
+              "beside a baseline that ignores word order."),
+    PageEntry("pages/parameters.py", "Parameters", ":material/calculate:",
+              "The parameter ledger per layer and gate: why an LSTM pays four times a SimpleRNN."),
+    PageEntry("pages/predict.py", "Predict", ":material/psychology:",
+              "Type sentences and compare every trained model's P(positive), word by word, and with the words "
+              "shuffled."),
+    PageEntry("pages/gradients.py", "Gradients", ":material/trending_down:",
+              "The w^t toy of vanishing and exploding gradients beside gradients measured on real models."),
+    PageEntry("pages/inside_cell.py", "Inside the cell", ":material/memory:",
+              "Every gate and state of a trained cell, word by word, and how much each word moved the answer."),
+    PageEntry("pages/long_range.py", "Long-range dependencies", ":material/timeline:",
+              "A task decided by one word far back: who can still learn it as the lag grows, and how much "
+              "gradient gets there."),
+)
+HOME = PAGES[0]
+LEARNING_PATH = PAGES[1:]
