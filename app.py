@@ -19,6 +19,7 @@ pages = [
     st.Page("pages/predict.py", title="Predict", icon=":material/psychology:"),
     st.Page("pages/gradients.py", title="Gradients", icon=":material/trending_down:"),
     st.Page("pages/inside_cell.py", title="Inside the cell", icon=":material/memory:"),
+    st.Page("pages/embeddings.py", title="What the embedding learned", icon=":material/scatter_plot:"),
     st.Page("pages/long_range.py", title="Long-range dependencies", icon=":material/timeline:"),
 ]
 page = st.navigation(pages)
