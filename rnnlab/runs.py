@@ -501,3 +501,11 @@ def _load(stored: StoredRun):
     # Where it came from, for pages that show stored runs beside this session's.
     run.run_id, run.key, run.job_config = stored.id, stored.key, dict(stored.config)
     return run
+
+
+def load_archive(path):
+    """A run downloaded as a zip (rnnlab.archive.to_zip) back as a TrainedModel, its model loaded in safe mode;
+    rnnlab.archive.ArchiveError (a ValueError) says why a file is not such a zip."""
+    from rnnlab.archive import load_archive as load
+
+    return load(path)
