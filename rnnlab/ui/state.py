@@ -56,6 +56,7 @@ class StateKeys:
     # Gradients page widgets.
     GRADIENTS_W = "gradients.w"
     GRADIENTS_T = "gradients.t_max"
+    GRADIENTS_EPOCH = "gradients.epoch"
 
     # Measured Jacobian chains ||dh_T/dh_t||, keyed by job id, so the Gradients page measures each model once.
     MEASURED_JACOBIANS = "rnnlab.measured_jacobians"
