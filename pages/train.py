@@ -9,7 +9,7 @@ runs stored on the server are listed at the bottom.
 import pandas as pd
 import streamlit as st
 
-from rnnlab import baseline, charts, jobs, params
+from rnnlab import archive, baseline, charts, jobs, params
 from rnnlab.config import load_split
 from rnnlab.jobs import BOUNDS, DEFAULT_CONFIG
 from rnnlab.models import ARCHITECTURES
@@ -154,6 +154,16 @@ if rows:
             if s.status == "stopped":
                 st.caption(f"{names.get(s.id, s.label)} was stopped after {s.summary['epochs_done']} of "
                            f"{s.config['epochs']} epochs; what it learned is kept for the other pages.")
+        st.download_button("Download the table (CSV)", pd.DataFrame(rows).to_csv(index=False), "rnnlab-runs.csv",
+                           "text/csv", icon=":material/table:")
+        st.markdown("**Take a run home:** one zip with its `.keras` model, vocabulary, configuration and history "
+                    "(CSV); `rnnlab.runs.load_archive(path)` loads it back.")
+        download_columns = st.columns(4)
+        for i, (name, job) in enumerate(helpers.trained_jobs().items()):  # the zip is made when clicked
+            download_columns[i % 4].download_button(
+                f"{name} (.zip)", lambda job=job: archive.to_zip(job.result, dict(job.config)),
+                archive.file_name(name, job.config), "application/zip", icon=":material/download:",
+                key=f"download_{job.id}")
 
 classroom_view.stored_runs_section()
 

@@ -232,12 +232,19 @@ def save(run, config: Mapping[str, Any] | None = None, runs_dir=None) -> StoredR
         return _read_run(target)
 
 
+def _plain(value):
+    """NumPy numbers and arrays, nested in lists, as plain JSON values."""
+    return json.loads(json.dumps(value, default=lambda v: v.tolist() if hasattr(v, "tolist") else float(v)))
+
+
 def _write_run_files(run, temp: Path, new_id: str, key: str, kind: str, config: dict, status: str) -> None:
     import keras
 
     history = {name: [float(v) for v in run.history.get(name, [])] for name in METRIC_NAMES}
-    batches = [dict(step=int(b["step"]), epoch=int(b["epoch"]), loss=float(b["loss"]),
-                    accuracy=float(b["accuracy"])) for b in run.batch_history]
+    # Other per-epoch records (gradient_by_step: one list of norms per epoch) are kept as they are.
+    history.update({name: _plain(values) for name, values in run.history.items() if name not in METRIC_NAMES})
+    batches = [dict(_plain(b), step=int(b["step"]), epoch=int(b["epoch"]), loss=float(b["loss"]),
+                    accuracy=float(b["accuracy"])) for b in run.batch_history]  # and any other number recorded
     with run.lock:  # Keras models are not thread-safe; a page may be predicting with this one right now
         run.model.save(temp / MODEL_FILE)
         parameters = int(run.model.count_params())
@@ -355,6 +362,10 @@ def _read_run(folder: Path) -> StoredRun:
         raise RunStoreError(f"{HISTORY_FILE} lacks the per-epoch or per-batch history") from None
     if not all(_is_number_list(values) for values in history.values()) or not isinstance(batches, list):
         raise RunStoreError(f"{HISTORY_FILE} holds something other than numbers")
+    extra = {name: values for name, values in history_file["epochs"].items() if name not in METRIC_NAMES}
+    if not all(isinstance(values, list) for values in extra.values()):
+        raise RunStoreError(f"{HISTORY_FILE} holds a per-epoch record that is not a list")
+    history.update(extra)
     return StoredRun(
         id=run_id, key=key, arch=arch, config=config, status=status, history=history, batch_history=batches,
         seconds=seconds, metrics=metrics, train_config=train_config, batches_per_epoch=batches_per_epoch,
@@ -501,3 +512,11 @@ def _load(stored: StoredRun):
     # Where it came from, for pages that show stored runs beside this session's.
     run.run_id, run.key, run.job_config = stored.id, stored.key, dict(stored.config)
     return run
+
+
+def load_archive(path):
+    """A run downloaded as a zip (rnnlab.archive.to_zip) back as a TrainedModel, its model loaded in safe mode;
+    rnnlab.archive.ArchiveError (a ValueError) says why a file is not such a zip."""
+    from rnnlab.archive import load_archive as load
+
+    return load(path)

@@ -23,6 +23,12 @@ MAX_TOKENS = 400
 # Validation sentences go through the model in batches this large (forward only, so batch size does not matter).
 EVAL_BATCH = 256
 
+# Once per epoch, train() measures the gradient reaching each word (as the Gradients page does after training) on
+# a fixed few long validation sentences: GRADIENT_SENTENCES of at least GRADIENT_WORDS words, distances 0 to
+# GRADIENT_WORDS - 1. One batched backward pass per epoch, a few milliseconds after its one-time trace.
+GRADIENT_SENTENCES = 16
+GRADIENT_WORDS = 20
+
 
 def encode_texts(texts, index: dict[str, int], max_tokens: int = MAX_TOKENS) -> tuple[np.ndarray, np.ndarray]:
     """Token ids for `texts`, right-padded with 0 to the longest (at least one column), and each text's length.
@@ -59,7 +65,10 @@ class TrainedModel:
     model: object
     vectorizer: object
     vocabulary: list[str]
-    history: dict = field(default_factory=lambda: {k: [] for k in ("loss", "accuracy", "val_loss", "val_accuracy")})
+    # Per epoch: loss, accuracy, val_loss, val_accuracy; and gradient_by_step, one list of gradient norms per epoch
+    # by distance from the last word (see gradient_probe).
+    history: dict = field(default_factory=lambda: {k: [] for k in ("loss", "accuracy", "val_loss", "val_accuracy",
+                                                                   "gradient_by_step")})
     batch_history: list[dict] = field(default_factory=list)
     seconds: float = 0.0
     stopped: bool = False
@@ -165,6 +174,27 @@ def _step_functions(model, optimizer):
     return train_step, eval_step
 
 
+def gradient_probe(run, val_df: pd.DataFrame):
+    """(token ids, labels) of the validation sentences train() measures gradients on every epoch: the first
+    GRADIENT_SENTENCES with at least GRADIENT_WORDS words (fewer words when no sentence is that long), or None."""
+    from rnnlab.gradients import long_sentences
+
+    longest = max((len(tokenize(text)) for text in val_df["text"]), default=0)
+    if longest == 0:
+        return None
+    ids, labels = long_sentences(run, val_df, min(GRADIENT_WORDS, longest), GRADIENT_SENTENCES)
+    return (ids, labels) if len(ids) else None
+
+
+def record_gradient_curve(run, probe) -> None:
+    """Append to run.history['gradient_by_step'] the gradient norm reaching each word of the probe sentences,
+    by distance from the last word (rnnlab.gradients.gradient_norm_by_step), distances 0..GRADIENT_WORDS - 1."""
+    from rnnlab.gradients import gradient_norm_by_step
+
+    norms = gradient_norm_by_step(run.model, *probe)[:GRADIENT_WORDS] if probe is not None else []
+    run.history["gradient_by_step"].append([float(v) for v in norms])
+
+
 def train(
     arch: str,
     train_df: pd.DataFrame,
@@ -207,6 +237,7 @@ def train(
     x_val, len_val = encode_texts(val_df["text"], run._index)
     y_val = val_df["label"].to_numpy(np.float32)
     val_batches = [b for b in length_buckets(len_val, EVAL_BATCH, np.random.default_rng(0))]
+    probe = gradient_probe(run, val_df)
 
     train_step, eval_step = _step_functions(run.model, keras.optimizers.Adam(learning_rate))
     rng = np.random.default_rng(seed)
@@ -242,6 +273,7 @@ def train(
                           val_accuracy=val_hits / len(val_df))
         for key, value in epoch_logs.items():
             run.history[key].append(value)
+        record_gradient_curve(run, probe)
         run.seconds = time.perf_counter() - started
         if on_epoch is not None:
             on_epoch(epoch, dict(epoch_logs, seconds=run.seconds))

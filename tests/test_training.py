@@ -171,3 +171,27 @@ def test_lazy_adam_on_the_embedding_matches_keras_adam_when_the_batch_repeats(ar
     assert np.array_equal(after[unused], before[unused])  # the others did not
     for mine, theirs in zip(ours.get_weights(), reference.get_weights()):
         np.testing.assert_allclose(mine, theirs, atol=2e-6)
+
+
+def test_every_epoch_records_the_gradient_by_distance_on_fixed_long_sentences(small_split, tiny_run):
+    from rnnlab.gradients import gradient_norm_by_step
+    from rnnlab.training import GRADIENT_WORDS, gradient_probe
+
+    curves = tiny_run.history["gradient_by_step"]
+    assert len(curves) == tiny_run.epochs_done == 2
+    ids, labels = gradient_probe(tiny_run, small_split[1])
+    assert 1 <= len(ids) <= 16 and ids.shape[1] >= min(GRADIENT_WORDS, 1)
+    assert all(len(curve) == min(GRADIENT_WORDS, np.count_nonzero(ids, axis=1).min()) for curve in curves)
+    # The last epoch's curve is what the Gradients page's measurement gives on the finished model.
+    np.testing.assert_allclose(curves[-1], gradient_norm_by_step(tiny_run.model, ids, labels)[: len(curves[-1])],
+                               rtol=1e-6)
+    assert curves[0] != curves[1]  # the weights moved between the epochs
+
+
+def test_gradient_curves_are_kept_by_the_run_store(tiny_run, tmp_path):
+    from rnnlab import runs
+
+    stored = runs.save(tiny_run, runs_dir=tmp_path)
+    assert stored.history["gradient_by_step"] == tiny_run.history["gradient_by_step"]
+    loaded = runs.load_run(stored.id, runs_dir=tmp_path, cached=False)
+    assert loaded.history["gradient_by_step"] == tiny_run.history["gradient_by_step"]

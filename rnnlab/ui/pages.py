@@ -31,6 +31,9 @@ PAGES = (
               "The w^t toy of vanishing and exploding gradients beside gradients measured on real models."),
     PageEntry("pages/inside_cell.py", "Inside the cell", ":material/memory:",
               "Every gate and state of a trained cell, word by word, and how much each word moved the answer."),
+    PageEntry("pages/embeddings.py", "What the embedding learned", ":material/scatter_plot:",
+              "A trained model's word embedding mapped to 2D: words of one lean gather, and neighbours change "
+              "with training."),
     PageEntry("pages/long_range.py", "Long-range dependencies", ":material/timeline:",
               "A task decided by one word far back: who can still learn it as the lag grows, and how much "
               "gradient gets there."),

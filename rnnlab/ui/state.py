@@ -57,6 +57,7 @@ class StateKeys:
     # Gradients page widgets.
     GRADIENTS_W = "gradients.w"
     GRADIENTS_T = "gradients.t_max"
+    GRADIENTS_EPOCH = "gradients.epoch"
 
     # Measured Jacobian chains ||dh_T/dh_t||, keyed by job id, so the Gradients page measures each model once.
     MEASURED_JACOBIANS = "rnnlab.measured_jacobians"
@@ -64,6 +65,11 @@ class StateKeys:
     # Inside the cell page widgets.
     INSIDE_MODEL = "inside.model"
     INSIDE_SENTENCE = "inside.sentence"
+
+    # What the embedding learned page widgets.
+    EMBED_MODEL = "embeddings.model"
+    EMBED_MIN_COUNT = "embeddings.min_count"
+    EMBED_WORD = "embeddings.word"
 
     # Long-range dependencies page: widgets; this session's results, trained runs and gradient tables; and a dict
     # of settings merged into every training there (tests use it to train small).
@@ -85,5 +91,5 @@ class StateKeys:
         TRAIN_ARCHS, TRAIN_EMBED_DIM, TRAIN_UNITS, TRAIN_EPOCHS, TRAIN_BATCH_SIZE, TRAIN_LEARNING_RATE, TRAIN_SEED,
         TRAIN_VALIDATION, PARAMS_VOCAB, PARAMS_EMBED_DIM, PARAMS_UNITS, PARAMS_ARCH, PREDICT_TEXT, DATA_SENTENCE,
         GRADIENTS_W, GRADIENTS_T, STORED_RUN_IDS, INSIDE_SENTENCE, LONGRANGE_LAG, LONGRANGE_ARCHS,
-        LONGRANGE_LEARNING_RATE, LONGRANGE_SEED,
+        LONGRANGE_LEARNING_RATE, LONGRANGE_SEED, EMBED_MIN_COUNT, EMBED_WORD,
     )

@@ -42,7 +42,7 @@ def test_the_toy_says_not_yet_neither_and_turns_its_t_axis_logarithmic():
 
 def test_measured_gradients_draw_each_model_and_its_untrained_twin(trained_session):
     at = open_page("gradients", trained_session)
-    toy, measured, _ = figures(at)  # the third, the Jacobian chain: tests/pages/test_gradients_jacobian.py
+    toy, measured = figures(at)[:2]  # the others: test_gradients_jacobian.py, test_gradients_training.py
     names = [trace["name"] for trace in measured["data"]]
     assert names == ["SimpleRNN", "GRU", "SimpleRNN (untrained)", "GRU (untrained)"]
     assert all(len(trace["y"]) == 20 and min(trace["y"]) > 0 for trace in measured["data"])

@@ -10,10 +10,10 @@ def test_home_shows_the_learning_path_in_the_lessons_order():
     assert texts(at.title) == ["RNN Lab: recurrent networks that read sentiment"]
     assert [link.label for link in at.main.get("page_link")] == [
         "1. Data", "2. Train", "3. Parameters", "4. Predict", "5. Gradients", "6. Inside the cell",
-        "7. Long-range dependencies",
+        "7. What the embedding learned", "8. Long-range dependencies",
     ]
     assert [link.proto.page for link in at.main.get("page_link")] == [
-        "data", "train", "parameters", "predict", "gradients", "inside_cell", "long_range"
+        "data", "train", "parameters", "predict", "gradients", "inside_cell", "embeddings", "long_range"
     ]
 
 
@@ -29,7 +29,7 @@ def test_every_page_of_the_navigation_is_on_the_path_in_the_navigations_order(mo
     monkeypatch.setattr(streamlit, "navigation", recording)
     at = open_page("home")
     links = [(link.proto.page, link.label.split(". ", 1)[1]) for link in at.main.get("page_link")]
-    assert len(navigated) == 8 and navigated[0] == ("", "Home")  # the default page has the empty address
+    assert len(navigated) == 9 and navigated[0] == ("", "Home")  # the default page has the empty address
     assert navigated[1:] == links
 
 

@@ -1,0 +1,66 @@
+"""What the embedding learned: a trained model's Embedding projected to 2D beside the same architecture untrained,
+each word coloured by its lean in the training sentences, with nearest neighbours before and after training.
+
+The numbers come from rnnlab.embeddings (PCA, lean, neighbours and separability, all NumPy on the weights).
+"""
+
+import streamlit as st
+
+from rnnlab import charts_embedding, embeddings
+from rnnlab.config import load_split
+from rnnlab.ui import helpers, presenter
+from rnnlab.ui.state import StateKeys as K
+
+helpers.require_app_frame()  # a page opened by its own address on a fresh server
+
+st.title("What the embedding learned")
+st.markdown(
+    "Every word starts as a random vector of the Embedding layer. Nothing pre-trains it: the same loss that "
+    "trains the recurrent layer and the classifier moves these vectors too (**end to end**). Here each word's "
+    "vector is flattened to two dimensions (its first two principal components), coloured by how much the word "
+    "leans positive (green) or negative (vermilion) in the training sentences and sized by how often it occurs. "
+    "On the right, the same architecture before training: the weights it started from."
+)
+trained = helpers.trained_jobs()
+if not trained:
+    helpers.offer_quick_train("embeddings")
+else:
+    helpers.init_state({K.EMBED_MIN_COUNT: 2, K.EMBED_WORD: "great"})
+    if st.session_state.get(K.EMBED_MODEL) not in trained:
+        st.session_state[K.EMBED_MODEL] = next(iter(trained))
+    model_column, count_column = st.columns([1, 2])
+    name = model_column.selectbox("Model", list(trained), key=K.EMBED_MODEL)
+    min_count = count_column.slider("Show the words seen at least this often", 1, 20, key=K.EMBED_MIN_COUNT)
+    job = trained[name]
+    run = job.result
+    train_df, _ = load_split(job.config)
+    result = embeddings.compare(run, min_count, sentences=train_df)
+    left, right = st.columns(2)
+    for column, state in ((left, "trained"), (right, "untrained")):
+        title = f"{name}, {state} ({len(result[state]):,} words)"
+        column.plotly_chart(presenter.chart(charts_embedding.embedding_map(result[state], title)),
+                            width="stretch", key=f"embedding_{state}")
+    after, before = result["separability"]["trained"], result["separability"]["untrained"]
+    st.markdown(embeddings.separability_sentence(after, before))
+
+    st.subheader("A word's nearest neighbours")
+    word = st.text_input("A word", max_chars=60, key=K.EMBED_WORD)
+    try:
+        tables = {state: embeddings.neighbours(run, word, k=10, trained=state == "trained")
+                  for state in ("trained", "untrained")}
+    except ValueError as error:
+        st.warning(str(error), icon=":material/warning:")
+    else:
+        st.markdown("By cosine similarity of the embedding vectors (1 = the same direction).")
+        for column, (state, table) in zip(st.columns(2), tables.items()):
+            column.markdown(f"**{state.capitalize()}**")
+            column.dataframe(table, hide_index=True, width="stretch",
+                             column_config={"similarity": st.column_config.NumberColumn(format="%.3f")})
+
+helpers.think_about_it(
+    "Which method trained this embedding: skip-gram, CBOW, both, or neither?",
+    "Neither. Skip-gram and CBOW pre-train vectors on another task (predicting a word from its neighbours or "
+    "the reverse). Here the vectors start random and only the sentiment loss moves them, so words end up close "
+    "when they push the prediction the same way: the untrained map has no order, the trained one sorts words by "
+    "lean, and a word's neighbours become words of the same sentiment rather than words used in the same places.",
+)
