@@ -67,15 +67,21 @@ with explanation:
 classroom_view.upload_section()
 
 st.subheader("A pitfall: Keras' validation_split")
+uci = helpers.sentiment_data()  # the pitfall is the UCI files' order, whatever this session trains on
+keras_train, keras_val = lesson_split(uci, 0.2)
+_, stratified_val = split(uci, 0.2, seed=0)
+trained_on = keras_train["source"].value_counts()
+judged_on = keras_val["source"].value_counts()
+only = judged_on.index[0] if len(judged_on) == 1 else None
 st.markdown(
     "The lesson trains with `fit(..., validation_split=0.2)`. Keras then takes the **last** 20% of the rows as "
-    "validation, unshuffled. The files are concatenated Amazon, IMDB, Yelp, so that is 600 Yelp sentences: the "
-    "model is trained without a single restaurant review it is then judged on. RNN Lab's `split()` draws 20% of "
-    "every source and class instead."
+    "validation, unshuffled. The files are concatenated Amazon, IMDB, Yelp, so the validation set is "
+    + (f"{judged_on[only]:,} {only.capitalize()} sentences and nothing else, while training gets all the other "
+       f"sources and only {trained_on.get(only, 0):,} {only.capitalize()} sentences (the first ones of that "
+       "file): the score measures one kind of review, from a model that saw few of them. "
+       if only else f"{', '.join(f'{n:,} {s}' for s, n in judged_on.items())} sentences. ")
+    + "RNN Lab's `split()` draws 20% of every source and class instead."
 )
-uci = helpers.sentiment_data()  # the pitfall is the UCI files' order, whatever this session trains on
-_, keras_val = lesson_split(uci, 0.2)
-_, stratified_val = split(uci, 0.2, seed=0)
 validation = pd.DataFrame(
     {
         "validation_split=0.2 (last 20%)": keras_val["source"].value_counts(),
@@ -87,8 +93,9 @@ st.dataframe(validation, width="content")
 helpers.think_about_it(
     "With `validation_split=0.2` the lesson's model scores well on validation. What exactly did that number "
     "measure, and would you trust it for Amazon or IMDB reviews?",
-    "It measured how well a model trained on Amazon, IMDB and the first 400 Yelp sentences classifies the last "
-    "600 Yelp sentences: restaurant reviews only. It says nothing about the other two sources. A split that "
+    f"It measured how well a model trained on Amazon, IMDB and the first {trained_on.get('yelp', 0):,} Yelp "
+    f"sentences classifies the last {judged_on.get('yelp', 0):,} Yelp sentences: restaurant reviews only. It "
+    "says nothing about the other two sources. A split that "
     "draws from every source and class (or one that holds a whole source out, as the Train page offers) "
     "measures what you mean to measure.",
 )

@@ -39,7 +39,7 @@ st.subheader("Measured on your models")
 st.markdown(
     "For each trained model (solid) and the same architecture untrained (dashed): how large the gradient of the "
     "loss is with respect to each word's embedding, by distance from the last word, averaged over the "
-    "validation sentences of at least 20 words. A falling line means early words barely steer learning."
+    "validation sentences of at least 20 words."
 )
 trained = helpers.trained_jobs()
 if not trained:
@@ -53,8 +53,9 @@ else:
                 measured[job.id] = gradients.measured_gradients(job.result, val_df, min_words=20, max_sentences=200)
     frames = [measured[job.id].assign(model=name) for name, job in trained.items() if not measured[job.id].empty]
     if frames:
-        st.plotly_chart(presenter.chart(charts.gradient_by_step(pd.concat(frames, ignore_index=True))),
-                        width="stretch")
+        drawn = pd.concat(frames, ignore_index=True)
+        st.plotly_chart(presenter.chart(charts.gradient_by_step(drawn)), width="stretch")
+        st.markdown(gradients.describe_curves(drawn))
         bidirectional = any(job.config["arch"].startswith("Bi") for job in trained.values())
         st.markdown(
             ("**Why the BiLSTM looks different:** " if bidirectional else "**Train a BiLSTM to compare:** ")
@@ -100,8 +101,16 @@ else:
     chain_frames = [chains[job.id].assign(model=name) for name, job in trained.items()
                     if not chains[job.id].empty]
     if chain_frames:
-        st.plotly_chart(presenter.chart(charts.jacobian_chain(pd.concat(chain_frames, ignore_index=True))),
-                        width="stretch")
+        drawn_chains = pd.concat(chain_frames, ignore_index=True)
+        st.plotly_chart(presenter.chart(charts.jacobian_chain(drawn_chains)), width="stretch")
+        st.markdown("The chain, line by line: " + gradients.describe_curves(drawn_chains, "jacobian_norm"))
+    st.markdown(
+        "**Gates do not stop explosions.** The LSTM's additive cell-state path (c_t = f_t c_(t-1) + i_t c~_t) "
+        "lets a gradient pass without being squashed at every step, which answers the *vanishing* gradient; it "
+        "does not by itself prevent *exploding* ones: the path through h_t and the recurrent kernels can still "
+        "grow, and a forget gate near 1 passes growth as faithfully as it passes signal. The usual remedy is "
+        "to clip the gradient's norm."
+    )
 
 helpers.think_about_it(
     "Is the vanishing or exploding gradient a problem for deep feed-forward networks too?",

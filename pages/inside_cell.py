@@ -56,6 +56,9 @@ else:
         st.info("This sentence has no words the vectorizer keeps: type a few words.")
     else:
         show_cell(run, unrolled)
+        note = inspect.gate_sum_note(unrolled)
+        if note:
+            st.markdown(note)
         gates = inspect.mean_gate_by_word(unrolled)
         if not gates.empty:
             st.subheader("How much of the past each word keeps")
@@ -74,9 +77,11 @@ else:
         st.html(charts_cell.contribution_html(contributions["word"], contributions["gradient_x_input"]))
 
 helpers.think_about_it(
-    "The LSTM's cell state is C_t = f_t C_{t-1} + i_t C̃_t: a weighted average of the past and the new. What "
-    "does this resemble from time-series forecasting?",
+    "The GRU's state is h_t = z_t h_{t-1} + (1 − z_t) h̃_t, a weighted average of the past and the new (the "
+    "LSTM's C_t = f_t C_{t-1} + i_t C̃_t is a gated sum, an average only when f_t + i_t = 1). What does this "
+    "resemble from time-series forecasting?",
     "**Exponential smoothing**, where the forecast is a weighted average of the last forecast and the new "
-    "observation. The difference: the LSTM learns its weights (the gates) and changes them at every word, "
-    "depending on what it reads, instead of using one fixed smoothing factor.",
+    "observation. The difference: the GRU learns its weights (the gates) and changes them at every word, "
+    "depending on what it reads, instead of using one fixed smoothing factor; the LSTM goes further, weighing "
+    "the past and the new with two separate gates, so its memory can also grow or shrink as a whole.",
 )

@@ -22,10 +22,16 @@ st.markdown(
     "doubles whatever it wraps. The embedding, one row of d numbers per word, dwarfs them all."
 )
 
-helpers.init_state({K.PARAMS_VOCAB: 5404, K.PARAMS_EMBED_DIM: 64, K.PARAMS_UNITS: 128, K.PARAMS_ARCH: "LSTM"})
+# The lesson adapts its vectorizer on every sentence: its vocabulary, computed from the data.
+ready, _ = helpers.data_status()
+lesson_vocab = len(helpers.vocabulary_counts()) + 2 if ready else None
+helpers.init_state({K.PARAMS_VOCAB: lesson_vocab or 5000, K.PARAMS_EMBED_DIM: 64, K.PARAMS_UNITS: 128,
+                    K.PARAMS_ARCH: "LSTM"})
 with presenter.controls("Sizes"):  # folded away in presenter mode
     vocab_column, embed_column, units_column = st.columns(3)
-    vocab_size = vocab_column.slider("Vocabulary size", 1000, 20000, key=K.PARAMS_VOCAB)
+    vocab_size = vocab_column.slider("Vocabulary size", 1000, 20000, key=K.PARAMS_VOCAB,
+                                     help="Starts at the lesson's: every word of all the sentences, plus padding "
+                                     "and '[UNK]'.")
     embed_dim = embed_column.slider("Embedding size (d)", 8, 128, key=K.PARAMS_EMBED_DIM)
     units = units_column.slider("Units (h)", 8, 256, key=K.PARAMS_UNITS)
 
@@ -49,6 +55,32 @@ st.dataframe(
                    **{c: st.column_config.NumberColumn(format="localized")
                       for c in ("embedding", "recurrent", "classifier", "total")}},
 )
+
+st.subheader("The models you trained: their own ledgers")
+trained = helpers.trained_jobs()
+if not trained:
+    st.caption("Train a model (Train page) and its own ledger appears here, beside the lesson's.")
+else:
+    from rnnlab.config import load_split
+
+    rows = []
+    for name, job in trained.items():
+        train_df, _ = load_split(job.config)
+        rows.append(params.model_ledger(name, job.config["arch"], params.vocabulary_size(train_df["text"]),
+                                        job.config["embed_dim"], job.config["units"], len(train_df)))
+        if lesson_vocab:
+            all_sentences = len(helpers.sentiment_data())
+            rows.append(params.model_ledger(f"{name}, the lesson's vocabulary", job.config["arch"], lesson_vocab,
+                                            job.config["embed_dim"], job.config["units"], all_sentences))
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                 column_config={c: st.column_config.NumberColumn(format="localized")
+                                for c in ("sentences", "vocabulary", "embedding", "recurrent", "classifier", "total")})
+    st.markdown(
+        "Why the two differ: training adapts the vocabulary on the **training sentences only**, so a word seen "
+        "only in validation sentences is unknown to the model ('[UNK]') and gets no embedding row, while the "
+        "lesson's recipe adapts it on all the sentences, validation included; only the embedding (V x d) "
+        "changes."
+    )
 
 st.subheader("One architecture, gate by gate")
 arch = st.segmented_control("Architecture", ARCHITECTURES, key=K.PARAMS_ARCH) or "LSTM"
@@ -81,11 +113,7 @@ else:
     st.caption("Press the button to build the five models with Keras for these sizes and compare its counts.")
 
 helpers.think_about_it(
-    "Move the units from 128 to 256. Which parts of the LSTM grow, by how much, and why does the recurrent layer "
-    "grow faster than the units do?",
-    "The recurrent layer goes from 4 x (64 + 128 + 1) x 128 = 98,816 to 4 x (64 + 256 + 1) x 256 = 328,704, "
-    "3.3 times as many for twice the units: each gate's recurrent kernel is h x h, so that part grows with the "
-    "square of h (16,384 to 65,536 per gate), while the input kernel (d x h) and the bias only double. The "
-    "classifier grows from 129 to 257 and the embedding (V x d) does not change at all: 674,817 in all. The "
-    "memory a recurrent network carries costs quadratically in its width.",
+    f"Move the units from {units} to {2 * units}. Which parts of the LSTM grow, by how much, and why does the "
+    "recurrent layer grow faster than the units do?",
+    params.doubling_answer("LSTM", vocab_size, embed_dim, units),
 )

@@ -2,7 +2,8 @@
 so every gate and state the lesson's equations name can be looked at; and how much each word moved the answer.
 
 `unroll` steps the cell in NumPy (float64) from the layer's kernel, recurrent kernel and bias, exactly as Keras
-does; tests check that its final hidden state equals the Keras layer's output. `word_contributions` measures
+does (the LSTM's cell state is a gated sum, a weighted average only where f + i = 1; the GRU's state a true
+weighted average, with Keras' z on the past, the reverse of Cho et al. 2014); tests check that its final hidden state equals the Keras layer's output. `word_contributions` measures
 each word twice: leaving it out, and gradient x input.
 """
 
@@ -89,7 +90,9 @@ def unroll_cell(kind: str, weights, inputs: np.ndarray) -> dict[str, np.ndarray]
             z = x @ kernel + h @ recurrent + bias
             i, f, g, o = (z[k * units : (k + 1) * units] for k in range(4))
             i, f, g, o = _sigmoid(i), _sigmoid(f), np.tanh(g), _sigmoid(o)
-            c = f * c + i * g  # the constant error carousel: a weighted average of the past and the new
+            # The constant error carousel: a gated sum of the past and the new. f and i are independent gates,
+            # so it is a weighted average only where f + i = 1 (see gate_sum_note).
+            c = f * c + i * g
             h = o * np.tanh(c)
             for name, value in zip(GATES["LSTM"], (i, f, o, g, c)):
                 out[name][t] = value
@@ -157,6 +160,32 @@ def final_hidden(unrolled: dict) -> np.ndarray:
         return np.concatenate([p[-1] if len(p) else np.zeros(p.shape[1]) for p in parts])
     hidden = unrolled["hidden"]
     return hidden[-1] if len(hidden) else np.zeros(hidden.shape[1])
+
+
+def gate_sum_note(unrolled: dict) -> str:
+    """What the cell's memory update is, measured on this sentence. LSTM: C_t = f_t C_(t-1) + i_t C~_t is a
+    gated sum; f and i are separate gates, so it is a weighted average only where f + i = 1: the note prints the
+    range of f + i over every unit and word. GRU: h_t = z_t h_(t-1) + (1 - z_t) h~_t is a true weighted average
+    (its two weights sum to 1 by construction); Keras' z weighs the past, the reverse of Cho et al. (2014), who
+    write h_t = (1 - z_t) h_(t-1) + z_t h~_t. '' for a SimpleRNN or an empty sentence."""
+    part = unrolled["forward"] if "forward" in unrolled else unrolled
+    if len(part["tokens"]) == 0:
+        return ""
+    if "forget_gate" in part:
+        total = part["forget_gate"] + part["input_gate"]
+        near = float(np.mean(np.abs(total - 1.0) < 0.05))
+        return (f"**A gated sum, not an average.** C_t = f_t C_(t-1) + i_t C̃_t: the forget and input gates are "
+                f"separate, so their weights need not add up to 1. In this sentence f_t + i_t runs from "
+                f"{total.min():.2f} to {total.max():.2f} (mean {total.mean():.2f}) over the units and words, and is "
+                f"within 0.05 of 1 for {near:.0%} of them: only there is the cell state a weighted average of "
+                "the past and the new.")
+    if "update_gate" in part:
+        z = part["update_gate"]
+        return (f"**A true weighted average.** h_t = z_t h_(t-1) + (1 − z_t) h̃_t: the two weights add up to 1 at "
+                f"every unit and word (here z_t runs from {z.min():.2f} to {z.max():.2f}, mean {z.mean():.2f}). "
+                "Mind the convention: in Keras z_t weighs the **past**; Cho et al. (2014), who introduced the GRU, "
+                "write h_t = (1 − z_t) h_(t-1) + z_t h̃_t, so their z is Keras' 1 − z.")
+    return ""
 
 
 def mean_gate_by_word(unrolled: dict) -> pd.DataFrame:

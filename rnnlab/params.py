@@ -125,3 +125,28 @@ def compare(vocab_size: int, embed_dim: int = 64, units: int = 128, archs=ARCHIT
             )
         )
     return pd.DataFrame(rows)
+
+
+def model_ledger(name: str, arch: str, vocab_size: int, embed_dim: int, units: int, sentences: int) -> dict:
+    """One row of the Parameters page's table of ledgers: a model's vocabulary, the sentences it was adapted
+    on, and its per-layer counts and total (compare()'s columns)."""
+    row = compare(vocab_size, embed_dim, units, archs=[arch]).iloc[0]
+    return dict(model=name, arch=arch, sentences=int(sentences), vocabulary=int(vocab_size), embed_dim=int(embed_dim),
+                units=int(units), embedding=int(row["embedding"]), recurrent=int(row["recurrent"]),
+                classifier=int(row["classifier"]), total=int(row["total"]))
+
+
+def doubling_answer(arch: str, vocab_size: int, embed_dim: int, units: int) -> str:
+    """The Parameters page's answer to "double the units": every number computed by compare() and breakdown()."""
+    narrow = compare(vocab_size, embed_dim, units, archs=[arch]).iloc[0]
+    wide = compare(vocab_size, embed_dim, 2 * units, archs=[arch]).iloc[0]
+    per_gate = (units * units, 4 * units * units)
+    return (
+        f"The recurrent layer goes from {narrow['recurrent_formula']} = {narrow['recurrent']:,} to "
+        f"{wide['recurrent_formula']} = {wide['recurrent']:,}, {wide['recurrent'] / narrow['recurrent']:.1f} "
+        "times as many for twice the units: each gate's recurrent kernel is h x h, so that part grows with the "
+        f"square of h ({per_gate[0]:,} to {per_gate[1]:,} per gate), while the input kernel (d x h) and the bias "
+        f"only double. The classifier grows from {narrow['classifier']:,} to {wide['classifier']:,} and the "
+        f"embedding (V x d) does not change at all: {wide['total']:,} in all. The memory a recurrent network "
+        "carries costs quadratically in its width."
+    )

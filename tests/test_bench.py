@@ -1,11 +1,12 @@
-"""The benchmark's table, from a one-epoch run of the SimpleRNN both ways (each in its own process)."""
+"""The benchmark on a small case, a one-epoch SimpleRNN both ways (each in its own process): its table is
+consistent, and train() is faster than the lesson's plain recipe (0.5 of its time here, on a loaded machine)."""
 
 import re
 import subprocess
 import sys
 
 
-def test_bench_prints_seconds_ratio_and_accuracy_for_each_recipe():
+def test_train_is_faster_than_the_plain_recipe_on_a_small_case():
     done = subprocess.run([sys.executable, "-m", "rnnlab.bench", "--archs", "SimpleRNN", "--epochs", "1"],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -20,6 +21,7 @@ def test_bench_prints_seconds_ratio_and_accuracy_for_each_recipe():
     assert set(rows) == {"SimpleRNN", "all together"}, done.stdout
     plain_s, fast_s, ratio, plain_acc, fast_acc = rows["SimpleRNN"]
     assert plain_s > 0 and fast_s > 0
+    assert fast_s < plain_s, done.stdout  # what the benchmark exists to show: bucketing and one trace pay
     assert abs(ratio - fast_s / plain_s) < 0.01 + 0.05 * ratio  # printed values are rounded
     assert 0.4 < plain_acc <= 1 and 0.4 < fast_acc <= 1  # one epoch: better than nothing, not necessarily good
     assert rows["all together"] == rows["SimpleRNN"]

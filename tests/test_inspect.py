@@ -184,3 +184,28 @@ def test_unroll_of_a_model_trained_by_train_equals_its_keras_layer(arch, trained
         assert np.max(np.abs(inspect.final_hidden(unrolled) - batch_state[row])) < 1e-5
     assert np.max(np.abs(batch_state)) > 0.3  # trained states, not all near zero
     assert max(run.history["accuracy"]) > 0.6  # it did learn something from the reviews
+
+
+def test_the_lstm_note_prints_the_measured_range_of_f_plus_i():
+    """The LSTM's cell state is a gated sum: f + i is not 1 in general, and the note quotes its real range."""
+    u = inspect.unroll(fake_run("LSTM"), SENTENCE)
+    total = u["forget_gate"] + u["input_gate"]
+    assert total.max() - total.min() > 0.2  # independent gates: their sum moves
+    note = inspect.gate_sum_note(u)
+    assert note.startswith("**A gated sum, not an average.**")
+    assert f"runs from {total.min():.2f} to {total.max():.2f} (mean {total.mean():.2f})" in note
+    assert f"for {np.mean(np.abs(total - 1) < 0.05):.0%} of them" in note
+    # The state really is f C + i C~, not an average: rebuild it from the gates.
+    previous = np.vstack([np.zeros(6), u["cell_state"][:-1]])
+    np.testing.assert_allclose(u["cell_state"], u["forget_gate"] * previous + u["input_gate"] * u["cell_candidate"])
+
+
+def test_the_gru_note_is_a_weighted_average_in_keras_convention_and_names_cho():
+    u = inspect.unroll(fake_run("GRU"), SENTENCE)
+    note = inspect.gate_sum_note(u)
+    z = u["update_gate"]
+    assert note.startswith("**A true weighted average.**")
+    assert f"z_t runs from {z.min():.2f} to {z.max():.2f}, mean {z.mean():.2f}" in note
+    assert "Cho et al. (2014)" in note and "their z is Keras' 1 − z" in note
+    # Keras' z weighs the past (test_gru_hidden_is_an_update_gated_average): with z -> 1 the state stays.
+    assert inspect.gate_sum_note(inspect.unroll(fake_run("SimpleRNN"), SENTENCE)) == ""

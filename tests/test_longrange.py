@@ -1,5 +1,6 @@
 """rnnlab.longrange: the generated task is what its docstring says (only the first signal word decides, counting
-tells nothing), training reaches the numbers of the measured table, and the CLI prints them."""
+tells nothing), training at lag 75 agrees with the results file `python -m rnnlab.longrange` wrote, the file
+carries its provenance, and the CLI prints and writes it."""
 
 import json
 
@@ -87,38 +88,81 @@ def decisive_gradient(run):
     return at_word[True], at_word[False]
 
 
-def test_the_textbook_gap_at_lag_75():
-    """The measured table's long lag, seed 0 (all seeds: longrange.MEASURED): LSTM and GRU learn it and SimpleRNN
-    stays at chance; training made the GRU's gradient at the decisive word grow and the SimpleRNN's vanish."""
+def test_the_textbook_gap_at_lag_75_remeasured_against_the_results_file():
+    """Lag 75, seed 0, re-measured now: LSTM and GRU learn it and SimpleRNN stays at chance, as in the file
+    `python -m rnnlab.longrange` wrote. What else is asserted holds on every seed and thread setting measured
+    (results/longrange_lag75_threads*.json; the page shows the spread): training lifts the GRU's gradient at
+    the decisive word by orders of magnitude and lowers the SimpleRNN's. How far the SimpleRNN's falls is not
+    asserted: 0 in float32 here, 0.057 (against 0.257 untrained) on the CI machine."""
+    results = longrange.load_results()
+    filed = {(r["arch"], r["lag"], r["seed"]): r["val_accuracy"] for r in results["rows"]}
     lstm = longrange.train_on_task("LSTM", lag=75, seed=0)
     gru = longrange.train_on_task("GRU", lag=75, seed=0)
     simple = longrange.train_on_task("SimpleRNN", lag=75, seed=0, max_epochs=5)
-    assert lstm.val_accuracy >= 0.9, lstm.history
-    assert gru.val_accuracy >= 0.9, gru.history
-    assert simple.val_accuracy <= 0.6, simple.history
+    for run, learned in ((lstm, True), (gru, True), (simple, False)):
+        now, then = run.val_accuracy, filed[run.arch, 75, 0]
+        if learned:
+            assert now >= 0.9 and then >= 0.9, (run.arch, now, then, run.history)
+        else:
+            assert now <= 0.6 and then <= 0.6, (run.arch, now, then, run.history)
     trained, untrained = decisive_gradient(gru)
     assert trained > 100 * untrained  # an untrained GRU forgets: its gradient there is tiny
     trained, untrained = decisive_gradient(simple)
-    assert trained < 1e-3 * untrained  # orthogonal at the start, vanished after large steps
+    assert trained < untrained  # orthogonal at the start; large steps saturate it
 
 
-def test_the_measured_table_shows_the_gap_for_three_seeds():
-    table = {(r["arch"], r["lag"], r["seed"]): r["val_accuracy"] for r in longrange.MEASURED}
+def test_the_results_file_has_its_provenance_and_the_whole_grid():
+    results = longrange.load_results()
+    assert results is not None, "run python -m rnnlab.longrange"
+    p = results["provenance"]
+    assert p["command"].startswith("python -m rnnlab.longrange")
+    assert {"date", "cpu_count", "tensorflow", "keras", "intra_op_threads", "inter_op_threads"} <= set(p)
+    assert p["cpu_count"] >= 1 and p["tensorflow"].count(".") == 2 and p["keras"].count(".") == 2
+    assert results["settings"] == {**DEFAULTS, **{k: v for k, v in results["settings"].items()
+                                                  if k not in DEFAULTS}}
+    table = {(r["arch"], r["lag"], r["seed"]): r["val_accuracy"] for r in results["rows"]}
     assert len(table) == 3 * len(longrange.FULL_LAGS) * 3
-    # The textbook gap for every seed at lags 45, 75 and 90 (at lag 60 one SimpleRNN seed reached 0.631).
-    for lag in (45, 75, 90):
-        for seed in (0, 1, 2):
-            assert table["SimpleRNN", lag, seed] <= 0.6
-            assert table["LSTM", lag, seed] >= 0.9 and table["GRU", lag, seed] >= 0.9
-    assert min(table["LSTM", lag, seed] for lag in longrange.FULL_LAGS for seed in (0, 1, 2)) >= 0.99
-    assert max(r["seconds"] for r in longrange.MEASURED) < 60
+    assert all(0.3 <= value <= 1.0 for value in table.values())
+    diagnosed = {(d["arch"], d["seed"]) for d in results["diagnostics"]}
+    assert diagnosed == {(a, s) for a in ("SimpleRNN", "LSTM", "GRU") for s in (0, 1, 2)}
+    text = longrange.describe_provenance(results)
+    assert p["command"] in text and p["date"] in text and f"TensorFlow {p['tensorflow']}" in text
+
+
+def test_every_lag_75_measurement_keeps_to_its_side_of_chance():
+    """Over every file measured (the table's three seeds, and six seeds under three thread settings), the claims
+    the lesson makes at lag 75 hold; the files, not this test, say by how much."""
+    files = [longrange.load_results()] + [longrange.load_results(p) for p in longrange.spread_files()]
+    diagnostics = [d for results in files for d in results["diagnostics"]]
+    assert len(diagnostics) >= 9
+    for d in diagnostics:
+        if d["arch"] == "SimpleRNN":
+            assert d["val_accuracy"] <= 0.6 and d["trained"]["decisive_gradient"] < d["untrained"]["decisive_gradient"]
+        else:
+            assert d["val_accuracy"] >= 0.9
+            assert d["trained"]["decisive_gradient"] > 100 * d["untrained"]["decisive_gradient"]
+
+
+def test_the_answer_quotes_the_file():
+    results = longrange.load_results()
+    answer = longrange.think_answer(results)
+    simple = [d for d in results["diagnostics"] if d["arch"] == "SimpleRNN"]
+    lstm = [d for d in results["diagnostics"] if d["arch"] == "LSTM"]
+    assert longrange._span([d["untrained"]["decisive_gradient"] for d in simple]) in answer
+    assert longrange._span([d["trained"]["recurrent_singular_value"] for d in simple], ".2f") in answer
+    assert longrange._span([d["untrained"]["keep_gate"] for d in lstm], ".2f") in answer
+    assert results["provenance"]["date"] in answer
+    assert "0.26" not in longrange.think_answer({**results, "diagnostics": [
+        {**d, "untrained": {**d["untrained"], "decisive_gradient": 0.5}} for d in results["diagnostics"]]})
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--lags", "abc"], "--lags and --seeds take comma-separated whole numbers"),
+    (["--lags", "abc"], "--lags, --seeds and --threads take comma-separated whole numbers"),
     (["--archs", "LSTM,Transformer"], "unknown architecture(s) Transformer; choose from SimpleRNN"),
     (["--lags", "2"], "lags start at 3"),
     (["--seeds", "-1"], "seeds at 0"),
+    (["--threads", "1"], "--threads takes two whole numbers"),
+    (["--learning-rate", "2"], "--learning-rate takes a number between 0 and 1"),
 ])
 def test_cli_refuses_bad_arguments_with_the_reason(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
@@ -127,9 +171,15 @@ def test_cli_refuses_bad_arguments_with_the_reason(argv, message, capsys):
     assert message in capsys.readouterr().err
 
 
-def test_cli_prints_json(capsys):
-    assert longrange.main(["--json", "--archs", "LSTM", "--lags", "4", "--seeds", "1"]) == 0
+def test_cli_prints_json_and_writes_the_results_file_with_provenance(capsys, tmp_path):
+    output = tmp_path / "table.json"
+    argv = ["--json", "--archs", "LSTM", "--lags", "4", "--seeds", "1", "--output", str(output)]
+    assert longrange.main(argv) == 0
     rows = json.loads(capsys.readouterr().out)
     assert len(rows) == 1 and set(rows[0]) == {"arch", "lag", "seed", "val_accuracy"}
     assert rows[0]["arch"] == "LSTM" and rows[0]["lag"] == 4 and rows[0]["seed"] == 1
     assert 0.4 <= rows[0]["val_accuracy"] <= 1.0
+    written = longrange.load_results(output)
+    assert written["rows"][0]["val_accuracy"] == rows[0]["val_accuracy"]
+    assert written["provenance"]["command"] == "python -m rnnlab.longrange " + " ".join(argv)
+    assert written["provenance"]["intra_op_threads"] >= 1 and written["diagnostics"] == []

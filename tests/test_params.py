@@ -88,3 +88,31 @@ def test_bad_sizes_raise():
         breakdown("LSTM", 0)
     with pytest.raises(ValueError, match="Unknown architecture"):
         breakdown("CNN", 100)
+
+
+def test_no_page_quotes_a_count_as_a_literal():
+    """Counts a page shows are computed (params, the data, the model): no thousands-separated number is typed
+    into any page's source."""
+    import re
+    from pathlib import Path
+
+    pages = sorted((Path(__file__).resolve().parents[1] / "pages").glob("*.py"))
+    assert len(pages) >= 8
+    found = [(p.name, n, line.strip()) for p in pages for n, line in enumerate(p.read_text().splitlines(), 1)
+             if re.search(r"\d,\d{3}", line)]
+    assert found == []
+
+
+def test_vocabulary_size_counts_padding_unknown_and_every_word():
+    from rnnlab.params import vocabulary_size
+
+    assert vocabulary_size(["Good food.", "good, GOOD service!"]) == 2 + 3  # '', '[UNK]', good, food, service
+
+
+def test_doubling_answer_quotes_compare():
+    from rnnlab.params import compare, doubling_answer
+
+    answer = doubling_answer("LSTM", 5404, 64, 128)
+    wide = compare(5404, 64, 256, archs=["LSTM"]).iloc[0]
+    assert f"= {wide['recurrent']:,}," in answer and f"{wide['total']:,} in all" in answer
+    assert "98,816" in answer and "3.3 times" in answer

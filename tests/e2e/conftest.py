@@ -1,7 +1,9 @@
 """Fixtures for the real-browser tests: one `streamlit run app.py` server on 127.0.0.1 for the whole session,
 and Debian's Chromium driven by Playwright. Every test here is marked `e2e` (deselect with -m "not e2e").
 
-The tests are skipped, with the reason, when /usr/bin/chromium or Playwright is missing.
+The tests are skipped, with the reason, when /usr/bin/chromium or Playwright is missing, except in CI (the
+environment variable CI set to true, as .ci/run and most CI services do): there a missing browser FAILS the tests,
+because a skipped browser suite would pass silently.
 """
 
 from __future__ import annotations
@@ -89,12 +91,28 @@ class Server:
         self.log.close()
 
 
+def in_ci() -> bool:
+    """CI=true (or 1, yes): .ci/run exports it; GitHub Actions, GitLab and others set it."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def missing(reason: str):
+    """Skip with the reason on a developer's machine; fail in CI, where the browser tests must run."""
+    if in_ci():
+        pytest.fail(f"{reason} (CI=true: the browser tests must run in CI, so this is a failure, not a skip)",
+                    pytrace=False)
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def chromium():
     """Playwright's Chromium API bound to Debian's browser, launched once per test session."""
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run e2e tests")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Python Playwright is not installed")
+        missing(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run e2e tests")
+    try:
+        import playwright.sync_api as sync_api
+    except ImportError:
+        missing("Python Playwright is not installed (pip install -r requirements-dev.txt)")
     playwright = sync_api.sync_playwright().start()
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield browser
@@ -121,7 +139,7 @@ def server_env() -> dict:
 def start_server(log_name: str = "server.log") -> Server:
     """A fresh `streamlit run app.py` with server_env() (skips the test when Streamlit is missing)."""
     if not shutil.which("streamlit") and not (Path(sys.executable).parent / "streamlit").exists():
-        pytest.skip("streamlit is not installed")
+        missing("streamlit is not installed")
     return Server(server_env(), log_name=log_name)
 
 

@@ -122,10 +122,16 @@ def record(name: str, value: float) -> None:
     print(f"{name}: {value:.3f}")
 
 
-def test_home_paints_soon_after_the_server_starts(chromium, server):
-    """The Home title paints in a fresh browser (cold cache) right after `streamlit run`; the times are recorded
-    in screenshots/timings.json. They are not asserted (a loaded machine doubles them):
-    `python scripts/first_paint.py` measures them against a one-line Streamlit app and prints the ratio."""
+def tensorflow_loaded(pid: int) -> bool:
+    """Whether the process has TensorFlow's shared library mapped (Linux: /proc/<pid>/maps)."""
+    return "libtensorflow" in Path(f"/proc/{pid}/maps").read_text()
+
+
+def test_home_paints_without_the_server_loading_tensorflow(chromium, server):
+    """What makes Home paint at once: a fresh browser (cold cache) gets the Home title from a server that has not
+    loaded TensorFlow for it (Home and app.py import none; the pages that train load it when first needed). The
+    times are recorded in screenshots/timings.json, not asserted (a loaded machine doubles them):
+    `python scripts/first_paint.py` measures them against bare Streamlit apps and prints the ratios."""
     context = chromium.new_context(viewport={"width": 1600, "height": 1000})  # a cold cache, like a first visit
     tab = context.new_page()
     started = time.perf_counter()
@@ -133,12 +139,13 @@ def test_home_paints_soon_after_the_server_starts(chromium, server):
     tab.get_by_role("heading", name=TITLES["Home"]).wait_for()
     painted = time.perf_counter()
     fcp = tab.evaluate("() => performance.getEntriesByName('first-contentful-paint')[0].startTime") / 1000
+    tab.get_by_role("link", name="7. Long-range dependencies").wait_for()  # the whole learning path
     context.close()
     record("server_start_to_ready_s", server.ready_at - server.started_at)
     record("home_title_visible_after_navigation_s", painted - started)
     record("first_contentful_paint_s", fcp)
     record("home_title_after_first_contentful_paint_s", painted - started - fcp)
-    assert 0 < fcp < painted - started  # the browser painted something before the title, as it should
+    assert not tensorflow_loaded(server.process.pid)
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -213,18 +220,26 @@ def test_predict_shows_one_probability_per_trained_model(page):
     table = page.locator('[data-testid="stTable"] table')
     table.wait_for()
     headers = [h.strip() for h in table.locator("thead th").all_inner_texts() if h.strip()]
-    assert headers[-2:] == ["SimpleRNN #1", "SimpleRNN #2"], headers
+    assert headers[-3:] == ["SimpleRNN #1", "SimpleRNN #2", "Bag of words"], headers
     cells = table.locator("tbody tr").first.locator("td").all_inner_texts()
-    assert len(cells) == 2 and all(0.0 <= float(c) <= 1.0 for c in cells), cells
+    assert len(cells) == 3 and all(0.0 <= float(c) <= 1.0 for c in cells), cells
     screenshot(page, "5-predict-after-training")
     assert_no_exception(page)
 
 
 def test_pages_after_training_show_the_models(page):
+    """The Gradients page measures both trained models: their lines (and their untrained twins') in the
+    measured chart, and the text under it names each with its ratio."""
     open_page(page, "Gradients")
     page.locator('[data-testid="stPlotlyChart"]').nth(1).wait_for(timeout=120_000)
     wait_until_idle(page, 120)
     assert_no_exception(page)
+    names = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')]
+        .map(plot => (plot._fullData || []).map(trace => trace.name))""")
+    assert ["SimpleRNN #1", "SimpleRNN #2", "SimpleRNN #1 (untrained)", "SimpleRNN #2 (untrained)"] in names, names
+    for name in ("SimpleRNN #1", "SimpleRNN #2"):
+        page.get_by_text(re.compile(rf"{re.escape(name)}: trained, its line (falls|rises|stays about level)")).first \
+            .wait_for()
     screenshot(page, "6-gradients-after-training")
 
 
@@ -239,6 +254,14 @@ def test_the_first_paint_benchmark_prints_medians_and_ratios():
     for name in ("one-line Streamlit app", "8-page navigation app", "RNN Lab"):
         assert re.search(rf"1\. {name}\s+first paint {number} s, title {number} s cold, {number} s in a second tab",
                          out), out
+    medians = {name: [float(x) for x in re.search(rf"^{re.escape(name)}\s+{number}s\s+{number}s\s+{number}s$", out,
+                                                   re.M).groups()]
+               for name in ("one-line Streamlit app", "8-page navigation app", "RNN Lab")}
     for baseline in ("one-line Streamlit app", "8-page navigation app"):
         ratios = re.search(rf"RNN Lab / {baseline}\s+{number}\s+{number}\s+{number}", out)
-        assert ratios and all(0 < float(x) < 20 for x in ratios.groups()), out
+        assert ratios, out
+        # Each printed ratio is RNN Lab's median over the baseline's (to the printed rounding), not a number
+        # that merely looks like one; how large it is, the benchmark reports and no test asserts.
+        for ratio, ours, theirs in zip(ratios.groups(), medians["RNN Lab"], medians[baseline]):
+            low, high = (ours - 0.005) / (theirs + 0.005) - 0.005, (ours + 0.005) / max(theirs - 0.005, 1e-9) + 0.005
+            assert low <= float(ratio) <= high, (ratio, ours, theirs, out)

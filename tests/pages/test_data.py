@@ -39,3 +39,19 @@ def test_the_validation_split_pitfall_is_shown_with_numbers():
     assert table["split() (stratified)"].to_dict() == {"amazon": 200, "imdb": 200, "yelp": 200}
     assert "Think about it" in texts(at.subheader)[-1]
     assert "600 Yelp sentences" in " ".join(texts(at.expander[0].markdown))
+
+
+def test_the_pitfall_says_how_many_yelp_sentences_are_trained_on():
+    """The last 20% are all Yelp, but the first Yelp sentences are still in training: the text says both,
+    with the numbers lesson_split gives."""
+    from rnnlab.data import lesson_split, load_sentiment
+
+    train_df, val_df = lesson_split(load_sentiment(), 0.2)
+    trained, judged = (train_df["source"] == "yelp").sum(), (val_df["source"] == "yelp").sum()
+    assert (trained, judged, len(val_df)) == (400, 600, 600)
+    at = open_page("data")
+    words = " ".join(texts(at.markdown))
+    assert f"the validation set is {judged} Yelp sentences and nothing else" in words
+    assert f"only {trained} Yelp sentences" in words
+    assert "without a single restaurant review" not in words
+    assert f"the first {trained} Yelp sentences classifies the last {judged}" in texts(at.expander[0].markdown)[0]

@@ -48,3 +48,16 @@ def test_measured_gradients_draw_each_model_and_its_untrained_twin(trained_sessi
     assert all(len(trace["y"]) == 20 and min(trace["y"]) > 0 for trace in measured["data"])
     assert "Train a BiLSTM to compare" in " ".join(texts(at.markdown))  # no BiLSTM among these two
     assert "feed-forward" in " ".join(texts(at.markdown))
+
+
+def test_the_text_under_the_measured_chart_follows_its_curves(trained_session):
+    at = open_page("gradients", trained_session)
+    _, measured, chain = figures(at)
+    words = " ".join(texts(at.markdown))
+    for trace in measured["data"]:
+        ratio = trace["y"][-1] / trace["y"][0]
+        label = "untrained" if trace["name"].endswith("(untrained)") else "trained"
+        trend = gradients.trend(ratio)
+        assert f"{label}, its line {trend} from the last word to the 19th before it (x{ratio:.2g})" in words
+    assert "The chain, line by line: **SimpleRNN**" in words
+    assert "does not by itself prevent *exploding* ones" in words

@@ -32,7 +32,15 @@ def test_before_training_the_page_explains_and_shows_the_measured_table():
     assert example.count("<b ") == 1 and example.count("<u ") == 3  # the decisive word and 3 distractors
     (measured,) = figures(at)
     shown = {trace["name"] for trace in measured["data"] if trace.get("showlegend", True) is not False}
-    assert shown == {row["arch"] for row in longrange.MEASURED}
+    results = longrange.load_results()
+    assert shown == {row["arch"] for row in results["rows"]}
+    assert longrange.describe_provenance(results) in [c.value for c in at.caption]
+    # Counting is at chance on this task, computed now.
+    from rnnlab import baseline
+
+    assert any(f"scores **{baseline.longrange_accuracy(lag=75, seed=0):.1%}**" in m.value for m in at.markdown)
+    answer = next(e for e in at.expander if e.label == "Show the answer").markdown[0].value
+    assert answer.startswith("Figures from `results/longrange.json`") and results["provenance"]["date"] in answer
     assert at.slider(key=LAG).value == 75
     assert at.multiselect(key=ARCHS).value == ["SimpleRNN", "LSTM", "GRU"]
     assert "press Train" in at.info[0].body

@@ -64,3 +64,30 @@ def test_the_question_about_doubling_the_units_quotes_the_page_own_numbers():
     assert (wide["recurrent"], wide["classifier"], wide["total"]) == (328704, 257, 674817)
     for number in ("98,816", "328,704", "129 to 257", "674,817", "16,384 to 65,536"):
         assert number in answer
+
+
+def test_each_trained_model_shows_its_own_ledger_beside_the_lessons(trained_session):
+    """The trained models' vocabulary is their training sentences' (train() adapts on those only): the page's
+    counts equal the models' own embedding rows and Keras' count_params(), the lesson's row the same sizes with
+    the vocabulary of all the sentences."""
+    from rnnlab import jobs
+
+    at = open_page("parameters", trained_session)
+    table = next(d.value for d in at.dataframe if "model" in d.value.columns).set_index("model")
+    for job_id in trained_session[StateKeys.JOB_IDS]:
+        job = jobs.get(job_id)
+        name = job.config["arch"]
+        own, lesson = table.loc[name], table.loc[f"{name}, the lesson's vocabulary"]
+        train_df, _ = jobs.load_split(job.config)
+        assert own["vocabulary"] == len(job.result.vocabulary) == job.result.model.get_layer("embedding").input_dim
+        assert own["total"] == job.result.model.count_params()
+        assert own["sentences"] == len(train_df) < lesson["sentences"] == 3000
+        assert lesson["vocabulary"] == 5404 > own["vocabulary"]
+        assert lesson["embedding"] - own["embedding"] == (5404 - own["vocabulary"]) * job.config["embed_dim"]
+        assert lesson["recurrent"] == own["recurrent"]
+    assert any("training sentences only" in text for text in texts(at.markdown))
+
+
+def test_without_a_trained_model_the_page_says_where_the_ledger_will_be():
+    at = open_page("parameters")
+    assert any("its own ledger appears here" in c.value for c in at.caption)
