@@ -85,6 +85,24 @@ else:
         st.caption("These models were trained before runs recorded their gradients by epoch: train one to see it.")
 
     st.markdown(
+        "**Exploding gradients, and the remedy.** The length (global norm) of each batch's whole gradient, "
+        "before any clipping. The cell state's additive path helps gradients survive, but nothing stops one "
+        "batch's gradient from being very long, even in an LSTM. Setting **Clip gradient norm** on the Train "
+        "page scales such a gradient down to that length before the update (dotted: the threshold)."
+    )
+    batch_norms = {name: (job.config["arch"], list(job.result.batch_history), job.config.get("clip_norm"))
+                   for name, job in trained.items()}
+    batch_norms = {name: norms for name, norms in batch_norms.items() if any("grad_norm" in b for b in norms[1])}
+    if batch_norms:
+        st.plotly_chart(presenter.chart(charts_embedding.max_gradient_norm(batch_norms)), width="stretch",
+                        key="max_gradient_norm")
+        largest = {name: training.largest_gradient_norm(history, clip) for name, (_, history, clip) in
+                   batch_norms.items()}
+        st.markdown("Largest gradient norm of any batch: " + "; ".join(
+            f"{name} {norms['largest']:.3g}" + (f" (applied at most {norms['applied']:.3g})" if norms["clipped"] else "")
+            for name, norms in largest.items()) + ".")
+
+    st.markdown(
         "**The chain itself**, the quantity the toy's w^t stands for: ‖∂h_T/∂h_t‖, how strongly the last hidden "
         "state moves when the hidden state t words earlier is nudged (the largest singular value of that "
         "Jacobian, a product of one matrix per word; for a bidirectional model, its forward reader), averaged "

@@ -41,7 +41,7 @@ helpers.init_state({
     K.TRAIN_ARCHS: ["SimpleRNN"], K.TRAIN_EMBED_DIM: DEFAULT_CONFIG["embed_dim"], K.TRAIN_UNITS: DEFAULT_CONFIG["units"],
     K.TRAIN_EPOCHS: DEFAULT_CONFIG["epochs"], K.TRAIN_BATCH_SIZE: DEFAULT_CONFIG["batch_size"],
     K.TRAIN_LEARNING_RATE: DEFAULT_CONFIG["learning_rate"], K.TRAIN_SEED: DEFAULT_CONFIG["seed"],
-    K.TRAIN_VALIDATION: "20% of every source",
+    K.TRAIN_VALIDATION: "20% of every source", K.TRAIN_CLIP_NORM: DEFAULT_CONFIG["clip_norm"],
 })
 
 
@@ -64,9 +64,13 @@ with presenter.controls("Training settings"):  # folded away in presenter mode
     learning_rate = columns[4].select_slider("Learning rate", LEARNING_RATES, key=K.TRAIN_LEARNING_RATE)
     seed = bounded(columns[5], "Seed", "seed", K.TRAIN_SEED)
     validation = columns[6].selectbox("Validation set", choices, key=K.TRAIN_VALIDATION)
+    beyond = st.columns(7)  # beyond the lesson's recipe, all off by default
+    clip_norm = beyond[0].number_input("Clip gradient norm", *BOUNDS["clip_norm"], step=0.5, placeholder="off",
+                                       key=K.TRAIN_CLIP_NORM, help="Scale each batch's gradient down to at most "
+                                       "this global norm (empty: off, the lesson's recipe)")
 
 settings = dict(embed_dim=embed_dim, units=units, epochs=epochs, batch_size=batch_size,
-                learning_rate=learning_rate, seed=seed, **VALIDATION[validation])
+                learning_rate=learning_rate, seed=seed, clip_norm=clip_norm, **VALIDATION[validation])
 configs = [dict(arch=arch, **settings) for arch in archs]
 split_config = {"arch": ARCHITECTURES[0], **settings, **helpers.config_overrides()}
 try:  # word order ignored, on the split these settings train on
@@ -129,6 +133,7 @@ rows = [
         "units": s.config["units"],
         "embedding": s.config["embed_dim"],
         "learning rate": s.config["learning_rate"],
+        "clip norm": s.config.get("clip_norm"),
     }
     for s in ended
 ] + classroom_view.stored_rows(helpers.taken_names(helpers.session_snapshots()))

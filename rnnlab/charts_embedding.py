@@ -70,32 +70,33 @@ def gradient_by_epoch(curves: Mapping[str, tuple[str, list]], epoch: int,
     return _layout(fig, title or f"Gradient reaching each word after epoch {epoch}")
 
 
-def max_gradient_norm(runs: Mapping[str, tuple[str, list[dict]]], title: str = "Largest gradient per batch"
-                      ) -> go.Figure:
-    """The global norm of each batch's gradient before clipping (batch history's 'grad_norm'), one line per
-    run (name -> (arch, batch_history)) over the batches, log y; a run with clipping draws its threshold as a
-    dotted line of its colour (batch records' 'clip_norm')."""
+def max_gradient_norm(runs: Mapping[str, tuple[str, list[dict], float | None]],
+                      title: str = "Gradient norm of every batch") -> go.Figure:
+    """The global norm of each batch's whole gradient before clipping (batch history's 'grad_norm'), one line
+    per run (name -> (arch, batch_history, clip_norm or None)) over the batches, log y; a run trained with
+    clipping draws its threshold as a dotted line of its colour (every update it applied is at most that long)."""
     fig = go.Figure()
     names = list(runs)
     colors = colors_for(names, [runs[n][0] for n in names])
     values = []
     for name in names:
-        batches = [b for b in runs[name][1] if b.get("grad_norm") is not None]
+        _, history, clip = runs[name]
+        batches = [b for b in history if b.get("grad_norm") is not None]
         if not batches:
             continue
         norms = [float(b["grad_norm"]) for b in batches]
         values += norms
+        label = f"{name} (clipped at {clip:g})" if clip else name
         fig.add_trace(go.Scatter(
-            x=[int(b["step"]) for b in batches], y=norms, mode="lines", name=name,
+            x=[int(b["step"]) for b in batches], y=norms, mode="lines", name=label,
             line=dict(color=colors[name], width=1.5),
-            hovertemplate=name + "<br>batch %{x}: ‖g‖ = %{y:.3g}<extra></extra>",
+            hovertemplate=label + "<br>batch %{x}: ‖g‖ = %{y:.3g}<extra></extra>",
         ))
-        clip = batches[-1].get("clip_norm")
         if clip:
             values.append(float(clip))
             fig.add_trace(go.Scatter(
                 x=[batches[0]["step"], batches[-1]["step"]], y=[clip, clip], mode="lines",
-                name=f"{name}: clipped at {clip:g}", line=dict(color=colors[name], width=2, dash="dot"),
+                name=f"{name}: threshold {clip:g}", line=dict(color=colors[name], width=2, dash="dot"),
                 hoverinfo="skip",
             ))
     tickvals, ticktext = log_ticks(values)

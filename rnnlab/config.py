@@ -32,8 +32,16 @@ DEFAULT_CONFIG: Mapping[str, Any] = MappingProxyType(
         subset=None,
         # The sentences: None for the UCI data set, else an uploaded data set's id (see rnnlab.uploads).
         data=None,
+        # Beyond the lesson's recipe, all off by default: clip each update's gradient to this global norm.
+        clip_norm=None,
     )
 )
+
+# Settings added after runs were first stored: at their default they are left out of the configuration's key,
+# so every run stored before they existed keeps its key (and is found again).
+LATER_SETTINGS: Mapping[str, Any] = MappingProxyType(dict(data=None, clip_norm=None))
+# Settings of train() beyond the lesson's, passed on only when set (see train_options).
+TRAIN_OPTIONS = ("clip_norm",)
 
 # Bounds that keep one run within a minute or two on a 2-core machine (and out of harm's way on a shared server).
 BOUNDS: Mapping[str, tuple[float, float]] = MappingProxyType(
@@ -47,9 +55,11 @@ BOUNDS: Mapping[str, tuple[float, float]] = MappingProxyType(
         split_seed=(0, 10**6),
         val_fraction=(0.05, 0.5),
         subset=(50, 100_000),
+        clip_norm=(0.01, 100.0),
     )
 )
 _INTEGER_KEYS = ("epochs", "batch_size", "embed_dim", "units", "seed", "split_seed", "subset")
+_OFF_WHEN_NONE = ("subset", "clip_norm")  # None is a valid value: all the data, no clipping
 
 
 def validate_config(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -73,7 +83,7 @@ def validate_config(config: Mapping[str, Any]) -> dict[str, Any]:
             problems.append("holdout_source needs the UCI sentences (an uploaded data set has one source)")
     for name, (low, high) in BOUNDS.items():
         value = full[name]
-        if value is None and name == "subset":
+        if value is None and name in _OFF_WHEN_NONE:
             continue
         integral = name in _INTEGER_KEYS
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
@@ -94,8 +104,9 @@ def validate_config(config: Mapping[str, Any]) -> dict[str, Any]:
 def config_key(config: Mapping[str, Any]) -> str:
     """A stable 16-hex-digit name for a configuration: equal after defaults and types are normalised."""
     full = validate_config(config)
-    if full["data"] is None:
-        del full["data"]  # the UCI data, as before uploads existed: stored runs keep their keys
+    for name, default in LATER_SETTINGS.items():
+        if full[name] == default:
+            del full[name]  # e.g. the UCI data, as before uploads existed: stored runs keep their keys
     canonical = json.dumps(full, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
@@ -136,6 +147,13 @@ def load_split(config: Mapping[str, Any]):
         return _splits[selection]
 
 
+def train_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of rnnlab.training.train() beyond the lesson's recipe that `config` sets (those not
+    at their default): every caller of train() passes them on, and a trainer that predates them gets none."""
+    cfg = validate_config(config)
+    return {name: cfg[name] for name in TRAIN_OPTIONS if cfg[name] != DEFAULT_CONFIG[name]}
+
+
 def train_from_config(config: Mapping[str, Any], on_batch=None, on_epoch=None, stop=None, train_fn=None):
     """Train what `config` describes on the data it selects: the one place a configuration becomes a
     `rnnlab.training.train()` call (the engine, notebooks and tests all come here)."""
@@ -147,5 +165,5 @@ def train_from_config(config: Mapping[str, Any], on_batch=None, on_epoch=None, s
         cfg["arch"], train_df, val_df,
         epochs=cfg["epochs"], batch_size=cfg["batch_size"], embed_dim=cfg["embed_dim"],
         units=cfg["units"], learning_rate=cfg["learning_rate"], seed=cfg["seed"],
-        on_batch=on_batch, on_epoch=on_epoch, stop=stop,
+        on_batch=on_batch, on_epoch=on_epoch, stop=stop, **train_options(cfg),
     )

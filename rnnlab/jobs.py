@@ -47,7 +47,7 @@ QUEUED, RUNNING, FINISHED, STOPPED, FAILED = "queued", "running", "finished", "s
 ACTIVE = (QUEUED, RUNNING)
 
 from rnnlab.config import (  # noqa: F401  the schema lives in rnnlab.config; re-exported for old callers
-    BOUNDS, DEFAULT_CONFIG, config_key, load_split, validate_config,
+    BOUNDS, DEFAULT_CONFIG, config_key, load_split, train_options, validate_config,
 )
 
 
@@ -460,7 +460,7 @@ class JobManager:
                 config["arch"], train_df, val_df,
                 epochs=config["epochs"], batch_size=config["batch_size"], embed_dim=config["embed_dim"],
                 units=config["units"], learning_rate=config["learning_rate"], seed=config["seed"],
-                on_batch=job.on_batch, on_epoch=job.on_epoch, stop=job.stop_event,
+                on_batch=job.on_batch, on_epoch=job.on_epoch, stop=job.stop_event, **train_options(config),
             )
         except Exception as error:  # a failed training must never take the worker or the server down
             log.exception("training job %s (%s) failed", job.id, config["arch"])
@@ -626,7 +626,7 @@ def _training_process_main(fd: int) -> None:
                 units=config["units"], learning_rate=config["learning_rate"], seed=config["seed"],
                 on_batch=lambda step, logs: send(("batch", step, dict(logs, time=time.time()))),
                 on_epoch=lambda epoch, logs: send(("epoch", epoch, dict(logs))),
-                stop=stop,
+                stop=stop, **train_options(config),
             )
             payload = dict(
                 arch=run.arch, config=dict(run.config), weights=run.model.get_weights(), vocabulary=list(run.vocabulary),

@@ -120,13 +120,34 @@ def _configure_threads():
         pass
 
 
-def _step_functions(model, optimizer):
+def _summed_rows(grad):
+    """The embedding's gradient (tf.IndexedSlices, one slice per word occurrence) as (rows, one summed gradient
+    per distinct row): the rows of the dense gradient that are not zero."""
+    import tensorflow as tf
+
+    rows, position = tf.unique(grad.indices)
+    return rows, tf.math.unsorted_segment_sum(grad.values, position, tf.shape(rows)[0])
+
+
+def _clip_by_global_norm(grads, norm, clip_norm):
+    """Every gradient scaled by min(1, clip_norm / norm), norm their global norm (tf.clip_by_global_norm's rule):
+    the direction of the update is kept, its length is at most clip_norm."""
+    import tensorflow as tf
+
+    scale = tf.minimum(1.0, clip_norm / tf.maximum(norm, 1e-12))
+    return [g * scale for g in grads]
+
+
+def _step_functions(model, optimizer, clip_norm: float | None = None):
     """The compiled training and evaluation steps: one trace each, whatever the batch's length.
 
     `optimizer` (a Keras Adam, not yet built) updates every weight except the embedding. The embedding gets the
     same Adam update, row by row, for only the rows of the words in the batch ("lazy Adam", as TensorFlow
     Addons' LazyAdam): a batch touches a few hundred of its ~4,400 rows, and updating all of them every batch
     was a fifth of the training time. Rows of absent words keep their moments until the word comes back.
+
+    The training step returns (loss, accuracy, gradient norm, applied norm): the global norm of the batch's whole
+    gradient (embedding rows included) and of the gradient handed to Adam, the same unless `clip_norm` clips it.
     """
     import tensorflow as tf
 
@@ -141,11 +162,9 @@ def _step_functions(model, optimizer):
         probs = tf.clip_by_value(probs, 1e-7, 1 - 1e-7)
         return -(labels * tf.math.log(probs) + (1 - labels) * tf.math.log(1 - probs))
 
-    def lazy_adam(grad: tf.IndexedSlices):
+    def lazy_adam(rows, g):
         """Keras' Adam step (same betas, epsilon and bias correction) on the rows the batch used."""
         beta_1, beta_2 = optimizer.beta_1, optimizer.beta_2
-        rows, position = tf.unique(grad.indices)
-        g = tf.math.unsorted_segment_sum(grad.values, position, tf.shape(rows)[0])
         t = tf.cast(optimizer.iterations + 1, tf.float32)
         alpha = optimizer.learning_rate * tf.sqrt(1 - tf.pow(beta_2, t)) / (1 - tf.pow(beta_1, t))
         m = beta_1 * tf.gather(moments[0], rows) + (1 - beta_1) * g
@@ -160,10 +179,15 @@ def _step_functions(model, optimizer):
             probs = model(ids, training=True)[:, 0]
             loss = tf.reduce_mean(bce(labels, probs))
         grads = tape.gradient(loss, [embeddings] + dense_weights)
-        lazy_adam(grads[0])  # before apply_gradients, which counts the step
+        rows, row_grads = _summed_rows(grads[0])
+        grads = [row_grads] + grads[1:]
+        norm = tf.linalg.global_norm(grads)
+        if clip_norm is not None:  # the embedding's rows are clipped together with every other weight
+            grads = _clip_by_global_norm(grads, norm, clip_norm)
+        lazy_adam(rows, grads[0])  # before apply_gradients, which counts the step
         optimizer.apply_gradients(zip(grads[1:], dense_weights))
         hits = tf.cast(tf.equal(probs > 0.5, labels > 0.5), tf.float32)
-        return loss, tf.reduce_mean(hits)
+        return loss, tf.reduce_mean(hits), norm, tf.linalg.global_norm(grads)
 
     @tf.function(input_signature=[ids_spec, labels_spec])
     def eval_step(ids, labels):
@@ -195,6 +219,17 @@ def record_gradient_curve(run, probe) -> None:
     run.history["gradient_by_step"].append([float(v) for v in norms])
 
 
+def largest_gradient_norm(batch_history, clip_norm: float | None = None) -> dict:
+    """{'largest': the largest global gradient norm of any batch (before clipping), 'applied': the largest
+    norm of an update applied (min(norm, clip_norm) with clipping), 'clipped': how many batches were clipped}."""
+    norms = np.array([b["grad_norm"] for b in batch_history if b.get("grad_norm") is not None], dtype=float)
+    if not len(norms):
+        return dict(largest=float("nan"), applied=float("nan"), clipped=0)
+    applied = np.minimum(norms, clip_norm) if clip_norm else norms
+    return dict(largest=float(norms.max()), applied=float(applied.max()),
+                clipped=int(np.sum(norms > clip_norm)) if clip_norm else 0)
+
+
 def train(
     arch: str,
     train_df: pd.DataFrame,
@@ -205,6 +240,7 @@ def train(
     units: int = 128,
     learning_rate: float = 1e-3,
     seed: int = 0,
+    clip_norm: float | None = None,
     on_batch=None,
     on_epoch=None,
     stop: threading.Event | None = None,
@@ -214,6 +250,9 @@ def train(
     The vectorizer is adapted on the training texts only. Batches are bucketed by length and shuffled each epoch.
     Setting `stop` ends training after the current batch; the model keeps what it learned and the history what
     happened so far (a partly finished epoch still gets its validation numbers).
+
+    Beyond the lesson's recipe (off by default): `clip_norm` scales each batch's gradient down to that global
+    norm when it is longer. Every batch records its gradient's global norm before clipping (`grad_norm`).
     """
     check_arch(arch)
     if len(train_df) == 0 or len(val_df) == 0:
@@ -222,6 +261,8 @@ def train(
         arch=arch, epochs=int(epochs), batch_size=int(batch_size), embed_dim=int(embed_dim), units=int(units),
         learning_rate=float(learning_rate), seed=int(seed), train_size=len(train_df), val_size=len(val_df),
     )
+    if clip_norm is not None:
+        config.update(clip_norm=float(clip_norm))
     started = time.perf_counter()
     _configure_threads()
     import keras
@@ -239,7 +280,7 @@ def train(
     val_batches = [b for b in length_buckets(len_val, EVAL_BATCH, np.random.default_rng(0))]
     probe = gradient_probe(run, val_df)
 
-    train_step, eval_step = _step_functions(run.model, keras.optimizers.Adam(learning_rate))
+    train_step, eval_step = _step_functions(run.model, keras.optimizers.Adam(learning_rate), config.get("clip_norm"))
     rng = np.random.default_rng(seed)
     run.batches_per_epoch = -(-len(train_df) // batch_size)
     step = 0
@@ -250,15 +291,15 @@ def train(
     for epoch in range(epochs):
         seen = loss_sum = hit_sum = 0.0
         for batch_no, rows in enumerate(length_buckets(len_train, batch_size, rng)):
-            loss, acc = train_step(padded(x_train, len_train, rows), tf.constant(y_train[rows]))
-            loss, acc = float(loss), float(acc)
+            loss, acc, grad_norm, _ = train_step(padded(x_train, len_train, rows), tf.constant(y_train[rows]))
+            loss, acc, grad_norm = float(loss), float(acc), float(grad_norm)
             seen += len(rows)
             loss_sum += loss * len(rows)
             hit_sum += acc * len(rows)
             step += 1
             logs = dict(epoch=epoch, batch=batch_no, batches_per_epoch=run.batches_per_epoch, loss=loss,
-                        accuracy=acc, seconds=time.perf_counter() - started)
-            run.batch_history.append(dict(step=step, epoch=epoch, loss=loss, accuracy=acc))
+                        accuracy=acc, grad_norm=grad_norm, seconds=time.perf_counter() - started)
+            run.batch_history.append(dict(step=step, epoch=epoch, loss=loss, accuracy=acc, grad_norm=grad_norm))
             if on_batch is not None:
                 on_batch(step, logs)
             if stop is not None and stop.is_set():

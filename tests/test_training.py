@@ -195,3 +195,55 @@ def test_gradient_curves_are_kept_by_the_run_store(tiny_run, tmp_path):
     assert stored.history["gradient_by_step"] == tiny_run.history["gradient_by_step"]
     loaded = runs.load_run(stored.id, runs_dir=tmp_path, cached=False)
     assert loaded.history["gradient_by_step"] == tiny_run.history["gradient_by_step"]
+
+
+def _unique_word_batch(seed=3, vocab=60):
+    import tensorflow as tf
+
+    rng = np.random.default_rng(seed)
+    words = iter(rng.permutation(np.arange(2, vocab)))
+    ids = np.zeros((8, 9), np.int32)
+    for row, length in enumerate(rng.integers(1, 8, 8)):
+        ids[row, :length] = [next(words) for _ in range(length)]
+    return tf.constant(ids), tf.constant(rng.integers(0, 2, 8).astype(np.float32))
+
+
+@pytest.mark.parametrize("arch", ["LSTM", "GRU"])
+def test_with_clipping_at_c_no_applied_update_has_a_global_norm_above_c(arch):
+    """The step clips the whole gradient (embedding rows included) to global norm c: it matches Keras' Adam fed
+    tf.clip_by_global_norm's gradient, and the gradient it applies is never longer than c."""
+    import keras
+    import tensorflow as tf
+
+    from rnnlab.models import build_model
+    from rnnlab.training import _step_functions
+
+    clip = 0.05
+    ids, labels = _unique_word_batch()
+    ours, reference = build_model(arch, 60, 8, 6, seed=1), build_model(arch, 60, 8, 6, seed=1)
+    train_step, _ = _step_functions(ours, keras.optimizers.Adam(0.01), clip_norm=clip)
+    optimizer = keras.optimizers.Adam(0.01)
+    for _ in range(4):
+        _, _, norm, applied = train_step(ids, labels)
+        with tf.GradientTape() as tape:
+            probs = tf.clip_by_value(reference(ids, training=True)[:, 0], 1e-7, 1 - 1e-7)
+            loss = tf.reduce_mean(-(labels * tf.math.log(probs) + (1 - labels) * tf.math.log(1 - probs)))
+        grads = [tf.convert_to_tensor(g) for g in tape.gradient(loss, reference.trainable_variables)]
+        clipped, reference_norm = tf.clip_by_global_norm(grads, clip)
+        assert float(norm) == pytest.approx(float(reference_norm), rel=1e-5) and float(norm) > clip  # it clipped
+        assert float(applied) <= clip * (1 + 1e-6)
+        assert float(tf.linalg.global_norm(clipped)) <= clip * (1 + 1e-6)
+        optimizer.apply_gradients(zip(clipped, reference.trainable_variables))
+    for mine, theirs in zip(ours.get_weights(), reference.get_weights()):
+        np.testing.assert_allclose(mine, theirs, atol=2e-6)
+
+
+def test_every_batch_records_its_gradient_norm_and_clipping_changes_training(small_split):
+    plain = train("SimpleRNN", *small_split, **TINY)
+    clipped = train("SimpleRNN", *small_split, clip_norm=0.05, **TINY)
+    norms = [b["grad_norm"] for b in plain.batch_history]
+    assert len(norms) == 20 and all(n > 0 and np.isfinite(n) for n in norms)
+    # The same start and the same first batch: the same gradient; after a clipped step the runs part.
+    assert clipped.batch_history[0]["grad_norm"] == pytest.approx(norms[0], rel=1e-6) and norms[0] > 0.05
+    assert clipped.history["loss"] != plain.history["loss"]
+    assert clipped.config["clip_norm"] == 0.05 and "clip_norm" not in plain.config

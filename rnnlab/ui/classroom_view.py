@@ -65,6 +65,7 @@ def stored_rows(taken: set[str]) -> list[dict]:
             "units": job.stored.config.get("units"),
             "embedding": job.stored.config.get("embed_dim"),
             "learning rate": job.stored.config.get("learning_rate"),
+            "clip norm": job.stored.config.get("clip_norm"),
         }
         for name, job in named.items()
     ]

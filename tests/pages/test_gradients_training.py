@@ -27,3 +27,26 @@ def test_the_epoch_slider_shows_every_models_curve_at_that_epoch(trained_session
         for trace in chart["data"]:
             np.testing.assert_allclose(trace["y"], history[trace["name"]][epoch - 1])
     assert history["GRU"][0] != history["GRU"][1]
+
+
+def test_largest_gradient_norm_per_batch_with_and_without_clipping(trained_session):
+    from tests.pages.conftest import TINY, TRAINED_OWNER
+
+    clipped = jobs.start(dict(arch="GRU", clip_norm=0.05, **TINY), TRAINED_OWNER)
+    assert clipped.wait(300) and clipped.status == "finished", clipped.error
+    state = dict(trained_session, **{StateKeys.JOB_IDS: trained_session[StateKeys.JOB_IDS] + [clipped.id]})
+    at = open_page("gradients", state)
+    chart = chart_titled(at, "Gradient norm of every batch")
+    traces = {trace["name"]: trace for trace in chart["data"]}
+    plain_gru = next(j for j in map(jobs.get, trained_session[StateKeys.JOB_IDS]) if j.config["arch"] == "GRU")
+    gru_names = [name for name in traces if name.startswith("GRU")]
+    assert len(traces) == 4 and any("clipped at 0.05" in name for name in gru_names)
+    clipped_name = next(name for name in gru_names if "clipped at 0.05" in name)
+    assert traces[clipped_name]["y"] == [b["grad_norm"] for b in clipped.result.batch_history]
+    threshold = next(t for name, t in traces.items() if "threshold 0.05" in name)
+    assert threshold["y"] == [0.05, 0.05]
+    # The same start and the same first batch: the same first gradient; clipping changes what follows.
+    assert clipped.result.batch_history[0]["grad_norm"] == plain_gru.result.batch_history[0]["grad_norm"]
+    largest = max(b["grad_norm"] for b in clipped.result.batch_history)
+    assert largest > 0.05
+    assert f"{largest:.3g} (applied at most 0.05)" in " ".join(m.value for m in at.markdown)

@@ -22,6 +22,7 @@ def test_train_page_has_the_controls_with_the_lessons_defaults_and_bounds():
         "Epochs": (10, 1, 30),
         "Batch size": (32, 8, 256),
         "Seed": (0, 0, 1_000_000),
+        "Clip gradient norm": (None, 0.01, 100.0),  # off: the lesson's recipe
     }
     assert at.select_slider(key=StateKeys.TRAIN_LEARNING_RATE).value == 0.001
     assert at.selectbox(key=StateKeys.TRAIN_VALIDATION).value == "20% of every source"
