@@ -52,7 +52,7 @@ def test_measured_gradients_draw_each_model_and_its_untrained_twin(trained_sessi
 
 def test_the_text_under_the_measured_chart_follows_its_curves(trained_session):
     at = open_page("gradients", trained_session)
-    _, measured, chain = figures(at)
+    _, measured, *_, chain = figures(at)  # between them: the gradient over training (test_gradients_training.py)
     words = " ".join(texts(at.markdown))
     for trace in measured["data"]:
         ratio = trace["y"][-1] / trace["y"][0]
