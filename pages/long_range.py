@@ -53,10 +53,9 @@ else:
         with st.expander(f"How much these numbers move: lag {longrange.DIAGNOSTIC_LAG}, more seeds, other thread "
                          "settings"):
             st.dataframe(longrange.spread_table(spread), hide_index=True, width="stretch")
-            st.caption("Each row: one file of results/ (its command: "
-                       + "; ".join(f"`{r['provenance']['command']}`" for r in spread)
-                       + "). Validation accuracy holds its side of chance on every seed and thread setting; the "
-                       "gradient reaching the decisive word moves by orders of magnitude between them.")
+            st.markdown(longrange.spread_summary(spread))
+            st.caption("Each row: one file of results/, written by "
+                       + "; ".join(f"`{r['provenance']['command']}`" for r in spread) + ".")
 
 st.subheader("Try it")
 controls, results_column = st.columns([1, 2])

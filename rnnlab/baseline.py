@@ -218,7 +218,7 @@ def shuffle_sentence(model_changes: dict, baseline_change: float) -> str:
     if not model_changes:
         return f"The {NAME} gives the shuffled sentence the same answer (change {baseline_change:.3f})."
     name, largest = max(model_changes.items(), key=lambda item: item[1])
-    return (f"Shuffled, the recurrent models' answers move by up to {largest:.3f} ({name}); the {NAME}'s by "
+    return (f"Shuffled, the recurrent models' answers move by up to {largest:.3f} ({name}); the {NAME} baseline's by "
             f"{baseline_change:.3f}: it sees the same words, so it cannot change.")
 
 

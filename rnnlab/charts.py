@@ -485,8 +485,8 @@ def toy_gradient(toy_df: pd.DataFrame, title: str | None = None, log_t: bool | N
     )
     # The axis spans the data and both thresholds, so the shaded bands are always in view.
     shown = np.concatenate([h_shown[h_shown > 0], dh_shown[dh_shown > 0], [VANISHING_BELOW, EXPLODING_ABOVE]])
-    low = max(np.floor(np.log10(shown.min())) - 1, -TOY_DECADES)
-    high = min(np.ceil(np.log10(shown.max())) + 1, TOY_DECADES)
+    low = float(max(np.floor(np.log10(shown.min())) - 1, -TOY_DECADES))
+    high = float(min(np.ceil(np.log10(shown.max())) + 1, TOY_DECADES))
     fig.add_hrect(y0=10**low, y1=VANISHING_BELOW, fillcolor=VANISHING_FILL, line_width=0, layer="below")
     fig.add_hrect(y0=EXPLODING_ABOVE, y1=10**high, fillcolor=EXPLODING_FILL, line_width=0, layer="below")
     fig.add_annotation(

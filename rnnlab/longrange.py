@@ -321,26 +321,66 @@ def spread_files(folder=None) -> list[Path]:
     return sorted(Path(folder or RESULTS_PATH.parent).glob("longrange_lag75_threads*.json"))
 
 
+def cut_short(row: dict, settings: dict) -> bool:
+    """Whether the clock, not the epochs, ended this run: past max_seconds, short of the target and of max_epochs
+    (a slow or busy machine trains fewer epochs in the same time)."""
+    return (row["seconds"] > settings["max_seconds"] and row["val_accuracy"] < settings["target_accuracy"]
+            and row["epochs"] < settings["max_epochs"])
+
+
+def diagnosed_rows(results: dict) -> list[dict]:
+    """The file's diagnostics, each with its training row's epochs and seconds and whether it was cut short."""
+    rows = {(r["arch"], r["lag"], r["seed"]): r for r in results["rows"]}
+    out = []
+    for d in results["diagnostics"]:
+        row = rows[d["arch"], d["lag"], d["seed"]]
+        out.append({**d, "epochs": row["epochs"], "seconds": row["seconds"],
+                    "cut_short": cut_short(row, results["settings"])})
+    return out
+
+
 def spread_table(results_list) -> "pd.DataFrame":
     """How much the lag-75 numbers move between seeds and thread settings: one row per file and architecture,
     the range over its seeds of the validation accuracy and of the gradient at the decisive word (trained and
-    untrained), with the file's thread settings and date."""
+    untrained), how many runs the time limit cut short, with the file's thread settings and date."""
     import pandas as pd
 
     rows = []
     for results in results_list:
         p = results["provenance"]
-        for arch in dict.fromkeys(d["arch"] for d in results["diagnostics"]):
-            found = [d for d in results["diagnostics"] if d["arch"] == arch]
+        diagnosed = diagnosed_rows(results)
+        for arch in dict.fromkeys(d["arch"] for d in diagnosed):
+            found = [d for d in diagnosed if d["arch"] == arch]
             accuracy = [d["val_accuracy"] for d in found]
             trained = [d["trained"]["decisive_gradient"] for d in found]
             untrained = [d["untrained"]["decisive_gradient"] for d in found]
             rows.append({"threads (intra, inter)": f"{p['intra_op_threads']}, {p['inter_op_threads']}", "arch": arch,
                          "seeds": len(found), "val_accuracy min": min(accuracy), "val_accuracy max": max(accuracy),
+                         f"cut short by the {results['settings']['max_seconds']:.0f} s limit":
+                             sum(d["cut_short"] for d in found),
                          "trained gradient min": min(trained), "trained gradient max": max(trained),
                          "untrained gradient min": min(untrained), "untrained gradient max": max(untrained),
-                         "measured": p["date"]})
+                         "seconds max": max(d["seconds"] for d in found), "measured": p["date"]})
     return pd.DataFrame(rows)
+
+
+def spread_summary(results_list) -> str:
+    """One sentence under spread_table: what held on every run trained to its end, and which runs the clock cut."""
+    diagnosed = [d for results in results_list for d in diagnosed_rows(results)]
+    full = [d for d in diagnosed if not d["cut_short"]]
+    simple = [d["val_accuracy"] for d in full if d["arch"] == "SimpleRNN"]
+    gated = [d["val_accuracy"] for d in full if d["arch"] != "SimpleRNN"]
+    text = (f"Of the {len(diagnosed)} runs, the {len(full)} that trained until the target or the last epoch kept "
+            f"to their side of chance: SimpleRNN at most {max(simple):.3f}, LSTM and GRU at least {min(gated):.3f}. "
+            if simple and gated else "")
+    cut = [d for d in diagnosed if d["cut_short"]]
+    if cut:
+        text += (f"{len(cut)} run(s) were stopped by the clock before that (a single thread on a busy machine is "
+                 "slower): " + ", ".join(f"{d['arch']} seed {d['seed']} at {d['val_accuracy']:.3f} after "
+                                         f"{d['epochs']} epochs" for d in cut) + ". ")
+    return text + ("The gradient reaching the decisive word moves by orders of magnitude between seeds; what "
+                   "holds is its direction: training raised it for every LSTM and GRU and lowered it for every "
+                   "SimpleRNN.")
 
 
 def _span(values, digits: str = ".2g") -> str:

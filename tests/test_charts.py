@@ -225,6 +225,22 @@ def test_toy_gradient_log_axis_and_shaded_regions():
     assert [a.text for a in fig.layout.annotations] == ["vanishing", "exploding"]
 
 
+@pytest.mark.parametrize("w", [0.5, 0.99, 1.0, 1.01, 1.5])
+def test_toy_gradient_is_drawable_at_every_w_up_to_the_last_step(w):
+    """t up to T_MAX: 1.5^5000 overflows and 0.5^5000 underflows float64; the chart still serialises, keeps its
+    y axis within TOY_DECADES decades and puts t on a log axis."""
+    import json
+
+    import plotly.io as pio
+
+    fig = charts.toy_gradient(gradients.toy(w, gradients.T_MAX))
+    json.loads(pio.to_json(fig, engine="orjson"))  # what Streamlit uses: no integer beyond 64 bits
+    low, high = fig.layout.yaxis.range
+    assert -charts.TOY_DECADES <= low < np.log10(gradients.VANISHING_BELOW)
+    assert np.log10(gradients.EXPLODING_ABOVE) < high <= charts.TOY_DECADES
+    assert fig.layout.xaxis.type == "log"
+
+
 def _tidy(value_column):
     rows = []
     for model, arch in (("LSTM", "LSTM"), ("my GRU", "GRU")):

@@ -56,7 +56,7 @@ def test_train_adds_one_result_per_architecture_and_the_gradient_chart():
     results = at.session_state[RESULTS]
     assert [(r["arch"], r["lag"], r["seed"]) for r in results] == [("SimpleRNN", 4, 0), ("GRU", 4, 0)]
     assert all(0.3 <= r["val_accuracy"] <= 1.0 and 1 <= r["epochs"] <= 2 for r in results)
-    table = at.dataframe[0].value
+    table = at.dataframe[-1].value  # "Your runs" (the spread table, in its expander, comes first)
     assert list(table["arch"]) == ["GRU", "SimpleRNN"] and set(table["lag"]) == {4}
     charts = figures(at)
     yours = next(c for c in charts if c["layout"]["title"]["text"] == "Your runs")
