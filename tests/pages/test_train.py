@@ -49,10 +49,11 @@ def test_a_tiny_training_draws_one_training_point_per_batch_and_a_validation_poi
     batches_per_epoch = math.ceil(len(train_df) / 32)
     (curves,) = figures(at)
     traces = {t["name"]: t for t in curves["data"] if t.get("xaxis", "x") == "x"}  # the loss panel
-    assert set(traces) == {"SimpleRNN training (each batch)", "SimpleRNN training", "SimpleRNN validation"}
+    # The validation trace carries the run's one legend entry, so it is named after the run alone.
+    assert set(traces) == {"SimpleRNN training (each batch)", "SimpleRNN training", "SimpleRNN"}
     assert len(traces["SimpleRNN training"]["y"]) == 2 * batches_per_epoch
     assert len(traces["SimpleRNN training (each batch)"]["y"]) == 2 * batches_per_epoch
-    assert traces["SimpleRNN validation"]["x"] == [1, 2]
+    assert traces["SimpleRNN"]["x"] == [1, 2] and traces["SimpleRNN"]["mode"] == "markers+lines"
     table = at.dataframe[0].value
     assert list(table["run"]) == ["SimpleRNN"] and list(table["epochs"]) == [2]
     assert table["parameters"][0] == job.result.model.count_params()
