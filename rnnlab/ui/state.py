@@ -48,6 +48,8 @@ class StateKeys:
     # Predict page widgets.
     PREDICT_TEXT = "predict.text"
     PREDICT_SENTENCE = "predict.sentence"
+    DATA_DOWNLOADED = "rnnlab.data_downloaded"  # the folder the download button filled (Home says so once)
+    PREDICT_SENTENCES_SEEN = "rnnlab.predict_sentences_seen"  # the sentences the selector offered last time
 
     # Data page widgets.
     DATA_SENTENCE = "data.sentence"
@@ -63,6 +65,9 @@ class StateKeys:
     # Inside the cell page widgets.
     INSIDE_MODEL = "inside.model"
     INSIDE_SENTENCE = "inside.sentence"
+    INSIDE_ALL_UNITS = "inside.all_units"  # show every unit's row, not only the most active ones
+    # Which runs a chart draws (the latest four by default): one widget per page, keyed by the runs it offers.
+    DRAWN_RUNS = "rnnlab.drawn_runs"
 
     # Long-range dependencies page: widgets; this session's results, trained runs and gradient tables; and a dict
     # of settings merged into every training there (tests use it to train small).
