@@ -26,6 +26,8 @@ with st.sidebar:
 status_box = st.sidebar.container()
 try:
     page.run()
+except helpers.PageStop:  # a page's guard ended it early (no data): the status below is still drawn
+    pass
 finally:
     # Drawn after the page (also when a page stops early with st.stop()), so the page paints first: the
     # status reads the data set, and importing pandas for it costs about a second on a fresh server.

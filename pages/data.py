@@ -32,7 +32,7 @@ if helpers.data_choice():
     st.info("These charts describe **your uploaded sentences**, which every page now trains on (see *Bring your "
             "own data* below to switch back).", icon=":material/upload_file:")
 
-balance, histogram = st.columns(2)
+balance, histogram = presenter.columns(2)  # one under the other in presenter mode
 balance.plotly_chart(presenter.chart(charts.class_balance(df)), width="stretch")
 histogram.plotly_chart(presenter.chart(charts.length_histogram(lengths, by=df["source"])), width="stretch")
 
@@ -43,7 +43,7 @@ mean_length.metric("Mean length", f"{lengths.mean():.1f} words")
 longest.metric("Longest sentence", f"{lengths.max()} words")
 
 st.subheader("The vocabulary")
-tokens, explanation = st.columns([3, 2])
+tokens, explanation = presenter.columns([3, 2])
 tokens.plotly_chart(presenter.chart(charts.top_tokens(counts, n=20)), width="stretch")
 with explanation:
     st.markdown(

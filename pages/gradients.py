@@ -37,7 +37,8 @@ control_column.markdown(gradients.toy_verdict(w, t_max)["message"])
 
 st.subheader("Measured on your models")
 st.markdown(
-    "For each trained model (solid) and the same architecture untrained (dashed): how large the gradient of the "
+    "For each trained model (a line in its architecture's colour) and, once per architecture, an untrained one "
+    "(faint, dotted): how large the gradient of the "
     "loss is with respect to each word's embedding, by distance from the last word, averaged over the "
     "validation sentences of at least 20 words."
 )
@@ -45,12 +46,17 @@ trained = helpers.trained_jobs()
 if not trained:
     helpers.offer_quick_train("measured gradients")
 else:
+    drawn = presenter.choose_runs(list(trained), "gradients", label="Models drawn")
+    trained = {name: trained[name] for name in drawn}
     measured = st.session_state.setdefault(K.MEASURED_GRADIENTS, {})
-    with st.spinner("Measuring gradients (a few seconds per model)..."):
-        for name, job in trained.items():
-            if job.id not in measured:
-                _, val_df = load_split(job.config)
-                measured[job.id] = gradients.measured_gradients(job.result, val_df, min_words=20, max_sentences=200)
+
+    def gradient_norms(name, job):
+        _, val_df = load_split(job.config)
+        return gradients.measured_gradients(job.result, val_df, min_words=20, max_sentences=200)
+
+    helpers.measure_each(trained, measured, gradient_norms, "Measuring gradients",
+                         "Each model and an untrained twin read up to 200 long validation sentences forwards and "
+                         "backwards, once per model (the first time also loads TensorFlow).")
     frames = [measured[job.id].assign(model=name) for name, job in trained.items() if not measured[job.id].empty]
     if frames:
         drawn = pd.concat(frames, ignore_index=True)
@@ -106,16 +112,17 @@ else:
         "**The chain itself**, the quantity the toy's w^t stands for: ‖∂h_T/∂h_t‖, how strongly the last hidden "
         "state moves when the hidden state t words earlier is nudged (the largest singular value of that "
         "Jacobian, a product of one matrix per word; for a bidirectional model, its forward reader), averaged "
-        "over 20 of the same long sentences. Solid: trained; dashed: untrained."
+        "over 20 of the same long sentences. Faint and dotted: untrained."
     )
     chains = st.session_state.setdefault(K.MEASURED_JACOBIANS, {})
-    with st.spinner("Measuring Jacobian chains (a few seconds per model)..."):
-        for name, job in trained.items():
-            if job.id not in chains:
-                _, val_df = load_split(job.config)
-                ids, _ = gradients.long_sentences(job.result, val_df, min_words=20, max_sentences=20)
-                chains[job.id] = gradients.jacobian_chains({name: job.result}, list(ids), include_untrained=True,
-                                                           max_distance=20)
+
+    def jacobian_norms(name, job):
+        _, val_df = load_split(job.config)
+        ids, _ = gradients.long_sentences(job.result, val_df, min_words=20, max_sentences=20)
+        return gradients.jacobian_chains({name: job.result}, list(ids), include_untrained=True, max_distance=20)
+
+    helpers.measure_each(trained, chains, jacobian_norms, "Measuring Jacobian chains",
+                         "One Jacobian per word of 20 long sentences, once per model.")
     chain_frames = [chains[job.id].assign(model=name) for name, job in trained.items()
                     if not chains[job.id].empty]
     if chain_frames:

@@ -20,7 +20,7 @@ st.markdown(
 
 st.subheader("The learning path")
 for step, entry in enumerate(LEARNING_PATH, start=1):
-    link, text = st.columns([1, 4], vertical_alignment="center")
+    link, text = st.columns([2, 5], vertical_alignment="center")
     link.page_link(entry.path, label=f"{step}. {entry.title}", icon=entry.icon)
     text.markdown(entry.line)
 
@@ -29,13 +29,17 @@ ok, message = helpers.data_status()
 if ok:
     st.success(f"Ready: {message}.", icon=":material/check_circle:")
 else:
-    st.warning(message, icon=":material/warning:")
+    st.warning(helpers.headline(message), icon=":material/warning:")
     st.markdown(
-        "Get it in one of three ways: set the environment variable `RNNLAB_DATA_DIR` to a folder holding "
-        "`amazon_cells_labelled.txt`, `imdb_labelled.txt` and `yelp_labelled.txt`; unpack the official zip into "
-        "`data/`; or let RNN Lab download it from the UCI Machine Learning Repository (data set 331) when it "
-        "first loads the sentences. The data is CC BY 4.0, by Kotzias, Denil, de Freitas and Smyth (KDD 2015)."
+        "Get it in one of three ways:\n"
+        "1. set the environment variable `RNNLAB_DATA_DIR` to a folder holding `amazon_cells_labelled.txt`, "
+        "`imdb_labelled.txt` and `yelp_labelled.txt`;\n"
+        "2. unpack the official zip into the project's `data/` folder;\n"
+        f"3. download it here, from the UCI Machine Learning Repository (data set 331), into "
+        f"`{helpers.data_destination()}`:"
     )
+    helpers.download_button()
+    st.caption("The data is CC BY 4.0, by Kotzias, Denil, de Freitas and Smyth (KDD 2015).")
 
 helpers.think_about_it(
     "Why use a recurrent network for text at all, rather than a network that takes a fixed number of inputs?",

@@ -13,27 +13,36 @@ from rnnlab.ui.state import StateKeys as K
 helpers.require_app_frame()  # a page opened by its own address on a fresh server
 
 
-def heatmap(reader: str | None, part: dict, array: str):
-    """One array of one reader as a units x words heatmap, tall enough for its units."""
+def heatmap(reader: str | None, part: dict, array: str, units):
+    """One array of one reader as a heatmap of the chosen units x words, tall enough for its rows."""
     title = inspect.TITLES[array] + (f", {reader} reader" if reader else "")
-    fig = charts.heatmap(part[array].T, list(part["tokens"]), title=title)
-    fig.update_layout(height=260 + 2 * part[array].shape[1])
+    fig = charts.heatmap(part[array][:, units].T, list(part["tokens"]), title=title, row_labels=units)
+    fig.update_layout(height=260 + (2 if len(units) > 32 else 14) * len(units))
     return fig
 
 
-def show_cell(run, unrolled: dict) -> None:
+def show_cell(run, unrolled: dict, all_units: bool) -> None:
     """Every gate and state under its equation; a bidirectional model's two readers side by side. (The equation
-    gets the full width: beside a heatmap, the GRU's candidate and the presenter's larger type were cut off.)"""
+    gets the full width: beside a heatmap, the GRU's candidate and the presenter's larger type were cut off.)
+    Each reader shows its most active units unless `all_units`."""
     readers = [("forward", unrolled["forward"]), ("backward", unrolled["backward"])] if "forward" in unrolled \
         else [(None, unrolled)]
     if len(readers) == 2:
         st.markdown("A bidirectional model has two readers: the forward one reads left to right, the backward "
                     "one right to left (its columns run from the last word to the first). The classifier sees "
                     "both final columns.")
+    k = 10**9 if all_units else charts_cell.MOST_ACTIVE_UNITS
+    units = {reader: charts_cell.most_active_units(part, k) for reader, part in readers}
+    total = readers[0][1]["hidden"].shape[1]
+    shown = len(next(iter(units.values())))
+    st.caption(f"All {total} units." if shown == total else
+               f"The {shown} most active of {total} units (largest mean |h_t| over this sentence), the same "
+               f"units in every heatmap of a reader, labelled with their numbers; {total - shown} more are "
+               "folded away (switch on All units).")
     for array, equation in inspect.EQUATIONS[inspect.cell_kind(run.arch)].items():
         st.latex(equation)
         for column, (reader, part) in zip(st.columns(len(readers)), readers):
-            column.plotly_chart(presenter.chart(heatmap(reader, part, array)), width="stretch")
+            column.plotly_chart(presenter.chart(heatmap(reader, part, array, units[reader])), width="stretch")
 
 
 st.title("Inside the cell: gates and states, word by word")
@@ -46,16 +55,19 @@ runs = helpers.trained_runs()
 if not runs:
     helpers.offer_quick_train("cells to look inside")
 else:
-    model_column, sentence_column = st.columns([1, 3])
+    model_column, sentence_column, units_column = st.columns([1, 3, 1], vertical_alignment="bottom")
     name = model_column.selectbox("Model", list(runs), key=K.INSIDE_MODEL)
     helpers.init_state({K.INSIDE_SENTENCE: "The service was slow but the food was great"})
     sentence = sentence_column.text_input("Sentence", max_chars=400, key=K.INSIDE_SENTENCE)
+    all_units = units_column.toggle("All units", key=K.INSIDE_ALL_UNITS,
+                                    help=f"Every unit's row; by default the {charts_cell.MOST_ACTIVE_UNITS} "
+                                         "most active on this sentence")
     run = runs[name]
     unrolled = inspect.unroll(run, sentence)
     if len(unrolled["tokens"]) == 0:
         st.info("This sentence has no words the vectorizer keeps: type a few words.")
     else:
-        show_cell(run, unrolled)
+        show_cell(run, unrolled, all_units)
         note = inspect.gate_sum_note(unrolled)
         if note:
             st.markdown(note)
@@ -64,7 +76,8 @@ else:
             st.subheader("How much of the past each word keeps")
             st.plotly_chart(presenter.chart(charts_cell.gate_by_word(gates)), width="stretch")
             st.caption("Near 1 the cell keeps its memory through this word; a dip is a word that makes it forget. "
-                       "For a GRU the update gate z_t plays the forget gate's role.")
+                       "For a GRU the update gate z_t plays the forget gate's role. "
+                       + charts_cell.gate_dip_caption(gates))
 
         st.subheader("Which words moved the answer")
         with run.lock:

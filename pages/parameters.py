@@ -37,7 +37,7 @@ with presenter.controls("Sizes"):  # folded away in presenter mode
 
 lesson = list(helpers.LESSON_ARCHS)
 ledger = pd.concat([params.breakdown(arch, vocab_size, embed_dim, units).assign(arch=arch) for arch in lesson])
-with_embedding, without_embedding = st.columns(2)
+with_embedding, without_embedding = presenter.columns(2)  # one under the other in presenter mode
 with_embedding.plotly_chart(presenter.chart(charts.param_stacked_bars(ledger, title="The whole model")),
                             width="stretch")
 without_embedding.plotly_chart(
@@ -51,7 +51,7 @@ st.dataframe(
                                "recurrent_formula": "recurrent layer"}),
     hide_index=True,
     width="stretch",
-    column_config={"recurrent / SimpleRNN's": st.column_config.NumberColumn(format="%.3fx"),
+    column_config={"recurrent / SimpleRNN's": st.column_config.NumberColumn("× SimpleRNN's", format="%.3fx"),
                    **{c: st.column_config.NumberColumn(format="localized")
                       for c in ("embedding", "recurrent", "classifier", "total")}},
 )
@@ -86,11 +86,11 @@ st.subheader("One architecture, gate by gate")
 arch = st.segmented_control("Architecture", ARCHITECTURES, key=K.PARAMS_ARCH) or "LSTM"
 st.caption(DESCRIPTIONS[arch])
 table = params.breakdown(arch, vocab_size, embed_dim, units)
-treemap, ledger_table = st.columns(2)
+treemap, ledger_table = presenter.columns([2, 3])  # the ledger's six columns need the wider side
 treemap.plotly_chart(presenter.chart(charts.param_treemap(table.assign(arch=arch),
                                                         title=f"Where {arch}'s parameters are")), width="stretch")
 ledger_table.dataframe(table, hide_index=True, width="stretch", height=560,
-                       column_config={"count": st.column_config.NumberColumn(format="localized"),
+                       column_config={"count": st.column_config.NumberColumn(format="localized", width="small"),
                                       "formula": st.column_config.TextColumn(width="small"),
                                       "numbers": st.column_config.TextColumn(width="small")})
 ledger_table.metric(f"{arch} total", f"{int(table['count'].sum()):,}")

@@ -23,35 +23,47 @@ runs = helpers.trained_runs()
 if not runs:
     helpers.offer_quick_train("predictions")
 else:
-    text_column, result_column = st.columns([1, 2])
+    drawn = presenter.choose_runs(list(runs), "predict", label="Models compared")
+    runs = {name: runs[name] for name in drawn}
     helpers.init_state({K.PREDICT_TEXT: "I hate this meal!\nI love this restaurant"})
-    text = text_column.text_area("Sentences, one a line", height=220, key=K.PREDICT_TEXT)
+    text = st.text_area("Sentences, one a line", height=150, key=K.PREDICT_TEXT)
     sentences, warnings = predict.clean_sentences(text, max_sentences=20, max_chars=2000)
     sentences = list(dict.fromkeys(sentences))  # a sentence typed twice is shown once
     for warning in warnings:
-        text_column.warning(warning, icon=":material/warning:")
-    text_column.caption(f"Models: {', '.join(runs)}")
+        st.warning(warning, icon=":material/warning:")
     # The order-blind reference, fitted on the split of the first model (the lesson's default for stored runs).
     jobs_used = helpers.trained_jobs()
     try:
         reference = baseline.for_config(next(iter(jobs_used.values())).config if jobs_used else {})
     except ValueError:  # a configuration from an older store: the default split
         reference = baseline.for_config({})
-    text_column.caption(f"{baseline.NAME}: ignores word order (logistic regression on which words a sentence "
-                        f"contains; validation accuracy {reference.val_accuracy:.3f}).")
+    st.caption(f"{baseline.NAME}: ignores word order (logistic regression on which words a sentence "
+               f"contains; validation accuracy {reference.val_accuracy:.3f}).")
 
-    if sentences:
+    if sentences and runs:
+        # The table and the bars each get the page's width: beside the text box they cut off model columns.
         table = predict.probabilities(runs, sentences)
         table[baseline.NAME] = reference.predict(list(table.index))
-        result_column.table(charts.probability_table_style(table))
-        result_column.plotly_chart(presenter.chart(charts.prediction_bars(table)), width="stretch")
+        st.table(charts.probability_table_style(table))
+        st.plotly_chart(presenter.chart(charts.prediction_bars(table)), width="stretch")
 
         st.subheader("Word by word: how the networks read")
-        sentence = st.selectbox("Sentence", sentences, index=len(sentences) - 1, key=K.PREDICT_SENTENCE)
+        helpers.follow_new_option(K.PREDICT_SENTENCE, sentences, K.PREDICT_SENTENCES_SEEN)
+        sentence = st.selectbox("Sentence (the last one typed, or pick another)", sentences, key=K.PREDICT_SENTENCE)
         prefixes = predict.prefix_probabilities(runs, sentence)
         if prefixes.empty:
             st.info("This sentence has no words the vectorizer keeps (only punctuation or spaces).")
         else:
+            unknown = predict.only_unknown_words(prefixes)
+            if unknown:
+                st.info(
+                    f"Every word of this sentence is outside the vocabulary of {', '.join(unknown)}: "
+                    f"{'it' if len(unknown) == 1 else 'they'} read only [UNK] tokens "
+                    f"({prefixes['position'].max()} of them). The probability is then the model's answer to "
+                    "'some unknown words', the same for any sentence of that many unknown words: it says "
+                    "nothing about what these words mean.",
+                    icon=":material/help:",
+                )
             st.plotly_chart(presenter.chart(charts.prefix_lines(prefixes)), width="stretch")
             st.caption("A bidirectional model also reads each prefix backwards, from its last word.")
             if st.toggle("Shuffle the words", key=K.PREDICT_SHUFFLE,

@@ -109,6 +109,8 @@ def live_curves():
     shown = [snapshot for snapshot in snapshots if snapshot.id in names]
     runs = [helpers.curve_data(snapshot, names[snapshot.id]) for snapshot in shown]
     runs += classroom_view.stored_curves(helpers.taken_names(snapshots))
+    drawn = presenter.choose_runs([run["name"] for run in runs], "train")
+    runs = [run for run in runs if run["name"] in drawn]
     if runs:
         line = reference and {"name": f"{baseline.NAME} (validation)", "value": reference.val_accuracy}
         st.plotly_chart(presenter.chart(charts.training_curves(runs, reference=line)), width="stretch",

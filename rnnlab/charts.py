@@ -20,18 +20,27 @@ TEMPLATE = "plotly_white"
 FONT_SIZE = 18
 TITLE_SIZE = 22
 
-# Okabe-Ito colours: distinguishable by colour-blind viewers and on a washed-out projector.
+# Okabe-Ito colours (Okabe and Ito, 2008): distinguishable by colour-blind viewers and on a washed-out projector.
+# Each architecture has its own, used by no other: LSTM orange and BiLSTM reddish purple, not two oranges.
 ARCH_COLORS = {
     "SimpleRNN": "#0072B2",  # blue
     "LSTM": "#E69F00",  # orange
-    "GRU": "#009E73",  # green
-    "BiLSTM": "#D55E00",  # vermilion: an LSTM's warmer sibling
-    "BiGRU": "#CC79A7",  # purple-pink
+    "GRU": "#009E73",  # bluish green
+    "BiLSTM": "#CC79A7",  # reddish purple
+    "BiGRU": "#000000",  # black
 }
-# For names that are not architectures (a second run of the same architecture, an uploaded model, ...).
+# Runs of one architecture share its colour and differ in dash (lines) or pattern (bars), in this order.
+RUN_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+RUN_SYMBOLS = ("diamond", "square", "circle", "triangle-up", "x", "star")
+RUN_PATTERNS = ("", "/", ".", "x", "-", "+")
 # Groups that are not architectures (the data's sources): three Okabe-Ito colours far apart.
 GROUP_COLORS = ("#56B4E9", "#E69F00", "#CC79A7", "#009E73", "#999999")
-EXTRA_COLORS = ("#56B4E9", "#F0E442", "#000000", "#999999", "#882255", "#44AA99", "#117733", "#332288")
+# For names that are not architectures (an uploaded model, ...): the Okabe-Ito colours no architecture uses.
+EXTRA_COLORS = ("#56B4E9", "#D55E00", "#F0E442", "#999999")
+# Below the plot, left-aligned, horizontal: a legend there never takes the plot's width, however many runs.
+# (In the figure's own coordinates: its bottom edge, under the x axis' title, whatever the plot's height.)
+LEGEND_BELOW = dict(orientation="h", yref="container", yanchor="bottom", y=0.01, xanchor="left", x=0)
+LEGEND_ROW_PX = 30  # the height one row of a horizontal legend takes at FONT_SIZE - 2
 
 # One colour per part of a model in the parameter ledger; gates keep their colour across architectures.
 PART_COLORS = {
@@ -76,26 +85,51 @@ def _shade(hex_color: str, amount: float) -> str:
     return "#" + "".join(f"{int(round(c)):02X}" for c in mixed)
 
 
-def colors_for(names: Sequence[str], archs: Sequence[str | None] | None = None) -> dict[str, str]:
-    """A colour per name: the first model of each architecture gets the architecture's colour, later models of
-    the same architecture get darker and lighter shades of it, names of no known architecture get EXTRA_COLORS."""
+def _arch_rank(names: Sequence[str], archs: Sequence[str | None] | None) -> list[tuple[str, str | None, int]]:
+    """(name, architecture or None, k): k counts the earlier names of the same architecture (0 for the first)."""
     archs = list(archs) if archs is not None else [None] * len(names)
     seen: dict[str, int] = {}
-    extra = 0
-    colors: dict[str, str] = {}
+    done: dict[str, tuple[str, str | None, int]] = {}
     for name, arch in zip(names, archs):
-        if name in colors:
+        if name in done:
             continue
         arch = arch if arch in ARCH_COLORS else arch_of(name)
-        if arch is None:
-            colors[name] = EXTRA_COLORS[extra % len(EXTRA_COLORS)]
-            extra += 1
-            continue
-        k = seen.get(arch, 0)
-        seen[arch] = k + 1
-        shades = (0.0, -0.35, 0.4, -0.6, 0.65)
-        colors[name] = _shade(ARCH_COLORS[arch], shades[k % len(shades)])
-    return colors
+        k = seen.get(arch or "", 0)
+        seen[arch or ""] = k + 1
+        done[name] = (name, arch, k)
+    return list(done.values())
+
+
+def colors_for(names: Sequence[str], archs: Sequence[str | None] | None = None) -> dict[str, str]:
+    """A colour per name: its architecture's (every run of one architecture the same: styles_for tells them
+    apart); names of no known architecture get EXTRA_COLORS in turn."""
+    return {name: ARCH_COLORS[arch] if arch else EXTRA_COLORS[k % len(EXTRA_COLORS)]
+            for name, arch, k in _arch_rank(names, archs)}
+
+
+def styles_for(names: Sequence[str], archs: Sequence[str | None] | None = None) -> dict[str, dict]:
+    """name -> dict(color, dash, symbol, pattern): the architecture's colour, and for the k-th run of one
+    architecture the k-th dash, marker symbol and bar pattern, so runs of one architecture stay apart."""
+    styles = {}
+    for name, arch, k in _arch_rank(names, archs):
+        styles[name] = dict(
+            color=ARCH_COLORS[arch] if arch else EXTRA_COLORS[k % len(EXTRA_COLORS)],
+            dash=RUN_DASHES[k % len(RUN_DASHES)] if arch else "solid",
+            symbol=RUN_SYMBOLS[k % len(RUN_SYMBOLS)] if arch else RUN_SYMBOLS[0],
+            pattern=RUN_PATTERNS[k % len(RUN_PATTERNS)] if arch else "",
+        )
+    return styles
+
+
+def legend_below(fig: go.Figure, entries: int, width_px: int = 900) -> go.Figure:
+    """Put the legend under the plot, and give the figure the height its rows take (about four entries a row
+    at `width_px`), so the plot keeps its own size however many entries there are."""
+    per_row = max(1, width_px // 230)
+    rows = max(1, -(-entries // per_row))
+    height = (fig.layout.height or 450) + LEGEND_ROW_PX * rows
+    fig.update_layout(legend=LEGEND_BELOW, height=height)
+    fig.update_layout(margin=dict(b=(fig.layout.margin.b or 60) + LEGEND_ROW_PX * rows + 20))
+    return fig
 
 
 def _layout(fig: go.Figure, title: str, **kwargs) -> go.Figure:
@@ -135,7 +169,8 @@ def smoothing_window(run: dict) -> int:
 
 
 def training_curves(runs: Sequence[dict], title: str = "Training curves", reference: dict | None = None) -> go.Figure:
-    """Loss (left) and accuracy (right) of several runs overlaid, one colour per run.
+    """Loss (left) and accuracy (right) of several runs overlaid, one style per run (styles_for: the
+    architecture's colour, and a dash of its own for each further run of one architecture).
 
     Each run is a dict with name, arch, batch_history (list of dicts step, epoch, loss, accuracy; step counts
     batches from 1), history (per-epoch lists loss, accuracy, val_loss, val_accuracy; may be shorter while a run
@@ -143,15 +178,17 @@ def training_curves(runs: Sequence[dict], title: str = "Training curves", refere
     (fractional epochs): each batch's own value faint, and over it the mean of the last `smoothing_window(run)`
     batches (a batch of 32 sentences is a noisy sample). Validation once per epoch at x = 1, 2, ... as markers
     and lines. Six traces per run, in order: training loss of each batch, training loss (mean), validation loss,
-    then the same three for accuracy; the legend shows the loss panel's mean and validation, which switch the
-    run's other traces on and off with them. `reference` ({"name", "value"}), if given, is drawn as a dashed
-    horizontal line on the accuracy panel (a shape, not a trace), labelled with its name and value.
+    then the same three for accuracy. One legend for both panels, below them: one entry per run (its validation
+    line and marker), which switches all six of the run's traces on and off. `reference` ({"name", "value"}), if
+    given, is drawn as a dashed horizontal line on the accuracy panel (a shape, not a trace), labelled with its name
+    and value.
     """
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"), horizontal_spacing=0.1)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"), horizontal_spacing=0.14)
     names = [str(run["name"]) for run in runs]
-    colors = colors_for(names, [run.get("arch") for run in runs])
+    styles = styles_for(names, [run.get("arch") for run in runs])
     for run, name in zip(runs, names):
-        color = colors[name]
+        style = styles[name]
+        color = style["color"]
         batches = pd.DataFrame(run.get("batch_history") or [], columns=["step", "epoch", "loss", "accuracy"])
         x_batch = batches["step"].to_numpy(dtype=float) / _batches_per_epoch(run)
         history = run.get("history") or {}
@@ -165,7 +202,7 @@ def training_curves(runs: Sequence[dict], title: str = "Training curves", refere
                     y=raw,
                     mode="lines",
                     name=f"{name} training (each batch)",
-                    legendgroup=f"{name} training",
+                    legendgroup=name,
                     showlegend=False,
                     line=dict(color=color, width=1),
                     opacity=0.3,
@@ -182,9 +219,9 @@ def training_curves(runs: Sequence[dict], title: str = "Training curves", refere
                     customdata=raw,
                     mode="lines",
                     name=f"{name} training",
-                    legendgroup=f"{name} training",
-                    showlegend=first,
-                    line=dict(color=color, width=2.5),
+                    legendgroup=name,
+                    showlegend=False,
+                    line=dict(color=color, width=2.5, dash=style["dash"]),
                     hovertemplate=f"{name}<br>epoch %{{x:.2f}}<br>training {metric}: %{{y:.3f}} (mean of the last "
                                   f"{window} batches), this batch %{{customdata:.3f}}<extra></extra>",
                 ),
@@ -197,11 +234,11 @@ def training_curves(runs: Sequence[dict], title: str = "Training curves", refere
                     x=np.arange(1, len(val) + 1, dtype=float),
                     y=val,
                     mode="markers+lines",
-                    name=f"{name} validation",
-                    legendgroup=f"{name} validation",
+                    name=name,
+                    legendgroup=name,
                     showlegend=first,
-                    line=dict(color=color, width=3, dash="dot"),
-                    marker=dict(size=11, color=color, symbol="diamond"),
+                    line=dict(color=color, width=3, dash=style["dash"]),
+                    marker=dict(size=11, color=color, symbol=style["symbol"]),
                     hovertemplate=f"{name}<br>epoch %{{x}}<br>validation {metric} %{{y:.3f}}<extra></extra>",
                 ),
                 row=1,
@@ -215,7 +252,9 @@ def training_curves(runs: Sequence[dict], title: str = "Training curves", refere
         fig.add_hline(y=float(reference["value"]), row=1, col=2, line=dict(color="#555555", width=2, dash="dash"),
                       annotation_text=f"{reference['name']}: {float(reference['value']):.3f}",
                       annotation_position="bottom right")
-    return _layout(fig, title, hovermode="closest")
+    # Room between the chart's title and the panels' titles ('Loss', 'Accuracy') above them.
+    _layout(fig, title, hovermode="closest", height=480, margin=dict(l=80, r=30, t=110, b=60))
+    return legend_below(fig, len(runs))
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -343,7 +382,8 @@ def param_stacked_bars(
         fig.add_annotation(x=arch, y=total, text=f"{total:,}", showarrow=False, yshift=14)
     fig.update_xaxes(title_text="architecture")
     fig.update_yaxes(title_text="parameters", separatethousands=True)
-    return _layout(fig, title, barmode="stack")
+    _layout(fig, title, barmode="stack")
+    return legend_below(fig, len(segments))
 
 
 def param_treemap(ledger: pd.DataFrame, title: str = "Where the parameters are") -> go.Figure:
@@ -408,7 +448,7 @@ def prediction_bars(prob_df: pd.DataFrame, title: str = "P(positive) by model") 
     """Grouped bars: x = sentence (index of `prob_df`, shortened), one trace per model (column), y = P(positive)
     in [0, 1], with the 0.5 decision threshold drawn."""
     names = [str(c) for c in prob_df.columns]
-    colors = colors_for(names)
+    styles = styles_for(names)
     # Positions, not the texts, on the x axis: two identical sentences must stay two bars.
     x = list(range(len(prob_df)))
     fig = go.Figure()
@@ -418,7 +458,8 @@ def prediction_bars(prob_df: pd.DataFrame, title: str = "P(positive) by model") 
                 x=x,
                 y=prob_df[column].to_numpy(dtype=float),
                 name=name,
-                marker_color=colors[name],
+                marker=dict(color=styles[name]["color"], pattern_shape=styles[name]["pattern"],
+                            pattern_fgcolor="white"),
                 customdata=[str(s) for s in prob_df.index],
                 hovertemplate=name + "<br>%{customdata}<br>P(positive) = %{y:.4f}<extra></extra>",
             )
@@ -426,7 +467,8 @@ def prediction_bars(prob_df: pd.DataFrame, title: str = "P(positive) by model") 
     fig.add_hline(y=0.5, line_dash="dash", line_color="#555555", annotation_text="0.5")
     fig.update_xaxes(tickvals=x, ticktext=[_short(s, 30) for s in prob_df.index], title_text="sentence")
     fig.update_yaxes(title_text="P(positive)", range=[0, 1.05])
-    return _layout(fig, title, barmode="group")
+    _layout(fig, title, barmode="group")
+    return legend_below(fig, len(names))
 
 
 def prefix_lines(prefix_df: pd.DataFrame, title: str = "How each model reads, word by word") -> go.Figure:
@@ -434,7 +476,7 @@ def prefix_lines(prefix_df: pd.DataFrame, title: str = "How each model reads, wo
     `prefix_df` is rnnlab.predict.prefix_probabilities() output (model, position, word, probability)."""
     fig = go.Figure()
     names = [str(m) for m in pd.unique(prefix_df["model"])]
-    colors = colors_for(names)
+    styles = styles_for(names)
     for name in names:
         rows = prefix_df[prefix_df["model"].astype(str) == name].sort_values("position")
         fig.add_trace(
@@ -443,8 +485,8 @@ def prefix_lines(prefix_df: pd.DataFrame, title: str = "How each model reads, wo
                 y=rows["probability"].to_numpy(dtype=float),
                 mode="lines+markers",
                 name=name,
-                line=dict(color=colors[name], width=3),
-                marker=dict(size=9),
+                line=dict(color=styles[name]["color"], width=3, dash=styles[name]["dash"]),
+                marker=dict(size=9, symbol=styles[name]["symbol"]),
                 customdata=rows["word"].to_numpy(),
                 hovertemplate=name + "<br>after '%{customdata}': %{y:.4f}<extra></extra>",
             )
@@ -455,7 +497,8 @@ def prefix_lines(prefix_df: pd.DataFrame, title: str = "How each model reads, wo
         tickvals=words["position"].to_numpy(), ticktext=[str(w) for w in words["word"]], title_text="after reading"
     )
     fig.update_yaxes(title_text="P(positive)", range=[-0.02, 1.02])
-    return _layout(fig, title)
+    _layout(fig, title)
+    return legend_below(fig, len(names))
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -538,40 +581,53 @@ def log_ticks(values) -> tuple[list[float], list[str]]:
 
 
 def _by_distance_lines(df: pd.DataFrame, value: str, y_title: str, title: str) -> go.Figure:
+    """Trained models in their run styles, then one untrained reference per architecture (the first model's
+    untrained twin: untrained weights of one architecture behave alike), faint, dotted, open markers."""
     fig = go.Figure()
     archs = df["arch"] if "arch" in df.columns else pd.Series([None] * len(df), index=df.index)
     order = list(dict.fromkeys(zip(df["model"].astype(str), archs)))
-    colors = colors_for([m for m, _ in order], [a for _, a in order])
-    trained = df["trained"] if "trained" in df.columns else pd.Series(True, index=df.index)
-    # Trained lines first, then their untrained twins, so the legend pairs read top to bottom.
-    for is_trained in (True, False):
-        for name, _ in order:
-            rows = df[(df["model"].astype(str) == name) & (trained.astype(bool) == is_trained)]
-            if rows.empty:
-                continue
-            rows = rows.sort_values("distance")
-            label = name if is_trained else f"{name} (untrained)"
-            fig.add_trace(
-                go.Scatter(
-                    x=rows["distance"].to_numpy(),
-                    y=rows[value].to_numpy(dtype=float),
-                    mode="lines+markers",
-                    name=label,
-                    line=dict(color=colors[name], width=3 if is_trained else 2, dash="solid" if is_trained else "dash"),
-                    marker=dict(size=6),
-                    hovertemplate=label + "<br>%{x} words before the end: %{y:.3g}<extra></extra>",
-                )
+    styles = styles_for([m for m, _ in order], [a for _, a in order])
+    trained = (df["trained"] if "trained" in df.columns else pd.Series(True, index=df.index)).astype(bool)
+    models = df["model"].astype(str)
+    lines = [(name, True, name) for name, _ in order]
+    references: dict[str, str] = {}  # architecture (or the model's own name) -> the model whose twin is drawn
+    for name, arch in order:
+        group = arch if arch in ARCH_COLORS else (arch_of(name) or name)
+        if group not in references and ((models == name) & ~trained).any():
+            references[group] = name
+    lines += [(name, False, f"{group} untrained" if group in ARCH_COLORS else f"{name} (untrained)")
+              for group, name in references.items()]
+    for name, is_trained, label in lines:
+        rows = df[(models == name) & (trained == is_trained)]
+        if rows.empty:
+            continue
+        rows = rows.sort_values("distance")
+        style = styles[name]
+        fig.add_trace(
+            go.Scatter(
+                x=rows["distance"].to_numpy(),
+                y=rows[value].to_numpy(dtype=float),
+                mode="lines+markers",
+                name=label,
+                line=dict(color=style["color"], width=3 if is_trained else 2,
+                          dash=style["dash"] if is_trained else "dot"),
+                marker=dict(size=7, symbol=style["symbol"] if is_trained else "circle-open"),
+                opacity=1.0 if is_trained else 0.6,
+                hovertemplate=label + "<br>%{x} words before the end: %{y:.3g}<extra></extra>",
             )
+        )
     fig.update_xaxes(title_text="distance from the last word (0 = last word)")
     tickvals, ticktext = log_ticks(df[value]) if len(df) else ([], [])
     fig.update_yaxes(type="log", title_text=y_title, exponentformat="power", tickvals=tickvals or None,
                      ticktext=ticktext or None)
-    return _layout(fig, title)
+    _layout(fig, title)
+    return legend_below(fig, len(fig.data))
 
 
 def gradient_by_step(df: pd.DataFrame, title: str = "Gradient reaching each word") -> go.Figure:
-    """One line per model and training state over the distance from the last word, log y axis: solid for a
-    trained model (named after it), dashed for its untrained twin (named '<model> (untrained)').
+    """One line per trained model over the distance from the last word, log y axis, and one faint dotted line
+    per architecture for an untrained model of it (named '<architecture> untrained'; '<model> (untrained)' for a
+    model of no known architecture).
     `df` is rnnlab.gradients.measured_gradients() output: model, [arch,] trained, distance, gradient_norm."""
     return _by_distance_lines(df, "gradient_norm", "‖∂loss/∂x_t‖ (log scale)", title)
 
@@ -595,10 +651,12 @@ def heatmap(
     zmin: float | None = None,
     zmax: float | None = None,
     colorscale: str | None = None,
+    row_labels: Sequence[int | str] | None = None,
 ) -> go.Figure:
     """A units x words heatmap (rows = units, columns = words), one trace. Columns are placed by position and
     labelled with the words, so a word that occurs twice keeps two columns. Values in [-1, 1] (hidden states)
-    get a diverging red-blue scale centred on 0; values in [0, 1] (gates) a sequential one."""
+    get a diverging red-blue scale centred on 0; values in [0, 1] (gates) a sequential one. `row_labels` names
+    the rows (e.g. the unit numbers of a selection of units); by default rows are numbered from 0."""
     z = np.asarray(matrix, dtype=float)
     if z.ndim != 2:
         raise ValueError(f"heatmap needs a 2-D matrix (units x words), got shape {z.shape}")
@@ -614,6 +672,9 @@ def heatmap(
         largest = float(np.abs(finite).max()) if finite.size else 1.0
         zmin, zmax = (0.0, 1.0) if is_gate else (-max(1.0, largest), max(1.0, largest))
     positions = list(range(z.shape[1]))
+    rows = [str(r) for r in row_labels] if row_labels is not None else [str(r) for r in range(z.shape[0])]
+    if len(rows) != z.shape[0]:
+        raise ValueError(f"{len(rows)} row labels for {z.shape[0]} rows")
     fig = go.Figure(
         go.Heatmap(
             z=z,
@@ -623,10 +684,14 @@ def heatmap(
             zmin=zmin,
             zmax=zmax,
             zmid=None if is_gate else 0.0,
-            customdata=np.tile(np.array(x_labels, dtype=object), (z.shape[0], 1)),
-            hovertemplate="%{customdata}<br>" + y_label + " %{y}: %{z:.3f}<extra></extra>",
+            customdata=np.dstack([np.tile(np.array(x_labels, dtype=object), (z.shape[0], 1)),
+                                  np.tile(np.array(rows, dtype=object)[:, None], (1, z.shape[1]))]),
+            hovertemplate="%{customdata[0]}<br>" + y_label + " %{customdata[1]}: %{z:.3f}<extra></extra>",
         )
     )
     fig.update_xaxes(tickvals=positions, ticktext=x_labels, title_text="word", tickangle=-45 if len(x_labels) > 12 else 0)
     fig.update_yaxes(title_text=y_label, autorange="reversed")
+    if row_labels is not None:  # every row named, as long as there are few enough to read
+        fig.update_yaxes(tickvals=list(range(z.shape[0])) if z.shape[0] <= 32 else None,
+                         ticktext=rows if z.shape[0] <= 32 else None)
     return _layout(fig, title)

@@ -46,6 +46,54 @@ def gate_by_word(gates: pd.DataFrame, title: str | None = None) -> go.Figure:
     return _layout(fig, title or f"Mean {GATE_TITLES.get(gate, gate)} per word: near 1 keeps the past")
 
 
+MOST_ACTIVE_UNITS = 16  # rows a heatmap shows by default: enough to see patterns, few enough to read
+
+
+def most_active_units(part: dict, k: int = MOST_ACTIVE_UNITS) -> np.ndarray:
+    """The `k` units of one reader (an rnnlab.inspect.unroll dict) that are most active on this sentence: the
+    largest mean |h_t| over its words, most active first. The same units are then shown in every heatmap of
+    that reader, so a unit can be followed from gate to state. All units (in their order) when k >= units."""
+    hidden = np.asarray(part["hidden"], dtype=float)
+    units = hidden.shape[1]
+    if k >= units:
+        return np.arange(units)
+    activity = np.abs(hidden).mean(axis=0) if len(hidden) else np.zeros(units)
+    return np.argsort(-activity, kind="stable")[:k]
+
+
+def gate_dip(gates: pd.DataFrame, margin: float = 0.05) -> list[dict]:
+    """Per reader of rnnlab.inspect.mean_gate_by_word output: the word where the keep-the-past gate is lowest,
+    its value, the median over the sentence's words, and whether it is a dip (at least `margin` below that
+    median). One dict per reader: reader, gate, word, position, value, median, dip (bool)."""
+    found = []
+    for reader, rows in gates.groupby("reader", sort=False):
+        values = rows["value"].to_numpy(dtype=float)
+        lowest = int(np.argmin(values))
+        median = float(np.median(values))
+        found.append(dict(reader=str(reader), gate=str(rows["gate"].iloc[0]), word=str(rows["word"].iloc[lowest]),
+                          position=int(rows["position"].iloc[lowest]), value=float(values[lowest]), median=median,
+                          dip=len(values) > 1 and values[lowest] <= median - margin))
+    return found
+
+
+def gate_dip_caption(gates: pd.DataFrame, margin: float = 0.05) -> str:
+    """What the gate line shows for the sentence actually read: the word where the cell forgets most, or that
+    no word makes the gate dip (every word within `margin` of the median)."""
+    parts = []
+    for found in gate_dip(gates, margin):
+        gate = GATE_TITLES.get(found["gate"], found["gate"]).split(" ")[0] + " gate"
+        reader = f"{found['reader']} reader: " if gates["reader"].nunique() > 1 else ""
+        if found["dip"]:
+            parts.append(f"{reader}the {gate} dips most at '{found['word']}' (word {found['position']}): "
+                         f"{found['value']:.2f}, against a median of {found['median']:.2f} over the sentence, so "
+                         "the cell lets go of more of its memory there")
+        else:
+            parts.append(f"{reader}no word makes the {gate} dip: its lowest, {found['value']:.2f} at "
+                         f"'{found['word']}', is within {margin:.2f} of the median {found['median']:.2f}, so the "
+                         "cell keeps about as much of its memory through every word")
+    return ("In this sentence, " + "; ".join(parts) + ".") if parts else ""
+
+
 def contribution_html(words: Sequence[str], values: Sequence[float], scale: float | None = None) -> str:
     """The sentence as coloured text: each word's background green when it pushes P(positive) up, vermilion (orange) when it
     pushes it down, stronger the larger |value| (relative to `scale`, default the largest |value|). The value

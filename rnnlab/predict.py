@@ -150,6 +150,15 @@ def prefix_probabilities(runs: dict, sentence: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[PREFIX_COLUMNS]
 
 
+def only_unknown_words(prefixes: pd.DataFrame) -> list[str]:
+    """The models (in order) that read nothing but '[UNK]' in a prefix_probabilities() frame: every word of the
+    sentence is outside their vocabulary."""
+    if prefixes.empty:
+        return []
+    unknown = prefixes.groupby("model", sort=False)["token"].agg(lambda tokens: bool((tokens == "[UNK]").all()))
+    return [str(model) for model, is_unknown in unknown.items() if is_unknown]
+
+
 def clean_sentences(text_area_value, max_sentences: int = 20, max_chars: int = 2000) -> tuple[list[str], list[str]]:
     """The Predict page's text area as sentences: one a line, surrounding spaces stripped, blank lines dropped,
     each line cut to `max_chars` characters and at most `max_sentences` kept. Returns (sentences, warnings),

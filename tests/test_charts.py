@@ -14,17 +14,25 @@ def names(fig):
     return [trace.name for trace in fig.data]
 
 
-def test_every_architecture_has_its_own_colour_and_repeats_get_shades():
+def test_every_architecture_has_its_own_colour_and_repeats_get_dashes():
     assert set(charts.ARCH_COLORS) == set(ARCHITECTURES)
     assert len(set(charts.ARCH_COLORS.values())) == len(ARCHITECTURES)
+    # Okabe-Ito's eight colours only; LSTM and BiLSTM no longer two oranges.
+    okabe_ito = {"#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
+    assert set(charts.ARCH_COLORS.values()) <= okabe_ito and set(charts.EXTRA_COLORS) - {"#999999"} <= okabe_ito
+    assert not set(charts.EXTRA_COLORS) & set(charts.ARCH_COLORS.values())
     colors = charts.colors_for(["LSTM", "LSTM #2", "BiLSTM (64 units)", "GRU", "my model"])
-    assert colors["LSTM"] == charts.ARCH_COLORS["LSTM"]
+    assert colors["LSTM"] == colors["LSTM #2"] == charts.ARCH_COLORS["LSTM"]
     assert colors["BiLSTM (64 units)"] == charts.ARCH_COLORS["BiLSTM"]  # not LSTM's: longest name wins
     assert colors["GRU"] == charts.ARCH_COLORS["GRU"]
-    assert colors["LSTM #2"] not in (colors["LSTM"], *charts.ARCH_COLORS.values())
     assert colors["my model"] == charts.EXTRA_COLORS[0]
     # An explicit arch wins over the name.
     assert charts.colors_for(["run 1"], ["GRU"]) == {"run 1": charts.ARCH_COLORS["GRU"]}
+    styles = charts.styles_for(["LSTM", "GRU", "LSTM #2", "LSTM #3"])
+    assert [styles[n]["dash"] for n in ("LSTM", "LSTM #2", "LSTM #3")] == ["solid", "dash", "dot"]
+    assert styles["GRU"]["dash"] == "solid"
+    assert len({styles[n]["symbol"] for n in ("LSTM", "LSTM #2", "LSTM #3")}) == 3
+    assert len({styles[n]["pattern"] for n in ("LSTM", "LSTM #2", "LSTM #3")}) == 3
 
 
 def _run(name, arch, epochs, batches_per_epoch, finished_epochs):
@@ -51,9 +59,9 @@ def test_training_curves_draw_batches_in_fractional_epochs_and_validation_per_ep
     assert [a.text for a in fig.layout.annotations] == ["Loss", "Accuracy"]
     each = "training (each batch)"
     assert names(fig) == [
-        f"SimpleRNN {each}", "SimpleRNN training", "SimpleRNN validation",
-        f"SimpleRNN {each}", "SimpleRNN training", "SimpleRNN validation",
-        f"GRU {each}", "GRU training", "GRU validation", f"GRU {each}", "GRU training", "GRU validation",
+        f"SimpleRNN {each}", "SimpleRNN training", "SimpleRNN",
+        f"SimpleRNN {each}", "SimpleRNN training", "SimpleRNN",
+        f"GRU {each}", "GRU training", "GRU", f"GRU {each}", "GRU training", "GRU",
     ]
     simple_raw, simple_loss, simple_val_loss, simple_raw_acc, simple_acc, simple_val_acc = fig.data[:6]
     np.testing.assert_allclose(simple_raw.x, np.arange(1, 11) / 5)  # step / batches_per_epoch
@@ -69,12 +77,13 @@ def test_training_curves_draw_batches_in_fractional_epochs_and_validation_per_ep
     assert list(simple_val_acc.y) == [0.75, 0.8]
     assert simple_loss.xaxis == "x" and simple_acc.xaxis == "x2" and simple_raw_acc.xaxis == "x2"
     assert len(fig.data[7].x) == 4 and len(fig.data[8].x) == 1
-    # Colour per run, the architecture's; legend entries only once per run and kind; a faint line switches
-    # with its mean (same legend group).
+    # Colour per run, the architecture's; one legend entry per run (its validation line), below the plot; every
+    # trace of a run switches with it (same legend group).
     assert {t.line.color for t in fig.data[:6]} == {charts.ARCH_COLORS["SimpleRNN"]}
     assert {t.line.color for t in fig.data[6:]} == {charts.ARCH_COLORS["GRU"]}
-    assert [t.showlegend for t in fig.data] == [False, True, True, False, False, False] * 2
-    assert simple_raw.legendgroup == simple_loss.legendgroup == simple_acc.legendgroup
+    assert [t.showlegend for t in fig.data] == [False, False, True, False, False, False] * 2
+    assert len({t.legendgroup for t in fig.data[:6]}) == 1 and simple_raw.legendgroup == "SimpleRNN"
+    assert fig.layout.legend.orientation == "h" and fig.layout.legend.yanchor == "bottom"
 
 
 def test_training_curves_average_the_last_eighth_of_an_epoch():
@@ -251,10 +260,11 @@ def _tidy(value_column):
     return pd.DataFrame(rows)
 
 
-def test_gradient_by_step_solid_trained_dashed_untrained_log_axis():
+def test_gradient_by_step_one_untrained_reference_per_architecture_log_axis():
     fig = charts.gradient_by_step(_tidy("gradient_norm"))
-    assert names(fig) == ["LSTM", "my GRU", "LSTM (untrained)", "my GRU (untrained)"]
-    assert [t.line.dash for t in fig.data] == ["solid", "solid", "dash", "dash"]
+    assert names(fig) == ["LSTM", "my GRU", "LSTM untrained", "GRU untrained"]
+    assert [t.line.dash for t in fig.data] == ["solid", "solid", "dot", "dot"]
+    assert [t.opacity for t in fig.data] == [1.0, 1.0, 0.6, 0.6]
     assert fig.layout.yaxis.type == "log"
     assert all(list(t.x) == [0, 1, 2, 3, 4] for t in fig.data)
     assert fig.data[0].y[0] == 2.0 and fig.data[2].y[0] == 1.0
@@ -262,6 +272,18 @@ def test_gradient_by_step_solid_trained_dashed_untrained_log_axis():
     assert fig.data[0].line.color == fig.data[2].line.color == charts.ARCH_COLORS["LSTM"]
     assert fig.data[1].line.color == charts.ARCH_COLORS["GRU"]
     assert fig.layout.xaxis.title.text == "distance from the last word (0 = last word)"
+    assert fig.layout.legend.orientation == "h"  # below the plot, not beside it
+
+
+def test_gradient_by_step_with_many_runs_draws_each_architectures_twin_once():
+    seven = pd.concat([_tidy("gradient_norm").assign(model=lambda d, i=i: d["model"] + f" #{i}") for i in range(4)])
+    fig = charts.gradient_by_step(seven)
+    assert names(fig) == ["LSTM #0", "my GRU #0", "LSTM #1", "my GRU #1", "LSTM #2", "my GRU #2", "LSTM #3",
+                          "my GRU #3", "LSTM untrained", "GRU untrained"]
+    # Runs of one architecture: one colour, a dash each.
+    lstm = [t for t in fig.data[:8] if t.name.startswith("LSTM")]
+    assert {t.line.color for t in lstm} == {charts.ARCH_COLORS["LSTM"]}
+    assert [t.line.dash for t in lstm] == ["solid", "dash", "dot", "dashdot"]
 
 
 def test_jacobian_chain_chart_with_and_without_twins():

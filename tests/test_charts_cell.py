@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from rnnlab import charts_cell
 
@@ -56,3 +57,32 @@ def test_task_sentence_marks_decisive_word_and_distractors():
     html = charts_cell.task_sentence_html(["the", "good", "lamp", "bad"], 1, ["good", "bad"])
     assert html.count("<b ") == 1 and ">good</b>" in html
     assert ">bad</u>" in html and ">the</span>" in html
+
+
+def test_most_active_units_are_those_with_the_largest_mean_absolute_hidden_state():
+    hidden = np.array([[0.1, -0.9, 0.0, 0.5], [0.1, -0.7, 0.3, -0.5]])  # 2 words x 4 units
+    part = {"hidden": hidden, "forget_gate": np.ones((2, 4))}
+    assert list(charts_cell.most_active_units(part, 2)) == [1, 3]  # 0.8 and 0.5 mean |h|
+    assert list(charts_cell.most_active_units(part, 3)) == [1, 3, 2]
+    assert list(charts_cell.most_active_units(part, 10)) == [0, 1, 2, 3]  # all, in their own order
+
+
+def _gates(values, reader="forward"):
+    return pd.DataFrame({"reader": reader, "position": range(1, len(values) + 1),
+                         "word": [f"w{i}" for i in range(1, len(values) + 1)], "gate": "forget_gate",
+                         "value": values})
+
+
+def test_the_gate_caption_names_the_dip_of_the_sentence_shown_or_says_there_is_none():
+    dipping = _gates([0.8, 0.82, 0.41, 0.79])
+    (found,) = charts_cell.gate_dip(dipping)
+    assert found["word"] == "w3" and found["position"] == 3 and found["dip"]
+    assert found["median"] == pytest.approx(0.795)
+    caption = charts_cell.gate_dip_caption(dipping)
+    assert "dips most at 'w3' (word 3): 0.41, against a median of 0.80" in caption
+    flat = _gates([0.80, 0.78, 0.79, 0.81])
+    assert not charts_cell.gate_dip(flat)[0]["dip"]
+    assert "no word makes the forget gate dip: its lowest, 0.78 at 'w2'" in charts_cell.gate_dip_caption(flat)
+    both = pd.concat([dipping, _gates([0.5, 0.5, 0.5, 0.5], reader="backward")])
+    caption = charts_cell.gate_dip_caption(both)
+    assert "forward reader: the forget gate dips" in caption and "backward reader: no word" in caption

@@ -12,17 +12,20 @@ import pandas as pd
 import streamlit as st
 
 from rnnlab import runs
-from rnnlab.ui import helpers
+from rnnlab.ui import helpers, presenter
 from rnnlab.ui.state import StateKeys
 
 
 def run_table_columns() -> dict:
     """How every table of runs formats its numbers (the Train page's comparison and the run store's list)."""
-    return {
-        "best validation accuracy": st.column_config.NumberColumn(format="%.3f"),
+    columns = {
+        "best validation accuracy": st.column_config.NumberColumn("best val. accuracy", format="%.3f"),
         "seconds": st.column_config.NumberColumn(format="%.1f"),
         "parameters": st.column_config.NumberColumn(format="localized"),
     }
+    if presenter.is_on():  # the projector's larger type fits the results; the settings stay in the normal view
+        columns.update({name: None for name in ("embedding", "learning rate", "seed", "data", "saved")})
+    return columns
 
 # Rejected lines are shown cut to this many characters (a 5 MB line would otherwise fill the page).
 SHOWN_CHARS = 200

@@ -400,29 +400,93 @@ def chosen_vocabulary_counts():
     return _uploaded_counts(choice) if choice else vocabulary_counts()
 
 
+class PageStop(Exception):
+    """Raised by a page's guard to end the page early; app.py catches it and still draws the sidebar's status
+    (st.stop() would end app.py too, and the status box with it)."""
+
+
 def require_data() -> None:
-    """Stop the page with the reason when the data set is not available."""
+    """End the page with the reason (and a link to Home's ways to get it) when the data set is not available."""
     ok, message = data_status()
     if not ok:
-        st.error(f"The data set is not available. {message}")
-        st.page_link("pages/home.py", label="How to get the data", icon=":material/home:")
-        st.stop()
+        st.error(f"The data set is not available, so this page has nothing to show and nothing can be trained. "
+                 f"{headline(message)}", icon=":material/error:")
+        st.page_link("pages/home.py", label="Get the data (Home)", icon=":material/download:")
+        raise PageStop()
+
+
+def headline(message: str) -> str:
+    """The first line of a data-status message: what is wrong, without the list of ways to get the data (Home
+    shows that list once)."""
+    return str(message).split("\n")[0].strip()
+
+
+def data_destination() -> Path:
+    """Where the download button puts the data: the RNNLAB_DATA_DIR folder when that is set (it is where the
+    app then looks), else the project's data/ folder."""
+    from rnnlab.data import DATA_DIR
+
+    setting = _data_dir_setting()
+    return Path(setting).expanduser() if setting else DATA_DIR
+
+
+def download_button() -> None:
+    """A button that downloads the official zip with rnnlab.data's download (a progress bar with the bytes done
+    of the file's size), then shows the data as ready; on failure the whole error, on the page."""
+    from rnnlab.data import DataError, data_url, download_sentiment
+
+    url = data_url()
+    destination = data_destination()
+    if not st.button("Download the data set", type="primary", icon=":material/download:",
+                     help=f"From {url} into {destination}"):
+        return
+    bar = st.progress(0.0, text=f"Connecting to {url}...")
+
+    def progress(done: int, total: int | None) -> None:
+        if total:
+            bar.progress(min(1.0, done / total), text=f"Downloading: {done / 1024:,.0f} of {total / 1024:,.0f} KB")
+        else:
+            bar.progress(0.0, text=f"Downloading: {done / 1024:,.0f} KB (the server did not say the file's size)")
+
+    try:
+        folder = download_sentiment(destination, url=url, progress=progress)
+    except DataError as error:
+        bar.empty()
+        st.error(f"The download failed.\n\n{error}", icon=":material/cloud_off:")
+        return
+    bar.empty()
+    _data_status.clear()
+    st.session_state[StateKeys.DATA_DOWNLOADED] = str(folder)
+    st.rerun()
+
+
+def training_blocked_reason() -> str | None:
+    """Why this session cannot train now (the data set is missing), or None."""
+    if data_choice():  # an uploaded set is kept beside the runs: training needs no UCI files then
+        return None
+    ok, message = data_status()
+    return None if ok else f"Training needs the data set, which is not available: {headline(message)}"
 
 
 def offer_quick_train(what: str) -> None:
     """What a page shows instead of `what` when this session has no trained model: progress if training is
-    under way, else the reason and a one-click quick training of the lesson's four architectures."""
+    under way, else the reason and a one-click quick training of the lesson's four architectures (disabled,
+    saying why, when there is no data to train on)."""
     if any_active():
         st.info(f"Training is under way; {what} appear here as soon as a model is ready.", icon=":material/hourglass:")
         training_progress()
         return
+    blocked = training_blocked_reason()
     st.info(
         f"No model trained in this session yet, so there are no {what} to show. Train on the Train page, or "
         f"press Quick train: the lesson's {', '.join(LESSON_ARCHS)} with {QUICK_TRAIN['epochs']} epochs each "
         "instead of 10 (under a minute together).",
         icon=":material/info:",
     )
-    if st.button("Quick train", type="primary", icon=":material/bolt:"):
+    if blocked:
+        st.warning(f"{blocked} Get it on the Home page.", icon=":material/warning:")
+    if st.button("Quick train", type="primary", icon=":material/bolt:", disabled=blocked is not None,
+                 help=blocked):
         start_training([dict(arch=arch, **QUICK_TRAIN) for arch in LESSON_ARCHS])
         st.rerun()
 
@@ -444,6 +508,37 @@ def training_progress() -> None:
 
 # ----------------------------------------------------------------------------------------------------------
 # Page furniture
+
+
+def measure_each(items: dict, done: dict, measure, what: str, why: str) -> None:
+    """Fill `done` (kept in session state) with `measure(name, job)` for every name -> job of `items` whose
+    job id it lacks, under a progress bar that names the model, counts them and, from the second on, says about
+    how long is left; `why` says why a first view is slow. Nothing is drawn when everything is measured."""
+    import time
+
+    todo = [(name, job) for name, job in items.items() if job.id not in done]
+    if not todo:
+        return
+    bar = st.progress(0.0, text=f"{what}...")
+    started = time.perf_counter()
+    for i, (name, job) in enumerate(todo):
+        elapsed = time.perf_counter() - started
+        left = f"; about {elapsed / i * (len(todo) - i):.0f} s left" if i else ""
+        bar.progress(i / len(todo), text=f"{what}: {name}, model {i + 1} of {len(todo)}{left}. {why}")
+        done[job.id] = measure(name, job)
+    bar.empty()
+
+
+def follow_new_option(key: str, options: list, seen_key: str) -> None:
+    """Before a selectbox keyed `key` over `options`: select the last option that was not offered last time (a
+    sentence just typed), or the last option when the chosen one is gone; otherwise keep the choice."""
+    seen = st.session_state.get(seen_key)
+    new = [option for option in options if seen is None or option not in seen]
+    if new:
+        st.session_state[key] = new[-1]
+    elif st.session_state.get(key) not in options and options:
+        st.session_state[key] = options[-1]
+    st.session_state[seen_key] = list(options)
 
 
 def think_about_it(question: str, answer: str) -> None:

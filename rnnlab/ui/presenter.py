@@ -21,14 +21,21 @@ CHART_SCALE = 1.35  # chart heights
 DEFAULT_CHART_HEIGHT = 450  # what st.plotly_chart draws when a figure sets no height
 
 # Streamlit's text inherits the root font size (rem), so scaling the root scales body, headings and widgets
-# alike; the sidebar keeps its normal size so the page gets the room.
+# alike. The sidebar keeps its normal size so the page gets the room: its sizes are rem too, so it is zoomed
+# back by the same factor (a font-size there would leave rem-sized labels such as the page names cut off).
+# Labels that Streamlit cuts with an ellipsis (metrics, page links) wrap instead: larger type needs more lines.
 CSS = f"""
 <style>
 html {{ font-size: {FONT_SCALE * 100:.0f}%; }}
-section[data-testid="stSidebar"] {{ font-size: {100 / FONT_SCALE:.0f}%; }}
-div[data-testid="stMainBlockContainer"] {{ padding-top: 2rem; max-width: 100%; }}
+section[data-testid="stSidebar"] > div {{ zoom: {1 / FONT_SCALE:.4f}; }}
+[data-testid="stSidebarNav"] a span {{ white-space: normal; overflow: visible; text-overflow: clip; }}
+div[data-testid="stMainBlockContainer"] {{ padding-top: 2rem; padding-left: 3rem; padding-right: 3rem;
+  max-width: 100%; }}
 div[data-testid="stMarkdownContainer"] p, div[data-testid="stMarkdownContainer"] li {{ line-height: 1.45; }}
-div[data-testid="stMetricValue"] {{ font-size: 2.6rem; }}
+div[data-testid="stMetricValue"] {{ font-size: 2.2rem; }}
+div[data-testid="stMetricValue"] > div, div[data-testid="stMetricLabel"] *,
+div[data-testid="stPageLink"] * {{ white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; }}
 </style>
 """
 
@@ -76,6 +83,10 @@ def scale_figure(fig, font_scale: float = FONT_SCALE, height_scale: float = CHAR
         height=round((layout.height or DEFAULT_CHART_HEIGHT) * height_scale),
         font_size=round((layout.font.size or 12) * font_scale),
     )
+    # The margins hold titles, tick labels and a legend below the plot: they grow with the text.
+    margin = layout.margin
+    fig.update_layout(margin={side: round(getattr(margin, side) * font_scale) for side in ("l", "r", "t", "b")
+                              if getattr(margin, side) is not None})
     if layout.title.font.size:
         fig.update_layout(title_font_size=round(layout.title.font.size * font_scale))
     if layout.legend.font.size:
@@ -96,6 +107,33 @@ def scale_figure(fig, font_scale: float = FONT_SCALE, height_scale: float = CHAR
 def chart(fig):
     """The figure as the current mode wants it: scaled up in presenter mode, untouched otherwise."""
     return scale_figure(fig) if is_on() else fig
+
+
+LATEST_RUNS = 4  # how many runs a chart draws until the presenter picks others
+
+
+def choose_runs(names, page: str, label: str = "Runs drawn", latest: int = LATEST_RUNS) -> list[str]:
+    """The names a page's charts draw: the latest `latest` unless the presenter picks others in a multiselect
+    (shown once there are two or more). The widget is keyed by the names it offers, so a new run brings the
+    latest four back into view rather than staying hidden behind an old choice."""
+    import hashlib
+
+    names = list(dict.fromkeys(str(n) for n in names))
+    if len(names) < 2:
+        return names
+    digest = hashlib.sha1("\0".join(names).encode()).hexdigest()[:10]
+    chosen = st.multiselect(label, names, default=names[-latest:], key=f"{StateKeys.DRAWN_RUNS}.{page}.{digest}",
+                            help=f"The latest {latest} by default; more lines make each one harder to read.")
+    return [name for name in names if name in chosen]
+
+
+def columns(spec, **kwargs) -> list:
+    """st.columns(spec) normally; in presenter mode one full-width container per column, one under the other,
+    so each chart gets the whole width its larger type needs (two side by side cut titles and axis labels)."""
+    if is_on():
+        count = spec if isinstance(spec, int) else len(spec)
+        return [st.container() for _ in range(count)]
+    return st.columns(spec, **kwargs)
 
 
 @contextlib.contextmanager

@@ -50,6 +50,8 @@ class StateKeys:
     PREDICT_TEXT = "predict.text"
     PREDICT_SENTENCE = "predict.sentence"
     PREDICT_SHUFFLE = "predict.shuffle"  # the "shuffle the words" toggle of the word-by-word sentence
+    DATA_DOWNLOADED = "rnnlab.data_downloaded"  # the folder the download button filled (Home says so once)
+    PREDICT_SENTENCES_SEEN = "rnnlab.predict_sentences_seen"  # the sentences the selector offered last time
 
     # Data page widgets.
     DATA_SENTENCE = "data.sentence"
@@ -66,6 +68,9 @@ class StateKeys:
     # Inside the cell page widgets.
     INSIDE_MODEL = "inside.model"
     INSIDE_SENTENCE = "inside.sentence"
+    INSIDE_ALL_UNITS = "inside.all_units"  # show every unit's row, not only the most active ones
+    # Which runs a chart draws (the latest four by default): one widget per page, keyed by the runs it offers.
+    DRAWN_RUNS = "rnnlab.drawn_runs"
 
     # What the embedding learned page widgets.
     EMBED_MODEL = "embeddings.model"

@@ -68,10 +68,11 @@ def test_the_train_page_lists_stored_runs_and_the_stores_problems_after_a_restar
     picker = at.multiselect(key=StateKeys.STORED_RUN_IDS)
     assert sorted(picker.value) == sorted(run.id for run in lesson_store if run.arch != "GRU")
     assert len(picker.options) == 3 and "LSTM: 128 units, 10 epochs, seed 0" in " ".join(picker.options)
-    # The stored runs' curves are drawn with this session's (none yet): each batch, their mean, validation.
+    # The stored runs' curves are drawn with this session's (none yet): each batch, their mean, validation
+    # (named after the run: it carries the run's legend entry).
     names = {t["name"] for t in figures(at)[0]["data"]}
-    assert names == {f"{arch} {part}" for arch in ("SimpleRNN", "LSTM", "BiLSTM")
-                     for part in ("training (each batch)", "training", "validation")}
+    assert names == {f"{arch}{part}" for arch in ("SimpleRNN", "LSTM", "BiLSTM")
+                     for part in (" training (each batch)", " training", "")}
 
 
 def test_pressing_train_on_stored_settings_loads_the_run_instead_of_training(store, vectorizer):

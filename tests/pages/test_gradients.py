@@ -44,7 +44,7 @@ def test_measured_gradients_draw_each_model_and_its_untrained_twin(trained_sessi
     at = open_page("gradients", trained_session)
     toy, measured = figures(at)[:2]  # the others: test_gradients_jacobian.py, test_gradients_training.py
     names = [trace["name"] for trace in measured["data"]]
-    assert names == ["SimpleRNN", "GRU", "SimpleRNN (untrained)", "GRU (untrained)"]
+    assert names == ["SimpleRNN", "GRU", "SimpleRNN untrained", "GRU untrained"]  # one reference per architecture
     assert all(len(trace["y"]) == 20 and min(trace["y"]) > 0 for trace in measured["data"])
     assert "Train a BiLSTM to compare" in " ".join(texts(at.markdown))  # no BiLSTM among these two
     assert "feed-forward" in " ".join(texts(at.markdown))

@@ -80,3 +80,30 @@ def test_a_sentence_without_words_is_reported(trained_session):
     at.text_input(key=SENTENCE).input("!!! ???").run()
     assert "no words the vectorizer keeps" in at.info[0].body
     assert not at.get("plotly_chart")
+
+
+def test_the_most_active_units_are_shown_and_the_rest_folded_until_asked(trained_session, monkeypatch):
+    from rnnlab import charts_cell
+
+    monkeypatch.setattr(charts_cell, "MOST_ACTIVE_UNITS", 3)  # the tiny models have 8 units
+    at = open_alone(trained_session)
+    at.selectbox(key=MODEL).set_value("GRU").run()
+    at.text_input(key=SENTENCE).input("the food was not great").run()
+    heatmaps = [c for c in figures(at) if c["data"][0]["type"] == "heatmap"]
+    run = next(job.result for job in map(jobs.get, trained_session[StateKeys.JOB_IDS]) if job.config["arch"] == "GRU")
+    unrolled = inspect.unroll(run, "the food was not great")
+    units = charts_cell.most_active_units(unrolled, 3)
+    for heatmap in heatmaps:
+        assert np.array(heatmap["data"][0]["z"]).shape == (3, 5)
+        assert heatmap["layout"]["yaxis"]["ticktext"] == [str(u) for u in units]
+    np.testing.assert_allclose(np.array(heatmaps[-1]["data"][0]["z"]), unrolled["hidden"][:, units].T, atol=1e-6)
+    assert any("The 3 most active of 8 units" in c.value and "5 more are folded away" in c.value for c in at.caption)
+    # The gate line's caption describes this sentence's own gate values.
+    gates = inspect.mean_gate_by_word(unrolled)
+    assert any(charts_cell.gate_dip_caption(gates) in c.value for c in at.caption)
+    lowest = gates.loc[gates["value"].idxmin(), "word"]
+    assert any(f"at '{lowest}'" in c.value for c in at.caption)
+    at.toggle(key=StateKeys.INSIDE_ALL_UNITS).set_value(True).run()
+    heatmaps = [c for c in figures(at) if c["data"][0]["type"] == "heatmap"]
+    assert all(np.array(h["data"][0]["z"]).shape == (8, 5) for h in heatmaps)
+    assert any(c.value == "All 8 units." for c in at.caption)

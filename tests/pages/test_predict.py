@@ -82,3 +82,30 @@ def test_the_word_order_pairs_are_computed(trained_session):
     assert gaps["Bag of words"] == 0
     line = next(t for t in texts(at.markdown) if t.startswith("Each pair has the same words"))
     assert f"SimpleRNN {gaps['SimpleRNN']:.3f}, GRU {gaps['GRU']:.3f}; Bag of words 0.000" in line
+
+
+def test_the_word_by_word_selector_follows_a_newly_typed_sentence(trained_session):
+    at = open_page("predict", trained_session)
+    assert at.selectbox(key=StateKeys.PREDICT_SENTENCE).value == "I love this restaurant"
+    at.selectbox(key=StateKeys.PREDICT_SENTENCE).set_value("I hate this meal!").run()
+    # A new sentence typed (in the middle): the selector follows it, not the old choice or the last line.
+    at.text_area(key=StateKeys.PREDICT_TEXT).input("I hate this meal!\nThe soup was cold\nI love this restaurant").run()
+    assert at.selectbox(key=StateKeys.PREDICT_SENTENCE).value == "The soup was cold"
+    _, prefixes = figures(at)
+    assert [len(trace["y"]) for trace in prefixes["data"]] == [4, 4]
+    # Nothing new (a line removed): the choice stays while it is still there.
+    at.text_area(key=StateKeys.PREDICT_TEXT).input("The soup was cold\nI love this restaurant").run()
+    assert at.selectbox(key=StateKeys.PREDICT_SENTENCE).value == "The soup was cold"
+    assert not [i for i in at.info if "[UNK]" in i.body]
+
+
+def test_a_sentence_of_unknown_words_says_the_models_saw_only_unk(trained_session):
+    at = open_page("predict", trained_session)
+    at.text_area(key=StateKeys.PREDICT_TEXT).input("I love this restaurant\nMochen Yang Zqxw").run()
+    assert at.selectbox(key=StateKeys.PREDICT_SENTENCE).value == "Mochen Yang Zqxw"
+    notes = [i.body for i in at.info if "[UNK]" in i.body]
+    assert len(notes) == 1
+    assert "outside the vocabulary of SimpleRNN, GRU" in notes[0] and "(3 of them)" in notes[0]
+    assert "says nothing about what these words mean" in notes[0]
+    _, prefixes = figures(at)
+    assert [len(trace["y"]) for trace in prefixes["data"]] == [3, 3]

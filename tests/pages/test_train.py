@@ -56,10 +56,11 @@ def test_a_tiny_training_draws_one_training_point_per_batch_and_a_validation_poi
     batches_per_epoch = math.ceil(len(train_df) / 32)
     (curves,) = figures(at)
     traces = {t["name"]: t for t in curves["data"] if t.get("xaxis", "x") == "x"}  # the loss panel
-    assert set(traces) == {"SimpleRNN training (each batch)", "SimpleRNN training", "SimpleRNN validation"}
+    # The validation trace carries the run's one legend entry, so it is named after the run alone.
+    assert set(traces) == {"SimpleRNN training (each batch)", "SimpleRNN training", "SimpleRNN"}
     assert len(traces["SimpleRNN training"]["y"]) == 2 * batches_per_epoch
     assert len(traces["SimpleRNN training (each batch)"]["y"]) == 2 * batches_per_epoch
-    assert traces["SimpleRNN validation"]["x"] == [1, 2]
+    assert traces["SimpleRNN"]["x"] == [1, 2] and traces["SimpleRNN"]["mode"] == "markers+lines"
     table = at.dataframe[0].value
     assert list(table["run"]) == ["SimpleRNN", "Bag of words (ignores word order)"]
     assert list(table["epochs"])[0] == 2

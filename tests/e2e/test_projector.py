@@ -1,0 +1,143 @@
+"""Projector-ready layouts (issue 10): every page at 1400x900 and 1920x1080, presenter mode off and on, with six
+small models trained (the lesson's four architectures, and LSTM and GRU again with another seed), checked in the
+browser: no element overflows its container (scroll width against client width, and against its column), no
+plotly tick label overlaps another, no title, axis title, bar total or legend entry collides with another or is cut
+by the chart's edge, every category of a category axis is labelled and every chart fills its width.
+
+One server (the e2e session's) and one tab for all 32 views; the counts (views, elements checked, overflows found)
+are written to layout_report.json beside the screenshots, which land in RNNLAB_E2E_SCREENS if set (else
+tests/e2e/screenshots/).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_browser import assert_no_exception, main_button, set_number, wait_until_idle
+
+HERE = Path(__file__).resolve().parent
+SCREENS = Path(os.environ.get("RNNLAB_E2E_SCREENS") or HERE / "screenshots")
+CHECKS_JS = (HERE / "layout_checks.js").read_text()
+PAGES = ["Home", "Data", "Train", "Parameters", "Predict", "Gradients", "Inside the cell",
+         "Long-range dependencies"]
+URLS = {"Home": "", "Data": "data", "Train": "train", "Parameters": "parameters", "Predict": "predict",
+        "Gradients": "gradients", "Inside the cell": "inside_cell", "Long-range dependencies": "long_range"}
+VIEWPORTS = [(1400, 900), (1920, 1080)]
+# Tiny models: one epoch of 8 units on an 8-wide embedding trains in a few seconds per architecture.
+TINY = {"Units": "8", "Embedding size": "8", "Epochs": "1", "Batch size": "64"}
+
+
+def goto(page, name: str) -> None:
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=name, exact=True).click()
+    page.wait_for_url(re.compile("/" + URLS[name] + r"(\?|$)"))
+    page.locator('[data-testid="stMain"] h1').first.wait_for()
+    wait_until_idle(page, 180)
+
+
+def choose_architectures(page, archs: list[str]) -> None:
+    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Architectures")
+    field = box.locator("input")
+    field.click()
+    for _ in range(6):  # clear the current choice, one tag per key
+        field.press("Backspace")
+    for arch in archs:
+        field.fill(arch)
+        page.get_by_role("option", name=arch, exact=True).click()
+    page.keyboard.press("Escape")
+    wait_until_idle(page)
+    chosen = box.inner_text()
+    assert all(arch in chosen.split() for arch in archs), chosen
+
+
+def train(page, archs: list[str], seed: int) -> None:
+    goto(page, "Train")
+    choose_architectures(page, archs)
+    for label, value in {**TINY, "Seed": str(seed)}.items():
+        set_number(page, label, value)
+    main_button(page, "Train").click()
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    deadline = time.time() + 300
+    while time.time() < deadline:  # every run ended: no progress bar left in the sidebar's status
+        time.sleep(1)
+        if sidebar.locator('[role="progressbar"]').count() == 0 and page.get_by_text("Compare the runs").count():
+            break
+    wait_until_idle(page, 60)
+
+
+def settle(page) -> None:
+    """Wait for lazily loaded elements and charts drawn to their final size."""
+    try:
+        page.wait_for_function(
+            """() => !document.querySelector('[data-testid="stSkeleton"]')
+                 && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                    .every(chart => chart.querySelector('.main-svg'))""",
+            timeout=30_000,
+        )
+    except Exception:
+        pass  # the checks then report what is missing
+    time.sleep(1.0)
+
+
+def screenshot(page, path: Path) -> None:
+    """The whole page: Streamlit scrolls inside its main container, so the window grows to fit it first."""
+    size = page.viewport_size
+    tall = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(int(tall) + 50, 9000))})
+    settle(page)
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)
+    time.sleep(0.5)
+
+
+def set_presenter(page, on: bool) -> None:
+    label = page.locator('[data-testid="stSidebar"] label').filter(has_text="Presenter mode")
+    if label.locator("input").is_checked() != on:
+        label.click()
+        wait_until_idle(page)
+    assert label.locator("input").is_checked() == on
+
+
+@pytest.fixture(scope="module")
+def trained_tab(chromium, server):
+    context = chromium.new_context(viewport={"width": 1400, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(60_000)
+    tab.goto(server.url)
+    tab.locator('[data-testid="stSidebarNav"]').wait_for()
+    train(tab, ["SimpleRNN", "LSTM", "GRU", "BiLSTM"], seed=0)
+    train(tab, ["LSTM", "GRU"], seed=1)
+    yield tab
+    context.close()
+
+
+def test_every_page_fits_at_both_sizes_with_presenter_mode_off_and_on(trained_tab):
+    page = trained_tab
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    report = {"views": 0, "elements_checked": 0, "overflows_found": 0, "problems": {}}
+    for width, height in VIEWPORTS:
+        page.set_viewport_size({"width": width, "height": height})
+        for presenter in (False, True):
+            set_presenter(page, presenter)
+            for name in PAGES:
+                goto(page, name)
+                settle(page)
+                assert_no_exception(page)
+                result = page.evaluate(CHECKS_JS)
+                view = f"{width}x{height}-{'presenter' if presenter else 'normal'}-{name.lower().replace(' ', '-')}"
+                screenshot(page, SCREENS / f"{view}.png")
+                report["views"] += 1
+                report["elements_checked"] += result["checked"]
+                report["overflows_found"] += len(result["problems"])
+                if result["problems"]:
+                    report["problems"][view] = result["problems"]
+                (SCREENS / "layout_report.json").write_text(json.dumps(report, indent=2))
+    print(json.dumps({k: v for k, v in report.items() if k != "problems"}))
+    assert report["views"] == len(VIEWPORTS) * 2 * len(PAGES)
+    assert report["elements_checked"] > 1000
+    assert report["overflows_found"] == 0, json.dumps(report["problems"], indent=2)
