@@ -9,7 +9,7 @@ runs stored on the server are listed at the bottom.
 import pandas as pd
 import streamlit as st
 
-from rnnlab import archive, charts, jobs
+from rnnlab import archive, charts, jobs, regularisation
 from rnnlab.jobs import BOUNDS, DEFAULT_CONFIG
 from rnnlab.models import ARCHITECTURES
 from rnnlab.ui import classroom_view, helpers, presenter
@@ -41,6 +41,7 @@ helpers.init_state({
     K.TRAIN_EPOCHS: DEFAULT_CONFIG["epochs"], K.TRAIN_BATCH_SIZE: DEFAULT_CONFIG["batch_size"],
     K.TRAIN_LEARNING_RATE: DEFAULT_CONFIG["learning_rate"], K.TRAIN_SEED: DEFAULT_CONFIG["seed"],
     K.TRAIN_VALIDATION: "20% of every source", K.TRAIN_CLIP_NORM: DEFAULT_CONFIG["clip_norm"],
+    K.TRAIN_DROPOUT: DEFAULT_CONFIG["dropout"], K.TRAIN_EARLY_STOPPING: DEFAULT_CONFIG["early_stopping"],
 })
 
 
@@ -67,9 +68,16 @@ with presenter.controls("Training settings"):  # folded away in presenter mode
     clip_norm = beyond[0].number_input("Clip gradient norm", *BOUNDS["clip_norm"], step=0.5, placeholder="off",
                                        key=K.TRAIN_CLIP_NORM, help="Scale each batch's gradient down to at most "
                                        "this global norm (empty: off, the lesson's recipe)")
+    dropout = beyond[1].number_input("Dropout on embeddings", *BOUNDS["dropout"], step=0.1, key=K.TRAIN_DROPOUT,
+                                     help="Share of the embedded values zeroed at random while training (0: off)")
+    early_stopping = beyond[2].number_input(
+        "Early stopping patience", *map(int, BOUNDS["early_stopping"]), step=1, placeholder="off",
+        key=K.TRAIN_EARLY_STOPPING, help="Stop after this many epochs without a lower validation loss and keep "
+        "the best epoch's weights (empty: off)")
 
 settings = dict(embed_dim=embed_dim, units=units, epochs=epochs, batch_size=batch_size,
-                learning_rate=learning_rate, seed=seed, clip_norm=clip_norm, **VALIDATION[validation])
+                learning_rate=learning_rate, seed=seed, clip_norm=clip_norm, dropout=dropout,
+                early_stopping=early_stopping, **VALIDATION[validation])
 configs = [dict(arch=arch, **settings) for arch in archs]
 already_training = bool(configs) and all(helpers.is_active(config) for config in configs)
 train_column, stop_column, note_column = st.columns([1.5, 1.5, 5], vertical_alignment="center")
@@ -126,6 +134,7 @@ rows = [
         "embedding": s.config["embed_dim"],
         "learning rate": s.config["learning_rate"],
         "clip norm": s.config.get("clip_norm"),
+        "regularisation": regularisation.describe(s.config),
     }
     for s in ended
 ] + classroom_view.stored_rows(helpers.taken_names(helpers.session_snapshots()))
@@ -144,6 +153,8 @@ if rows:
             if s.status == "stopped":
                 st.caption(f"{names.get(s.id, s.label)} was stopped after {s.summary['epochs_done']} of "
                            f"{s.config['epochs']} epochs; what it learned is kept for the other pages.")
+            elif stop := regularisation.early_stop(s.config, {"val_loss": [e["val_loss"] for e in s.epochs]}):
+                st.caption(regularisation.early_stop_sentence(names.get(s.id, s.label), stop))
         st.download_button("Download the table (CSV)", pd.DataFrame(rows).to_csv(index=False), "rnnlab-runs.csv",
                            "text/csv", icon=":material/table:")
         st.markdown("**Take a run home:** one zip with its `.keras` model, vocabulary, configuration and history "
@@ -157,6 +168,8 @@ if rows:
 
 classroom_view.stored_runs_section()
 
+own_numbers = regularisation.comparison([
+    (names.get(s.id, s.label), s.config, {m: [e[m] for e in s.epochs] for m in ("loss", "val_loss")}) for s in ended])
 helpers.think_about_it(
     "The loss you watch going down trains every weight, the Embedding's 345,856 included. Which method trains "
     "that embedding here: skip-gram, CBOW, both, or neither?",
@@ -164,5 +177,7 @@ helpers.think_about_it(
     "classifier, from this task's own loss. Skip-gram and CBOW *pre-train* embeddings on a different task "
     "(predicting words from their context); nothing here is pre-trained. The model has far more parameters "
     "than the 2,400 training sentences, and still learns: watch the validation curve to see when it starts "
-    "to memorise instead.",
+    "to memorise instead. Dropout on the embeddings and early stopping (the settings below the lesson's) "
+    "hold that memorising back."
+    + ("\n\n" + own_numbers if own_numbers else " Train one run with and one without them to compare."),
 )
