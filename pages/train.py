@@ -12,18 +12,13 @@ import streamlit as st
 from rnnlab import archive, charts, jobs, regularisation
 from rnnlab.jobs import BOUNDS, DEFAULT_CONFIG
 from rnnlab.models import ARCHITECTURES
-from rnnlab.ui import classroom_view, helpers, presenter
+from rnnlab.ui import address, classroom_view, helpers, presenter
 from rnnlab.ui.state import StateKeys as K
 
 helpers.require_app_frame()  # a page opened by its own address on a fresh server
 
-VALIDATION = {
-    "20% of every source": dict(val_fraction=0.2, holdout_source=None),
-    "Hold out Amazon": dict(holdout_source="amazon"),
-    "Hold out IMDB": dict(holdout_source="imdb"),
-    "Hold out Yelp": dict(holdout_source="yelp"),
-}
-LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
+VALIDATION = {label: selection for label, (_, selection) in address.VALIDATION.items()}
+LEARNING_RATES = address.LEARNING_RATES
 
 st.title("Train: watch a recurrent network learn")
 st.markdown(
@@ -36,13 +31,8 @@ st.markdown(
 helpers.require_data()
 jobs.manager().prewarm()  # whoever opens this page is about to train: load TensorFlow in the background now
 
-helpers.init_state({
-    K.TRAIN_ARCHS: ["SimpleRNN"], K.TRAIN_EMBED_DIM: DEFAULT_CONFIG["embed_dim"], K.TRAIN_UNITS: DEFAULT_CONFIG["units"],
-    K.TRAIN_EPOCHS: DEFAULT_CONFIG["epochs"], K.TRAIN_BATCH_SIZE: DEFAULT_CONFIG["batch_size"],
-    K.TRAIN_LEARNING_RATE: DEFAULT_CONFIG["learning_rate"], K.TRAIN_SEED: DEFAULT_CONFIG["seed"],
-    K.TRAIN_VALIDATION: "20% of every source", K.TRAIN_CLIP_NORM: DEFAULT_CONFIG["clip_norm"],
-    K.TRAIN_DROPOUT: DEFAULT_CONFIG["dropout"], K.TRAIN_EARLY_STOPPING: DEFAULT_CONFIG["early_stopping"],
-})
+helpers.init_state(address.initial_values())
+address.sync()  # settings from a shared link (/train?archs=LSTM,GRU&units=64): refused ones say why
 
 
 def bounded(column, label, name, key):
@@ -78,6 +68,7 @@ with presenter.controls("Training settings"):  # folded away in presenter mode
 settings = dict(embed_dim=embed_dim, units=units, epochs=epochs, batch_size=batch_size,
                 learning_rate=learning_rate, seed=seed, clip_norm=clip_norm, dropout=dropout,
                 early_stopping=early_stopping, **VALIDATION[validation])
+address.write()  # the address now says these settings: copy it to share them
 configs = [dict(arch=arch, **settings) for arch in archs]
 already_training = bool(configs) and all(helpers.is_active(config) for config in configs)
 train_column, stop_column, note_column = st.columns([1.5, 1.5, 5], vertical_alignment="center")

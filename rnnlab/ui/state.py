@@ -41,6 +41,8 @@ class StateKeys:
     TRAIN_CLIP_NORM = "train.clip_norm"
     TRAIN_DROPOUT = "train.dropout"
     TRAIN_EARLY_STOPPING = "train.early_stopping"
+    # The Train settings this session last wrote into the address (rnnlab.ui.address), to tell a new link apart.
+    TRAIN_ADDRESS = "rnnlab.train_address"
 
     # Parameters page widgets.
     PARAMS_VOCAB = "params.vocab_size"
