@@ -9,22 +9,17 @@ runs stored on the server are listed at the bottom.
 import pandas as pd
 import streamlit as st
 
-from rnnlab import archive, baseline, charts, jobs, params
+from rnnlab import archive, baseline, charts, jobs, params, regularisation
 from rnnlab.config import load_split
 from rnnlab.jobs import BOUNDS, DEFAULT_CONFIG
 from rnnlab.models import ARCHITECTURES
-from rnnlab.ui import classroom_view, helpers, presenter
+from rnnlab.ui import address, classroom_view, helpers, presenter
 from rnnlab.ui.state import StateKeys as K
 
 helpers.require_app_frame()  # a page opened by its own address on a fresh server
 
-VALIDATION = {
-    "20% of every source": dict(val_fraction=0.2, holdout_source=None),
-    "Hold out Amazon": dict(holdout_source="amazon"),
-    "Hold out IMDB": dict(holdout_source="imdb"),
-    "Hold out Yelp": dict(holdout_source="yelp"),
-}
-LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
+VALIDATION = {label: selection for label, (_, selection) in address.VALIDATION.items()}
+LEARNING_RATES = address.LEARNING_RATES
 
 st.title("Train: watch a recurrent network learn")
 st.markdown(
@@ -37,12 +32,8 @@ st.markdown(
 helpers.require_data()
 jobs.manager().prewarm()  # whoever opens this page is about to train: load TensorFlow in the background now
 
-helpers.init_state({
-    K.TRAIN_ARCHS: ["SimpleRNN"], K.TRAIN_EMBED_DIM: DEFAULT_CONFIG["embed_dim"], K.TRAIN_UNITS: DEFAULT_CONFIG["units"],
-    K.TRAIN_EPOCHS: DEFAULT_CONFIG["epochs"], K.TRAIN_BATCH_SIZE: DEFAULT_CONFIG["batch_size"],
-    K.TRAIN_LEARNING_RATE: DEFAULT_CONFIG["learning_rate"], K.TRAIN_SEED: DEFAULT_CONFIG["seed"],
-    K.TRAIN_VALIDATION: "20% of every source", K.TRAIN_CLIP_NORM: DEFAULT_CONFIG["clip_norm"],
-})
+helpers.init_state(address.initial_values())
+address.sync()  # settings from a shared link (/train?archs=LSTM,GRU&units=64): refused ones say why
 
 
 def bounded(column, label, name, key):
@@ -68,9 +59,17 @@ with presenter.controls("Training settings"):  # folded away in presenter mode
     clip_norm = beyond[0].number_input("Clip gradient norm", *BOUNDS["clip_norm"], step=0.5, placeholder="off",
                                        key=K.TRAIN_CLIP_NORM, help="Scale each batch's gradient down to at most "
                                        "this global norm (empty: off, the lesson's recipe)")
+    dropout = beyond[1].number_input("Dropout on embeddings", *BOUNDS["dropout"], step=0.1, key=K.TRAIN_DROPOUT,
+                                     help="Share of the embedded values zeroed at random while training (0: off)")
+    early_stopping = beyond[2].number_input(
+        "Early stopping patience", *map(int, BOUNDS["early_stopping"]), step=1, placeholder="off",
+        key=K.TRAIN_EARLY_STOPPING, help="Stop after this many epochs without a lower validation loss and keep "
+        "the best epoch's weights (empty: off)")
 
 settings = dict(embed_dim=embed_dim, units=units, epochs=epochs, batch_size=batch_size,
-                learning_rate=learning_rate, seed=seed, clip_norm=clip_norm, **VALIDATION[validation])
+                learning_rate=learning_rate, seed=seed, clip_norm=clip_norm, dropout=dropout,
+                early_stopping=early_stopping, **VALIDATION[validation])
+address.write()  # the address now says these settings: copy it to share them
 configs = [dict(arch=arch, **settings) for arch in archs]
 split_config = {"arch": ARCHITECTURES[0], **settings, **helpers.config_overrides()}
 try:  # word order ignored, on the split these settings train on
@@ -136,6 +135,7 @@ rows = [
         "embedding": s.config["embed_dim"],
         "learning rate": s.config["learning_rate"],
         "clip norm": s.config.get("clip_norm"),
+        "regularisation": regularisation.describe(s.config),
     }
     for s in ended
 ] + classroom_view.stored_rows(helpers.taken_names(helpers.session_snapshots()))
@@ -161,6 +161,8 @@ if rows:
             if s.status == "stopped":
                 st.caption(f"{names.get(s.id, s.label)} was stopped after {s.summary['epochs_done']} of "
                            f"{s.config['epochs']} epochs; what it learned is kept for the other pages.")
+            elif stop := regularisation.early_stop(s.config, {"val_loss": [e["val_loss"] for e in s.epochs]}):
+                st.caption(regularisation.early_stop_sentence(names.get(s.id, s.label), stop))
         st.download_button("Download the table (CSV)", pd.DataFrame(rows).to_csv(index=False), "rnnlab-runs.csv",
                            "text/csv", icon=":material/table:")
         st.markdown("**Take a run home:** one zip with its `.keras` model, vocabulary, configuration and history "
@@ -176,6 +178,8 @@ classroom_view.stored_runs_section()
 
 train_df, _ = load_split(split_config if reference is not None else {"arch": ARCHITECTURES[0]})
 vocabulary_size = params.vocabulary_size(train_df["text"])
+own_numbers = regularisation.comparison([
+    (names.get(s.id, s.label), s.config, {m: [e[m] for e in s.epochs] for m in ("loss", "val_loss")}) for s in ended])
 helpers.think_about_it(
     f"The loss you watch going down trains every weight, the Embedding's {vocabulary_size * embed_dim:,} "
     "included. Which method trains that embedding here: skip-gram, CBOW, both, or neither?",
@@ -184,5 +188,7 @@ helpers.think_about_it(
     "(predicting words from their context); nothing here is pre-trained. The model has far more parameters "
     f"than the {len(train_df):,} training sentences of these settings ({vocabulary_size:,} words x "
     f"{embed_dim} numbers in the embedding alone), and still learns: watch the validation curve to see when it "
-    "starts to memorise instead.",
+    "starts to memorise instead. Dropout on the embeddings and early stopping (the settings below the lesson's) "
+    "hold that memorising back."
+    + ("\n\n" + own_numbers if own_numbers else " Train one run with and one without them to compare."),
 )

@@ -34,14 +34,18 @@ DEFAULT_CONFIG: Mapping[str, Any] = MappingProxyType(
         data=None,
         # Beyond the lesson's recipe, all off by default: clip each update's gradient to this global norm.
         clip_norm=None,
+        # Regularisation: dropout on the embedding's output (0 = none), early stopping after this many epochs
+        # without a lower validation loss (None = train every epoch).
+        dropout=0.0,
+        early_stopping=None,
     )
 )
 
 # Settings added after runs were first stored: at their default they are left out of the configuration's key,
 # so every run stored before they existed keeps its key (and is found again).
-LATER_SETTINGS: Mapping[str, Any] = MappingProxyType(dict(data=None, clip_norm=None))
+LATER_SETTINGS: Mapping[str, Any] = MappingProxyType(dict(data=None, clip_norm=None, dropout=0.0, early_stopping=None))
 # Settings of train() beyond the lesson's, passed on only when set (see train_options).
-TRAIN_OPTIONS = ("clip_norm",)
+TRAIN_OPTIONS = ("clip_norm", "dropout", "early_stopping")
 
 # Bounds that keep one run within a minute or two on a 2-core machine (and out of harm's way on a shared server).
 BOUNDS: Mapping[str, tuple[float, float]] = MappingProxyType(
@@ -56,10 +60,12 @@ BOUNDS: Mapping[str, tuple[float, float]] = MappingProxyType(
         val_fraction=(0.05, 0.5),
         subset=(50, 100_000),
         clip_norm=(0.01, 100.0),
+        dropout=(0.0, 0.9),
+        early_stopping=(1, 30),
     )
 )
-_INTEGER_KEYS = ("epochs", "batch_size", "embed_dim", "units", "seed", "split_seed", "subset")
-_OFF_WHEN_NONE = ("subset", "clip_norm")  # None is a valid value: all the data, no clipping
+_INTEGER_KEYS = ("epochs", "batch_size", "embed_dim", "units", "seed", "split_seed", "subset", "early_stopping")
+_OFF_WHEN_NONE = ("subset", "clip_norm", "early_stopping")  # None is valid: all the data, no clipping, every epoch
 
 
 def validate_config(config: Mapping[str, Any]) -> dict[str, Any]:

@@ -174,8 +174,8 @@ def train_on_task(arch: str, lag: int, seed: int = 0, on_epoch=None, stop=None, 
         losses, hits = [], []
         for start in range(0, len(order), batch):
             rows = order[start : start + batch]
-            loss, acc = train_step(tf.constant(train_task.ids[rows]),
-                                   tf.constant(train_task.labels[rows].astype(np.float32)))
+            loss, acc, *_ = train_step(tf.constant(train_task.ids[rows]),  # and the gradient's norms
+                                       tf.constant(train_task.labels[rows].astype(np.float32)))
             losses.append(float(loss))
             hits.append(float(acc))
             if on_batch is not None:

@@ -59,8 +59,13 @@ def recurrent_layer(arch: str, units: int = 128, seed: int | None = None):
     return layers.Bidirectional(forward, backward_layer=backward, name="recurrent")
 
 
-def build_model(arch: str, vocab_size: int, embed_dim: int = 64, units: int = 128, seed: int | None = None):
+def build_model(arch: str, vocab_size: int, embed_dim: int = 64, units: int = 128, seed: int | None = None,
+                dropout: float = 0.0):
     """Embedding(vocab_size, embed_dim, mask_zero=True) -> recurrent(units) -> Dense(1, sigmoid).
+
+    With `dropout` > 0 (regularisation, beyond the lesson's model), a Dropout layer between the embedding and the
+    recurrent layer zeroes that share of the embedded values while training (and passes the padding mask on); it
+    has no weights, so the parameter count is the lesson's either way.
 
     The embedding is trained end to end with the classifier (no pre-training). mask_zero=True makes index 0 the
     padding: the recurrent layer skips padded steps, so a batch padded to its longest sentence gives every
@@ -73,6 +78,9 @@ def build_model(arch: str, vocab_size: int, embed_dim: int = 64, units: int = 12
     for name, value, low in (("vocab_size", vocab_size, 2), ("embed_dim", embed_dim, 1), ("units", units, 1)):
         if int(value) != value or value < low:
             raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    if not 0 <= dropout < 1:
+        raise ValueError(f"dropout must be at least 0 and below 1, got {dropout!r}")
+    regularisation = [layers.Dropout(dropout, seed=seed, name="embedding_dropout")] if dropout > 0 else []
     model = keras.Sequential(
         [
             keras.Input(shape=(None,), dtype="int32", name="token_ids"),
@@ -83,6 +91,7 @@ def build_model(arch: str, vocab_size: int, embed_dim: int = 64, units: int = 12
                 embeddings_initializer=keras.initializers.RandomUniform(-0.05, 0.05, seed=seed),
                 name="embedding",
             ),
+            *regularisation,
             recurrent_layer(arch, units, seed),
             layers.Dense(
                 1,

@@ -219,6 +219,30 @@ def record_gradient_curve(run, probe) -> None:
     run.history["gradient_by_step"].append([float(v) for v in norms])
 
 
+class EarlyStopping:
+    """Patience on the validation loss: `should_stop` after `patience` epochs in a row without a new lowest
+    validation loss (never with patience None), remembering the weights of the best epoch for `restore_best`."""
+
+    def __init__(self, patience: int | None):
+        self.patience = patience
+        self.best_loss = float("inf")
+        self.best_weights = None
+        self.waited = 0
+
+    def should_stop(self, model, val_loss: float) -> bool:
+        if self.patience is None:
+            return False
+        if val_loss < self.best_loss:
+            self.best_loss, self.best_weights, self.waited = val_loss, model.get_weights(), 0
+            return False
+        self.waited += 1
+        return self.waited >= self.patience
+
+    def restore_best(self, model) -> None:
+        if self.best_weights is not None:
+            model.set_weights(self.best_weights)
+
+
 def largest_gradient_norm(batch_history, clip_norm: float | None = None) -> dict:
     """{'largest': the largest global gradient norm of any batch (before clipping), 'applied': the largest
     norm of an update applied (min(norm, clip_norm) with clipping), 'clipped': how many batches were clipped}."""
@@ -241,6 +265,8 @@ def train(
     learning_rate: float = 1e-3,
     seed: int = 0,
     clip_norm: float | None = None,
+    dropout: float = 0.0,
+    early_stopping: int | None = None,
     on_batch=None,
     on_epoch=None,
     stop: threading.Event | None = None,
@@ -253,6 +279,9 @@ def train(
 
     Beyond the lesson's recipe (off by default): `clip_norm` scales each batch's gradient down to that global
     norm when it is longer. Every batch records its gradient's global norm before clipping (`grad_norm`).
+    `dropout` puts a Dropout layer of that rate on the embedding's output (build_model). `early_stopping` ends
+    training once the validation loss has not fallen for that many epochs, and keeps the weights of the epoch
+    with the lowest validation loss (see EarlyStopping); the run is finished, with fewer epochs than asked.
     """
     check_arch(arch)
     if len(train_df) == 0 or len(val_df) == 0:
@@ -263,6 +292,10 @@ def train(
     )
     if clip_norm is not None:
         config.update(clip_norm=float(clip_norm))
+    if dropout:
+        config.update(dropout=float(dropout))
+    if early_stopping is not None:
+        config.update(early_stopping=int(early_stopping))
     started = time.perf_counter()
     _configure_threads()
     import keras
@@ -271,14 +304,15 @@ def train(
     keras.utils.set_random_seed(seed)
     vectorizer = make_vectorizer(train_df["text"])
     vocabulary = [str(word) for word in vectorizer.get_vocabulary()]
-    run = TrainedModel(arch, config, build_model(arch, len(vocabulary), embed_dim, units, seed=seed), vectorizer,
-                       vocabulary)
+    model = build_model(arch, len(vocabulary), embed_dim, units, seed=seed, dropout=float(dropout))
+    run = TrainedModel(arch, config, model, vectorizer, vocabulary)
     x_train, len_train = encode_texts(train_df["text"], run._index)
     y_train = train_df["label"].to_numpy(np.float32)
     x_val, len_val = encode_texts(val_df["text"], run._index)
     y_val = val_df["label"].to_numpy(np.float32)
     val_batches = [b for b in length_buckets(len_val, EVAL_BATCH, np.random.default_rng(0))]
     probe = gradient_probe(run, val_df)
+    watch = EarlyStopping(early_stopping)
 
     train_step, eval_step = _step_functions(run.model, keras.optimizers.Adam(learning_rate), config.get("clip_norm"))
     rng = np.random.default_rng(seed)
@@ -320,6 +354,9 @@ def train(
             on_epoch(epoch, dict(epoch_logs, seconds=run.seconds))
         if run.stopped:
             break
+        if watch.should_stop(run.model, epoch_logs["val_loss"]):
+            break
+    watch.restore_best(run.model)
     run.seconds = time.perf_counter() - started
     run.traces = train_step.experimental_get_tracing_count()
     return run

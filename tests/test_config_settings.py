@@ -39,3 +39,16 @@ def test_clip_norm_is_off_by_default_and_validated_with_the_reason():
 def test_train_gets_only_the_settings_that_are_set():
     assert train_options(dict(arch="LSTM")) == {}
     assert train_options(dict(arch="LSTM", clip_norm=0.5)) == {"clip_norm": 0.5}
+
+
+def test_dropout_and_early_stopping_are_off_by_default_validated_and_keyed_only_when_set():
+    full = validate_config({})
+    assert full["dropout"] == 0.0 and full["early_stopping"] is None
+    assert config_key(dict(arch="GRU", dropout=0, early_stopping=None)) == original_key(dict(arch="GRU"))
+    assert config_key(dict(arch="GRU", dropout=0.3)) != config_key(dict(arch="GRU", early_stopping=3))
+    for bad, reason in ((dict(dropout=0.95), "dropout must be between 0 and 0.9"),
+                        (dict(early_stopping=0), "early_stopping must be between 1 and 30"),
+                        (dict(early_stopping=1.5), "early_stopping must be a whole number")):
+        with pytest.raises(ValueError, match=reason):
+            validate_config(bad)
+    assert train_options(dict(dropout=0.25, early_stopping=3)) == {"dropout": 0.25, "early_stopping": 3}

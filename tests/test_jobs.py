@@ -26,7 +26,7 @@ def test_validate_config_fills_the_lessons_defaults():
     config = jobs.validate_config({"arch": "LSTM"})
     assert config == dict(arch="LSTM", epochs=10, batch_size=32, embed_dim=64, units=128, learning_rate=1e-3,
                           seed=0, val_fraction=0.2, split_seed=0, holdout_source=None, subset=None, data=None,
-                          clip_norm=None)
+                          clip_norm=None, dropout=0.0, early_stopping=None)
 
 
 @pytest.mark.parametrize(

@@ -247,3 +247,39 @@ def test_every_batch_records_its_gradient_norm_and_clipping_changes_training(sma
     assert clipped.batch_history[0]["grad_norm"] == pytest.approx(norms[0], rel=1e-6) and norms[0] > 0.05
     assert clipped.history["loss"] != plain.history["loss"]
     assert clipped.config["clip_norm"] == 0.05 and "clip_norm" not in plain.config
+
+
+def test_dropout_on_the_embedding_output_keeps_the_lessons_parameters(small_split):
+    from rnnlab.models import build_model
+
+    lesson = build_model("LSTM", 5404)
+    regularised = build_model("LSTM", 5404, dropout=0.3)
+    assert [layer.name for layer in lesson.layers] == ["embedding", "recurrent", "classifier"]
+    assert [layer.name for layer in regularised.layers] == ["embedding", "embedding_dropout", "recurrent",
+                                                            "classifier"]
+    assert lesson.count_params() == regularised.count_params() == 444_801
+    run = train("GRU", *small_split, dropout=0.5, **TINY)
+    assert run.config["dropout"] == 0.5 and run.model.get_layer("embedding_dropout").rate == 0.5
+    # Dropout only acts while training: predictions are deterministic, and padding still changes nothing.
+    first, again = run.predict(["the food was great", "awful"]), run.predict(["the food was great", "awful"])
+    np.testing.assert_array_equal(first, again)
+    np.testing.assert_allclose(run.predict(["awful"])[0], first[1], atol=1e-6)
+    with pytest.raises(ValueError, match="dropout must be"):
+        build_model("GRU", 100, dropout=1.0)
+
+
+def test_early_stopping_ends_when_validation_loss_stops_falling_and_keeps_the_best_weights(small_split):
+    # A high learning rate on 160 sentences: the validation loss soon rises while the training loss falls.
+    run = train("GRU", *small_split, epochs=15, batch_size=16, embed_dim=8, units=8, learning_rate=0.03,
+                early_stopping=2)
+    val_loss = run.history["val_loss"]
+    best = int(np.argmin(val_loss))
+    assert not run.stopped and run.epochs_done < 15 and run.config["early_stopping"] == 2
+    assert run.epochs_done == best + 1 + 2  # two epochs without a new lowest, then it stopped
+    assert min(val_loss[best + 1:]) >= val_loss[best]
+    _, val_df = small_split
+    probs = np.clip(run.predict(val_df["text"].tolist()), 1e-7, 1 - 1e-7)
+    labels = val_df["label"].to_numpy()
+    kept_loss = float(np.mean(-(labels * np.log(probs) + (1 - labels) * np.log(1 - probs))))
+    assert kept_loss == pytest.approx(val_loss[best], rel=1e-4)  # the model is the best epoch's
+    assert kept_loss != pytest.approx(val_loss[-1], rel=1e-4)

@@ -11,7 +11,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from rnnlab import runs
+from rnnlab import regularisation, runs
 from rnnlab.ui import helpers, presenter
 from rnnlab.ui.state import StateKeys
 
@@ -69,6 +69,7 @@ def stored_rows(taken: set[str]) -> list[dict]:
             "embedding": job.stored.config.get("embed_dim"),
             "learning rate": job.stored.config.get("learning_rate"),
             "clip norm": job.stored.config.get("clip_norm"),
+            "regularisation": regularisation.describe(job.stored.config),
         }
         for name, job in named.items()
     ]

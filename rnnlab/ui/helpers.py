@@ -62,6 +62,9 @@ WIDGET_BOUNDS = {
     StateKeys.TRAIN_EPOCHS: jobs.BOUNDS["epochs"],
     StateKeys.TRAIN_BATCH_SIZE: jobs.BOUNDS["batch_size"],
     StateKeys.TRAIN_SEED: jobs.BOUNDS["seed"],
+    StateKeys.TRAIN_CLIP_NORM: jobs.BOUNDS["clip_norm"],  # None (off) is not a number: back to the default, off
+    StateKeys.TRAIN_DROPOUT: jobs.BOUNDS["dropout"],
+    StateKeys.TRAIN_EARLY_STOPPING: jobs.BOUNDS["early_stopping"],
     StateKeys.PARAMS_VOCAB: (1000, 20000),
     StateKeys.PARAMS_EMBED_DIM: (8, 128),
     StateKeys.PARAMS_UNITS: (8, 256),
@@ -70,7 +73,8 @@ WIDGET_BOUNDS = {
     StateKeys.LONGRANGE_LAG: (3, 120),  # rnnlab.longrange.min_lag() to the slider's end
     StateKeys.LONGRANGE_SEED: (0, 999),
 }
-INTEGER_WIDGETS = {key for key in WIDGET_BOUNDS if key != StateKeys.GRADIENTS_W}
+INTEGER_WIDGETS = {key for key in WIDGET_BOUNDS
+                   if key not in (StateKeys.GRADIENTS_W, StateKeys.TRAIN_CLIP_NORM, StateKeys.TRAIN_DROPOUT)}
 
 
 def keep_in_bounds() -> None:

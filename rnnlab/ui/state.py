@@ -39,6 +39,10 @@ class StateKeys:
     TRAIN_SEED = "train.seed"
     TRAIN_VALIDATION = "train.validation"
     TRAIN_CLIP_NORM = "train.clip_norm"
+    TRAIN_DROPOUT = "train.dropout"
+    TRAIN_EARLY_STOPPING = "train.early_stopping"
+    # The Train settings this session last wrote into the address (rnnlab.ui.address), to tell a new link apart.
+    TRAIN_ADDRESS = "rnnlab.train_address"
 
     # Parameters page widgets.
     PARAMS_VOCAB = "params.vocab_size"
@@ -95,7 +99,8 @@ class StateKeys:
     # Streamlit forgets a widget's value when its page is not shown; these are kept across page switches.
     PERSISTENT = (
         TRAIN_ARCHS, TRAIN_EMBED_DIM, TRAIN_UNITS, TRAIN_EPOCHS, TRAIN_BATCH_SIZE, TRAIN_LEARNING_RATE, TRAIN_SEED,
-        TRAIN_VALIDATION, TRAIN_CLIP_NORM, PARAMS_VOCAB, PARAMS_EMBED_DIM, PARAMS_UNITS, PARAMS_ARCH, PREDICT_TEXT,
-        DATA_SENTENCE, GRADIENTS_W, GRADIENTS_T, STORED_RUN_IDS, INSIDE_SENTENCE, LONGRANGE_LAG, LONGRANGE_ARCHS,
-        LONGRANGE_LEARNING_RATE, LONGRANGE_SEED, EMBED_MIN_COUNT, EMBED_WORD,
+        TRAIN_VALIDATION, TRAIN_CLIP_NORM, TRAIN_DROPOUT, TRAIN_EARLY_STOPPING, PARAMS_VOCAB, PARAMS_EMBED_DIM,
+        PARAMS_UNITS, PARAMS_ARCH, PREDICT_TEXT, DATA_SENTENCE, GRADIENTS_W, GRADIENTS_T, STORED_RUN_IDS,
+        INSIDE_SENTENCE, LONGRANGE_LAG, LONGRANGE_ARCHS, LONGRANGE_LEARNING_RATE, LONGRANGE_SEED, EMBED_MIN_COUNT,
+        EMBED_WORD,
     )

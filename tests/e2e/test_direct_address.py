@@ -10,7 +10,7 @@ from tests.e2e.conftest import start_server
 from tests.e2e.test_browser import assert_no_exception, screenshot, wait_until_idle
 
 FRAME_LINKS = ["Home", "Data", "Train", "Parameters", "Predict", "Gradients", "Inside the cell",
-               "Long-range dependencies"]
+               "What the embedding learned", "Long-range dependencies"]
 
 
 @pytest.fixture(scope="module")

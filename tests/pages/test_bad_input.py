@@ -105,10 +105,12 @@ def test_typing_a_long_sentence_into_the_data_and_predict_boxes(with_model):
 def test_train_page_pulls_remembered_numbers_back_into_range_and_refuses_bad_settings():
     at = open_page("train", {StateKeys.TRAIN_UNITS: 100_000, StateKeys.TRAIN_EPOCHS: -3,
                              StateKeys.TRAIN_EMBED_DIM: "many", StateKeys.TRAIN_BATCH_SIZE: float("nan"),
-                             StateKeys.TRAIN_SEED: 2.7})
+                             StateKeys.TRAIN_SEED: 2.7, StateKeys.TRAIN_DROPOUT: 7, StateKeys.TRAIN_CLIP_NORM: 0.0,
+                             StateKeys.TRAIN_EARLY_STOPPING: "x"})
     assert not at.exception
     values = {n.label: n.value for n in at.number_input}
-    assert values == {"Units": 256, "Epochs": 1, "Embedding size": 64, "Batch size": 32, "Seed": 3}
+    assert values == {"Units": 256, "Epochs": 1, "Embedding size": 64, "Batch size": 32, "Seed": 3,
+                      "Dropout on embeddings": 0.9, "Clip gradient norm": 0.01, "Early stopping patience": None}
     # Settings that slip past the widgets (here a session's overrides) are refused with the reason.
     at.session_state[StateKeys.CONFIG_OVERRIDES] = {"units": 10**6}
     button(at, "Train").click().run()

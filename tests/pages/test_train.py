@@ -23,6 +23,8 @@ def test_train_page_has_the_controls_with_the_lessons_defaults_and_bounds():
         "Batch size": (32, 8, 256),
         "Seed": (0, 0, 1_000_000),
         "Clip gradient norm": (None, 0.01, 100.0),  # off: the lesson's recipe
+        "Dropout on embeddings": (0.0, 0.0, 0.9),
+        "Early stopping patience": (None, 1, 30),
     }
     assert at.select_slider(key=StateKeys.TRAIN_LEARNING_RATE).value == 0.001
     assert at.selectbox(key=StateKeys.TRAIN_VALIDATION).value == "20% of every source"
