@@ -9,8 +9,8 @@ runs stored on the server are listed at the bottom.
 import pandas as pd
 import streamlit as st
 
-from rnnlab import charts, jobs
-from rnnlab.jobs import BOUNDS, DEFAULT_CONFIG
+from rnnlab import charts
+from rnnlab.config import BOUNDS, DEFAULT_CONFIG
 from rnnlab.models import ARCHITECTURES
 from rnnlab.ui import classroom_view, helpers, presenter
 from rnnlab.ui.state import StateKeys as K
@@ -34,7 +34,6 @@ st.markdown(
     "several architectures to compare them."
 )
 helpers.require_data()
-jobs.manager().prewarm()  # whoever opens this page is about to train: load TensorFlow in the background now
 
 helpers.init_state({
     K.TRAIN_ARCHS: ["SimpleRNN"], K.TRAIN_EMBED_DIM: DEFAULT_CONFIG["embed_dim"], K.TRAIN_UNITS: DEFAULT_CONFIG["units"],
@@ -70,8 +69,8 @@ configs = [dict(arch=arch, **settings) for arch in archs]
 already_training = bool(configs) and all(helpers.is_active(config) for config in configs)
 train_column, stop_column, note_column = st.columns([1.5, 1.5, 5], vertical_alignment="center")
 if train_column.button("Train", type="primary", icon=":material/play_arrow:", width="stretch",
-                       disabled=not configs or already_training,
-                       help="Already training these settings" if already_training else None):
+                       disabled=not configs,
+                       help="Already training these settings: pressing again says where" if already_training else None):
     try:
         helpers.start_training(configs)
     except ValueError as error:  # settings out of bounds (the widgets keep them in, a preset state may not)
@@ -108,8 +107,8 @@ def live_curves():
 
 live_curves()
 
-ended = [snapshot for snapshot in helpers.session_snapshots() if snapshot.summary]
 names = helpers.run_names(helpers.session_snapshots())
+ended = [snapshot for snapshot in helpers.session_snapshots() if snapshot.summary and snapshot.id in names]
 rows = [
     {
         "run": names.get(s.id, s.label),
@@ -137,8 +136,7 @@ if rows:
         )
         for s in ended:
             if s.status == "stopped":
-                st.caption(f"{names.get(s.id, s.label)} was stopped after {s.summary['epochs_done']} of "
-                           f"{s.config['epochs']} epochs; what it learned is kept for the other pages.")
+                st.caption(helpers.stopped_caption(s))
 
 classroom_view.stored_runs_section()
 

@@ -3,7 +3,7 @@ trained models, one measured line per model plus its untrained twin."""
 
 from rnnlab import gradients
 from rnnlab.ui.state import StateKeys
-from tests.pages.conftest import figures, open_page, texts
+from tests.pages.conftest import figures, open_page, texts, GRU_NAME, SIMPLE_RNN_NAME
 
 
 def test_the_toy_marks_where_the_gradient_vanishes_and_explodes():
@@ -27,7 +27,7 @@ def test_measured_gradients_draw_each_model_and_its_untrained_twin(trained_sessi
     at = open_page("gradients", trained_session)
     toy, measured, _ = figures(at)  # the third, the Jacobian chain: tests/pages/test_gradients_jacobian.py
     names = [trace["name"] for trace in measured["data"]]
-    assert names == ["SimpleRNN", "GRU", "SimpleRNN (untrained)", "GRU (untrained)"]
+    assert names == [SIMPLE_RNN_NAME, GRU_NAME, f"{SIMPLE_RNN_NAME} (untrained)", f"{GRU_NAME} (untrained)"]
     assert all(len(trace["y"]) == 20 and min(trace["y"]) > 0 for trace in measured["data"])
     assert "Train a BiLSTM to compare" in " ".join(texts(at.markdown))  # no BiLSTM among these two
     assert "feed-forward" in " ".join(texts(at.markdown))
