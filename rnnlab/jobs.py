@@ -397,13 +397,77 @@ def _died(entry: dict, detail: str) -> str:
             f"{detail}")
 
 
+class WorkActor:
+    """A training that is not a run of the sentiment model (the long-range page's): `fn(on_progress, stop)` runs
+    in a thread; progress() answers meanwhile, result() once it is done. Owned by the caller, who kills it."""
+
+    def __init__(self, fn: Callable, env: dict):
+        os.environ.update(env)
+        self._lock, self._stop = threading.Lock(), threading.Event()
+        self._progress: dict = {}
+        self._outcome: dict | None = None
+        threading.Thread(target=self._work, args=(fn,), daemon=True).start()
+
+    def _report(self, **progress) -> None:
+        with self._lock:
+            self._progress.update(progress)
+
+    def _work(self, fn) -> None:
+        try:
+            outcome = dict(result=fn(self._report, self._stop))
+        except BaseException as error:
+            outcome = dict(error=f"{type(error).__name__}: {error}")
+        with self._lock:
+            self._outcome = outcome
+
+    def progress(self) -> dict:
+        with self._lock:
+            return dict(self._progress, done=self._outcome is not None,
+                        error=(self._outcome or {}).get("error"))
+
+    def result(self):
+        with self._lock:
+            return (self._outcome or {}).get("result")
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def run_work(fn: Callable, on_progress: Callable[[dict], None] | None = None, poll_s: float = 0.25,
+             stop: threading.Event | None = None):
+    """Run `fn(report, stop)` as Ray work asking for one CPU (never in this process) and return its result;
+    `on_progress(progress)` is called here with what `report(**values)` last said, every `poll_s`. Whatever
+    ends this call (an error, Streamlit ending the page's script run) kills the work: nothing is left behind."""
+    import ray
+
+    connect()
+    WorkActor_ = _remote_classes()[2]
+    env = {name: os.environ[name] for name in ("RNNLAB_DATA_DIR", "TF_CPP_MIN_LOG_LEVEL") if name in os.environ}
+    gpus = 1 if ray.cluster_resources().get("GPU", 0) >= 1 else 0
+    actor = WorkActor_.options(num_cpus=1, num_gpus=gpus, max_concurrency=4, max_restarts=0).remote(fn, env)
+    try:
+        while True:
+            progress = ray.get(actor.progress.remote(), timeout=heartbeat_s())
+            if progress["done"]:
+                if progress["error"]:
+                    raise RuntimeError(progress["error"])
+                return ray.get(actor.result.remote(), timeout=60)
+            if on_progress is not None and progress:
+                on_progress(progress)
+            if stop is not None and stop.is_set():
+                actor.stop.remote()
+            time.sleep(poll_s)
+    finally:
+        ray.kill(actor, no_restart=True)
+
+
 def _remote_classes():
     """The actor classes as Ray remote classes (built once, when Ray is first needed)."""
     global _REMOTE
     if _REMOTE is None:
         import ray
 
-        _REMOTE = (ray.remote(RunActor), ray.remote(Registry))
+        _REMOTE = (ray.remote(RunActor), ray.remote(Registry), ray.remote(WorkActor))
     return _REMOTE
 
 
@@ -660,7 +724,7 @@ class Engine:
     def _connect_registry(self):
         if self._registry is None:
             connect()
-            _, Registry_ = _remote_classes()
+            Registry_ = _remote_classes()[1]
             self._registry = Registry_.options(
                 name=REGISTRY_NAME, namespace=self.namespace, get_if_exists=True, lifetime="detached",
                 num_cpus=0, max_restarts=0, max_concurrency=4,
@@ -716,7 +780,7 @@ class Engine:
 
         from rnnlab.runs import store_dir
 
-        RunActor_, _ = _remote_classes()
+        RunActor_ = _remote_classes()[0]
         gpus = 1 if ray.cluster_resources().get("GPU", 0) >= 1 else 0
         env = {name: os.environ[name] for name in ("RNNLAB_DATA_DIR", "TF_CPP_MIN_LOG_LEVEL") if name in os.environ}
         env["RNNLAB_RUNS_DIR"] = str(store_dir().resolve())

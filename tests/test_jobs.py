@@ -340,3 +340,18 @@ def test_stop_ends_a_real_training_within_one_batch_and_keeps_a_usable_model(cle
     assert len(snapshot.batches) < 30 * snapshot.batches_per_epoch
     assert job.result.batch_history[-1]["step"] == len(snapshot.batches)
     assert job.result.predict(["I love this restaurant"]).shape == (1,)
+
+
+def report_and_return_pid(report, stop):
+    report(batch=1)
+    time.sleep(0.5)
+    return os.getpid()
+
+
+def test_other_work_runs_on_ray_reports_progress_and_leaves_nothing(clean_cluster):
+    """What the long-range page trains goes through jobs.run_work: another process, progress polled here."""
+    seen = []
+    pid = jobs.run_work(report_and_return_pid, seen.append, poll_s=0.05)
+    assert pid != os.getpid() and {"batch": 1, "done": False, "error": None} in seen
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        jobs.run_work(lambda report, stop: 1 / 0)
