@@ -50,12 +50,11 @@ trained = helpers.trained_jobs()
 if not trained:
     helpers.offer_quick_train("measured gradients")
 else:
-    measured = st.session_state.setdefault(K.MEASURED_GRADIENTS, {})
+    measured = {}  # once per model for the whole server (gradients.measured_once), not once per session
     with st.spinner("Measuring gradients (a few seconds per model)..."):
         for name, job in trained.items():
-            if job.id not in measured:
-                _, val_df = load_split(job.config)
-                measured[job.id] = gradients.measured_gradients(job.result, val_df, min_words=20, max_sentences=200)
+            measured[job.id] = gradients.measured_once(job.result, "gradients", lambda job=job: gradients.measured_gradients(
+                job.result, load_split(job.config)[1], min_words=20, max_sentences=200))
     frames = [measured[job.id].assign(model=name) for name, job in trained.items() if not measured[job.id].empty]
     if frames:
         st.plotly_chart(presenter.chart(charts.gradient_by_step(pd.concat(frames, ignore_index=True))),
@@ -76,14 +75,14 @@ else:
         "Jacobian, a product of one matrix per word; for a bidirectional model, its forward reader), averaged "
         "over 20 of the same long sentences. Solid: trained; dashed: untrained."
     )
-    chains = st.session_state.setdefault(K.MEASURED_JACOBIANS, {})
+    chains = {}
     with st.spinner("Measuring Jacobian chains (a few seconds per model)..."):
         for name, job in trained.items():
-            if job.id not in chains:
-                _, val_df = load_split(job.config)
-                ids, _ = gradients.long_sentences(job.result, val_df, min_words=20, max_sentences=20)
-                chains[job.id] = gradients.jacobian_chains({name: job.result}, list(ids), include_untrained=True,
-                                                           max_distance=20)
+            def measure(job=job, name=name):
+                ids, _ = gradients.long_sentences(job.result, load_split(job.config)[1], min_words=20, max_sentences=20)
+                return gradients.jacobian_chains({name: job.result}, list(ids), include_untrained=True, max_distance=20)
+
+            chains[job.id] = gradients.measured_once(job.result, "jacobians", measure)
     chain_frames = [chains[job.id].assign(model=name) for name, job in trained.items()
                     if not chains[job.id].empty]
     if chain_frames:

@@ -126,7 +126,8 @@ def training_processes() -> list[int]:
     found = []
     for process in psutil.Process().children(recursive=True):
         try:
-            if "RunActor" in " ".join(process.cmdline()) or process.name().startswith("ray::RunActor"):
+            if any(name in " ".join(process.cmdline()) or process.name().startswith(f"ray::{name}")
+                   for name in ("RunActor", "WorkActor")):
                 found.append(process.pid)
         except psutil.Error:
             pass
