@@ -50,13 +50,13 @@ else:
     trained = {name: trained[name] for name in drawn}
     measured = st.session_state.setdefault(K.MEASURED_GRADIENTS, {})
 
-    def gradient_norms(name, job):
-        _, val_df = load_split(job.config)
-        return gradients.measured_gradients(job.result, val_df, min_words=20, max_sentences=200)
+    def gradient_norms(name, job):  # once per model for the whole server (gradients.measured_once)
+        return gradients.measured_once(job.result, "gradients", lambda: gradients.measured_gradients(
+            job.result, load_split(job.config)[1], min_words=20, max_sentences=200))
 
     helpers.measure_each(trained, measured, gradient_norms, "Measuring gradients",
                          "Each model and an untrained twin read up to 200 long validation sentences forwards and "
-                         "backwards, once per model (the first time also loads TensorFlow).")
+                         "backwards, once per model for the whole server (the first time also loads TensorFlow).")
     frames = [measured[job.id].assign(model=name) for name, job in trained.items() if not measured[job.id].empty]
     if frames:
         drawn = pd.concat(frames, ignore_index=True)
@@ -116,10 +116,12 @@ else:
     )
     chains = st.session_state.setdefault(K.MEASURED_JACOBIANS, {})
 
-    def jacobian_norms(name, job):
-        _, val_df = load_split(job.config)
-        ids, _ = gradients.long_sentences(job.result, val_df, min_words=20, max_sentences=20)
-        return gradients.jacobian_chains({name: job.result}, list(ids), include_untrained=True, max_distance=20)
+    def jacobian_norms(name, job):  # once per model for the whole server, like the gradients above
+        def measure():
+            ids, _ = gradients.long_sentences(job.result, load_split(job.config)[1], min_words=20, max_sentences=20)
+            return gradients.jacobian_chains({name: job.result}, list(ids), include_untrained=True, max_distance=20)
+
+        return gradients.measured_once(job.result, "jacobians", measure)
 
     helpers.measure_each(trained, chains, jacobian_norms, "Measuring Jacobian chains",
                          "One Jacobian per word of 20 long sentences, once per model.")

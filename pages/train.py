@@ -9,9 +9,8 @@ runs stored on the server are listed at the bottom.
 import pandas as pd
 import streamlit as st
 
-from rnnlab import archive, baseline, charts, jobs, params, regularisation
-from rnnlab.config import load_split
-from rnnlab.jobs import BOUNDS, DEFAULT_CONFIG
+from rnnlab import archive, baseline, charts, params, regularisation
+from rnnlab.config import BOUNDS, DEFAULT_CONFIG, load_split
 from rnnlab.models import ARCHITECTURES
 from rnnlab.ui import address, classroom_view, helpers, presenter
 from rnnlab.ui.state import StateKeys as K
@@ -30,7 +29,6 @@ st.markdown(
     "several architectures to compare them."
 )
 helpers.require_data()
-jobs.manager().prewarm()  # whoever opens this page is about to train: load TensorFlow in the background now
 
 helpers.init_state(address.initial_values())
 address.sync()  # settings from a shared link (/train?archs=LSTM,GRU&units=64): refused ones say why
@@ -79,8 +77,8 @@ except ValueError:  # settings out of bounds: the Train button says why
 already_training = bool(configs) and all(helpers.is_active(config) for config in configs)
 train_column, stop_column, note_column = st.columns([1.5, 1.5, 5], vertical_alignment="center")
 if train_column.button("Train", type="primary", icon=":material/play_arrow:", width="stretch",
-                       disabled=not configs or already_training,
-                       help="Already training these settings" if already_training else None):
+                       disabled=not configs,
+                       help="Already training these settings: pressing again says where" if already_training else None):
     try:
         helpers.start_training(configs)
     except ValueError as error:  # settings out of bounds (the widgets keep them in, a preset state may not)
@@ -121,8 +119,8 @@ def live_curves():
 
 live_curves()
 
-ended = [snapshot for snapshot in helpers.session_snapshots() if snapshot.summary]
 names = helpers.run_names(helpers.session_snapshots())
+ended = [snapshot for snapshot in helpers.session_snapshots() if snapshot.summary and snapshot.id in names]
 rows = [
     {
         "run": names.get(s.id, s.label),
@@ -159,8 +157,7 @@ if rows:
                        "words in order is worth here.")
         for s in ended:
             if s.status == "stopped":
-                st.caption(f"{names.get(s.id, s.label)} was stopped after {s.summary['epochs_done']} of "
-                           f"{s.config['epochs']} epochs; what it learned is kept for the other pages.")
+                st.caption(helpers.stopped_caption(s))
             elif stop := regularisation.early_stop(s.config, {"val_loss": [e["val_loss"] for e in s.epochs]}):
                 st.caption(regularisation.early_stop_sentence(names.get(s.id, s.label), stop))
         st.download_button("Download the table (CSV)", pd.DataFrame(rows).to_csv(index=False), "rnnlab-runs.csv",

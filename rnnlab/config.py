@@ -5,6 +5,7 @@ configurations through this module; it imports neither the engine nor the store.
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
 import math
@@ -122,8 +123,10 @@ def config_key(config: Mapping[str, Any]) -> str:
 
 
 _data_lock = threading.Lock()
-_full_data: dict[str, Any] = {}
-_splits: dict[tuple, tuple] = {}
+# Bounded (least recently used out): a class that trains on many subsets and uploads must not grow the server.
+_full_data: "collections.OrderedDict[str, Any]" = collections.OrderedDict()
+_splits: "collections.OrderedDict[tuple, tuple]" = collections.OrderedDict()
+MAX_DATA_SETS, MAX_SPLITS = 4, 16
 
 
 def load_split(config: Mapping[str, Any]):
@@ -150,6 +153,10 @@ def load_split(config: Mapping[str, Any]):
             _splits[selection] = split(
                 df, val_fraction=cfg["val_fraction"], seed=cfg["split_seed"], holdout_source=cfg["holdout_source"]
             )
+            for cache, limit in ((_splits, MAX_SPLITS), (_full_data, MAX_DATA_SETS)):
+                while len(cache) > limit:
+                    cache.popitem(last=False)
+        _splits.move_to_end(selection)
         return _splits[selection]
 
 

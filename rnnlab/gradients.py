@@ -112,6 +112,25 @@ def toy_verdict(w: float, t_max: int, t_limit: int = T_MAX) -> dict:
 # Measured on real models
 
 
+# Measurements of a model, computed once per model and shared by every session of the server (30 students opening
+# the Gradients page measure each model once, not 30 times under its lock); bounded, least recently used out.
+_measurements = None
+
+
+def measured_once(run, kind: str, compute):
+    """`compute()` for this run's model and `kind` ('gradients', 'jacobians'), once per process: a stored run is
+    named by its run id and model checksum, anything else by its model object."""
+    global _measurements
+    from rnnlab.lru import LRU, size_from_env
+
+    if _measurements is None:
+        _measurements = LRU(size_from_env("RNNLAB_MEASUREMENT_CACHE", 64))
+    model = _model_of(run)
+    name = (getattr(run, "run_id", None), getattr(run, "model_sha256", None)) if getattr(run, "run_id", None) \
+        else ("model", id(model))
+    return _measurements.get((*name, kind), compute)
+
+
 def _model_of(model_or_run):
     return getattr(model_or_run, "model", model_or_run)
 

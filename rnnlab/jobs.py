@@ -1,65 +1,488 @@
-"""Background training jobs shared by every session of one RNN Lab server; nothing here calls Streamlit.
+"""Training on Ray: every training is one Ray actor, shared by every session of every server joined to one cluster.
 
-A page starts a job with `start(config, owner)` and afterwards only reads `job.snapshot()`: a worker thread runs
-rnnlab.training.train() with callbacks that append each batch and epoch to the job's history under a lock, so
-reruns, page switches and other widgets never touch a running training.
+A run is a named, detached actor (`RunActor`) asking for one CPU (and one GPU where the cluster has them), so the
+cluster's size bounds how many train at once and Ray queues the rest. It trains in a thread with the trainer's
+callbacks appending to its live history, answers `snapshot()` and `stop()` while it trains, saves the run into the
+run store when it ends, reports the end to the registry and exits: after a run no actor or process of it is left.
 
-Concurrency: at most `RNNLAB_MAX_CONCURRENT_JOBS` trainings run at once (default: one per CPU core, never more);
-the rest wait in one first-in, first-out queue and know their position.
+One small registry actor per namespace (`Registry`, no CPU) is what all servers share: which configuration key is
+training under which run id, who started it (only the starter may stop it), the queue's order (each waiting run's
+place), and how each run ended. Its watchdog fails a run whose worker died (SIGKILL, out of memory) or stopped
+reporting for `RNNLAB_HEARTBEAT_S` seconds, and kills it so its CPU is freed.
 
-Isolation: each running training lives in a child Python process (one per slot, started on first need, importing
-TensorFlow once and reused), and a worker thread here relays its batch and epoch events into the job. Measured on
-the Train page, a training thread inside the Streamlit server ran 3 to 10 times slower than alone, starved of the
-GIL by the page's once-a-second redraws; in its own process it keeps its speed. The trained weights come back and
-are rebuilt into a TrainedModel here. `RNNLAB_JOB_ISOLATION=thread` (or passing `train_fn`) trains in the
-worker thread instead, as tests with a fake trainer do. Training several architectures is one job
-per architecture. Starting a configuration that the same owner already has queued or running returns that job
-instead of a second one (a double-clicked Train button). `config_key()` names a configuration by a stable hash,
-so identical configurations can later be shared between sessions; `add_listener()` lets a run store save every
-job that ends.
+In the server a `Job` is a read-only view of one run: `snapshot()`, `wait()`, `stop()`, and `result` (the model,
+loaded from the run store: the server never trains nor rebuilds one). With no `RAY_ADDRESS` a local Ray starts
+on first need, on 127.0.0.1 only; with it, this process joins that cluster. Nothing imports Ray until then.
 """
 
 from __future__ import annotations
 
 import collections
 import dataclasses
-import hashlib
-import itertools
-import json
 import logging
-import math
-import multiprocessing
 import numbers
 import os
-import queue
-import subprocess
-import sys
 import threading
 import time
-import traceback
+import uuid
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
+
+from rnnlab.config import (  # noqa: F401  the schema lives in rnnlab.config; re-exported for old callers
+    BOUNDS, DEFAULT_CONFIG, config_key, load_split, train_from_config, validate_config,
+)
 
 log = logging.getLogger(__name__)
 
 QUEUED, RUNNING, FINISHED, STOPPED, FAILED = "queued", "running", "finished", "stopped", "failed"
 ACTIVE = (QUEUED, RUNNING)
+ROOT = Path(__file__).resolve().parents[1]
+REGISTRY_NAME = "rnnlab-registry"
 
-from rnnlab.config import (  # noqa: F401  the schema lives in rnnlab.config; re-exported for old callers
-    BOUNDS, DEFAULT_CONFIG, config_key, load_split, train_options, validate_config,
-)
+
+def namespace() -> str:
+    """The Ray namespace every RNN Lab server of one class shares (RNNLAB_RAY_NAMESPACE, default 'rnnlab')."""
+    return os.environ.get("RNNLAB_RAY_NAMESPACE", "rnnlab")
+
+
+def heartbeat_s() -> float:
+    """A running training that reports nothing (no batch, no epoch) for this long is failed and killed."""
+    try:
+        return max(1.0, float(os.environ.get("RNNLAB_HEARTBEAT_S", "120")))
+    except ValueError:
+        return 120.0
 
 
 # ----------------------------------------------------------------------------------------------------------
-# One training job
+# Connecting to Ray
+
+
+class EngineUnavailable(RuntimeError):
+    """Ray could not be started or reached; the message says what to check."""
+
+
+_connect_lock = threading.Lock()
+_connect_error: tuple[float, str] | None = None  # (when, why) of the last failed start: retried after 30 s
+RETRY_S = 30
+
+
+def connect() -> None:
+    """Join RAY_ADDRESS's cluster, or start a local Ray listening on 127.0.0.1 only; once per process."""
+    global _connect_error
+    with _connect_lock:
+        # On Linux Ray resolves 127.0.0.1 to the machine's outward address unless this is 0 (measured, Ray 2.60).
+        # Ray reads it when imported (and its servers inherit it): set it before, and again if Ray came first.
+        os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+        import ray  # lazily: pages that do not train never import Ray
+        from ray._private import ray_constants
+
+        ray_constants.ENABLE_RAY_CLUSTER = False
+        if ray.is_initialized():
+            return
+        if _connect_error and time.time() - _connect_error[0] < RETRY_S:
+            raise EngineUnavailable(_connect_error[1])
+        address = os.environ.get("RAY_ADDRESS", "").strip()
+        # Workers import rnnlab from this checkout (every node of a cluster needs the project at the same path).
+        runtime_env = {"env_vars": {"PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get(
+            "PYTHONPATH")])), "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}}
+        try:
+            if address:
+                _reachable(address)
+            _in_keeper_thread(lambda: _init(ray, address, runtime_env))
+        except Exception as error:
+            where = f"the Ray cluster at RAY_ADDRESS={address}" if address else "a local Ray instance"
+            hint = ("check that `ray start --head` runs there and that RAY_AUTH_MODE=token and the cluster's token "
+                    "are set for this server" if address else
+                    "check free memory and disk (Ray keeps its objects in /dev/shm and its logs in /tmp/ray), and "
+                    "that no other Ray started by this user is broken (`ray stop`)")
+            message = f"Training is unavailable: {where} could not be started ({type(error).__name__}: {error}); {hint}."
+            _connect_error = (time.time(), message)
+            log.error(message)
+            raise EngineUnavailable(message) from error
+        _connect_error = None
+
+
+def _init(ray, address: str, runtime_env: dict) -> None:
+    if address:
+        ray.init(address=address, namespace=namespace(), runtime_env=runtime_env, log_to_driver=False)
+    else:
+        cpus = os.environ.get("RNNLAB_RAY_CPUS", "").strip()
+        ray.init(address="local", num_cpus=int(cpus) if cpus else None, include_dashboard=False,
+                 namespace=namespace(), _node_ip_address="127.0.0.1", runtime_env=runtime_env, log_to_driver=False,
+                 configure_logging=False)
+
+
+def _in_keeper_thread(start: Callable[[], None]) -> None:
+    """Run `start` (ray.init) in a thread that lives as long as the process. Ray's own processes die with the
+    thread that started them (Linux's parent-death signal follows the thread): Streamlit runs each page in a
+    thread that ends with the run, which would take the local Ray down with it a minute later (measured)."""
+    done: dict[str, Any] = {}
+    ready = threading.Event()
+
+    def keeper() -> None:
+        try:
+            start()
+        except BaseException as error:  # handed to the caller
+            done["error"] = error
+        ready.set()
+        if "error" not in done:
+            threading.Event().wait()  # never returns: this thread must outlive Ray
+
+    threading.Thread(target=keeper, name="rnnlab-ray-keeper", daemon=True).start()
+    ready.wait()
+    if "error" in done:
+        raise done["error"]
+
+
+def _reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail in seconds, not minutes, when nothing listens at RAY_ADDRESS (ray.init retries for a long time)."""
+    import socket
+
+    if address in ("auto", "local"):
+        return
+    host, _, port = address.split("://")[-1].rpartition(":")
+    with socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout):
+        pass
+
+
+def connected() -> bool:
+    """Has this process joined Ray (without starting it)?"""
+    import sys
+
+    return "ray" in sys.modules and sys.modules["ray"].is_initialized()
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The actors
+
+
+def _history_record(step: int, logs: Mapping[str, Any], started: float) -> dict:
+    # rnnlab.training counts epochs and batches from 0; the records count them from 1 ("epoch 1 of 10").
+    return dict(
+        step=int(step), epoch=int(logs.get("epoch", 0)) + 1, batch=int(logs.get("batch", 0)) + 1,
+        loss=float(logs["loss"]), accuracy=float(logs["accuracy"]),
+        seconds=float(logs.get("seconds", time.time() - started)), time=time.time(),
+    )
+
+
+class RunActor:
+    """One training run: trains in a thread from the moment Ray gives it its CPU, answering snapshot() and
+    stop() meanwhile; saves the run, tells the registry how it ended, and exits."""
+
+    def __init__(self, run_id: str, config: dict, registry_namespace: str, env: dict, train_fn=None,
+                 save_runs: bool = True):
+        os.environ.update(env)  # the server's data and run store, as it sees them
+        self.run_id, self.config, self.save_runs = run_id, config, save_runs
+        self._namespace, self._train_fn = registry_namespace, train_fn
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._batches: list[dict] = []
+        self._epochs: list[dict] = []
+        self._progress = dict(epoch=1, batch=0, batches_per_epoch=None)
+        self._started = self._beat = time.time()
+        self._ended: dict | None = None
+        import ray
+
+        registry = ray.get_actor(REGISTRY_NAME, namespace=registry_namespace)
+        registry.started.remote(run_id, os.getpid())
+        threading.Thread(target=self._train, name=f"rnnlab-train-{run_id}", daemon=True).start()
+
+    def _on_batch(self, step, logs) -> None:
+        record = _history_record(step, logs, self._started)
+        with self._lock:
+            self._batches.append(record)
+            self._progress = dict(epoch=record["epoch"], batch=record["batch"],
+                                  batches_per_epoch=logs.get("batches_per_epoch"))
+            self._beat = time.time()
+
+    def _on_epoch(self, epoch, logs) -> None:
+        values = {k: float(v) for k, v in logs.items() if k != "epoch" and isinstance(v, numbers.Real)}
+        with self._lock:
+            self._epochs.append(dict(epoch=int(epoch) + 1, **values))
+            self._beat = time.time()
+
+    def snapshot(self, since: int = 0) -> dict:
+        """The live state, with the batches from index `since` on (a poller keeps the earlier ones)."""
+        with self._lock:
+            state = dict(status=RUNNING, batches=self._batches[since:], since=since, epochs=list(self._epochs),
+                         started_at=self._started, silent_for=time.time() - self._beat, stopping=self._stop.is_set(),
+                         pid=os.getpid(), **self._progress)
+            state.update(self._ended or {})
+            return state
+
+    def stop(self) -> bool:
+        self._stop.set()
+        return True
+
+    def _train(self) -> None:
+        import traceback
+
+        ended: dict[str, Any] = dict(status=FAILED, error=None, summary={}, stored_run_id=None)
+        try:
+            result = train_from_config(self.config, on_batch=self._on_batch, on_epoch=self._on_epoch,
+                                       stop=self._stop, train_fn=self._train_fn)
+            stopped = bool(getattr(result, "stopped", self._stop.is_set()))
+            val_accuracy = list(getattr(result, "history", {}).get("val_accuracy", []))
+            ended["summary"] = dict(
+                seconds=float(getattr(result, "seconds", time.time() - self._started)),
+                parameters=int(result.model.count_params()),
+                best_val_accuracy=max(val_accuracy) if val_accuracy else None,
+                epochs_done=int(getattr(result, "epochs_done", len(val_accuracy))),
+                batches_done=len(self._batches),
+            )
+            if self.save_runs and self._batches:
+                from rnnlab import runs
+
+                ended["stored_run_id"] = runs.save(result, self.config).id
+            ended["status"] = STOPPED if stopped else FINISHED
+        except BaseException as error:  # a failed training, or a failed save: the run fails, never hangs
+            ended["error"] = f"{type(error).__name__}: {error}"
+            ended["traceback"] = traceback.format_exc()
+        ended["epochs_at_end"] = len(self._epochs)
+        with self._lock:
+            self._ended = ended
+        self._finish(ended)
+
+    def _finish(self, ended: dict) -> None:
+        import ray
+
+        try:
+            registry = ray.get_actor(REGISTRY_NAME, namespace=self._namespace)
+            ray.get(registry.ended.remote(self.run_id, ended["status"], ended.get("error"), ended["summary"],
+                                          list(self._epochs), ended.get("stored_run_id"), list(self._batches),
+                                          dict(self._progress, started_at=self._started)),
+                    timeout=60)
+        except Exception:
+            log.exception("run %s could not report its end", self.run_id)
+        ray.kill(ray.get_runtime_context().current_actor, no_restart=True)  # nothing of the run is left
+
+
+class Registry:
+    """What every server shares: the live run of each configuration key, its starter, the queue, and how runs
+    ended (the last 500). Its methods run one at a time, so claiming a key is atomic across servers."""
+
+    KEEP_ENDED = 500
+    KEEP_BATCHES = 20
+
+    def __init__(self, namespace: str):
+        self._namespace = namespace
+        self._lock = threading.RLock()
+        self._runs: collections.OrderedDict[str, dict] = collections.OrderedDict()
+        self._live: dict[str, str] = {}  # key -> run id, while queued or running
+        self._seq = 0
+        threading.Thread(target=self._watch, name="rnnlab-registry-watchdog", daemon=True).start()
+
+    def claim(self, key: str, owner: str, run_id: str, config: dict, heartbeat: float) -> tuple[dict, bool]:
+        """The live run of `key`, or (if none) a new queued entry for `run_id`: (entry, created)."""
+        with self._lock:
+            live = self._live.get(key)
+            if live is not None:
+                return dict(self._runs[live]), False
+            self._seq += 1
+            entry = dict(run_id=run_id, key=key, owner=owner, config=config, state=QUEUED, seq=self._seq,
+                         created=time.time(), started=None, pid=None, heartbeat=heartbeat)
+            self._runs[run_id], self._live[key] = entry, run_id
+            return dict(entry), True
+
+    def live(self, key: str) -> dict | None:
+        with self._lock:
+            run_id = self._live.get(key)
+            return dict(self._runs[run_id]) if run_id else None
+
+    def started(self, run_id: str, pid: int) -> None:
+        with self._lock:
+            entry = self._runs.get(run_id)
+            if entry and entry["state"] == QUEUED:
+                entry.update(state=RUNNING, started=time.time(), pid=pid)
+
+    def ended(self, run_id, status, error=None, summary=None, epochs=None, stored_run_id=None, batches=None,
+              progress=None) -> bool:
+        """Record how a run ended; the first report wins (the run's own, or the watchdog's, or a server's)."""
+        with self._lock:
+            entry = self._runs.get(run_id)
+            if entry is None or entry["state"] not in ACTIVE:
+                return False
+            entry.update(state=status, error=error, summary=summary or {}, epochs=epochs or [], ended=time.time(),
+                         stored_run_id=stored_run_id, batches=batches, **(progress or {}))
+            if self._live.get(entry["key"]) == run_id:
+                del self._live[entry["key"]]
+            self._runs.move_to_end(run_id)
+            ended = [r for r, e in self._runs.items() if e["state"] not in ACTIVE]
+            for old in ended[:-self.KEEP_ENDED]:
+                del self._runs[old]
+            for old in ended[:-self.KEEP_BATCHES]:  # the full history stays for the latest runs only
+                self._runs[old].pop("batches", None)
+            return True
+
+    def status(self, run_id: str, with_batches: bool = False) -> dict | None:
+        """The run's entry, with its place in the queue (1 = next) while it waits."""
+        with self._lock:
+            entry = self._runs.get(run_id)
+            if entry is None:
+                return None
+            entry = dict(entry)
+            if not with_batches:
+                entry.pop("batches", None)
+            if entry["state"] == QUEUED:
+                entry["position"] = 1 + sum(1 for e in self._runs.values()
+                                            if e["state"] == QUEUED and e["seq"] < entry["seq"])
+            return entry
+
+    def cancel(self, run_id: str) -> bool:
+        """End a run that is still waiting for a CPU (the caller kills its pending actor)."""
+        with self._lock:
+            entry = self._runs.get(run_id)
+            if entry is None or entry["state"] != QUEUED:
+                return False
+            entry["cancelled"] = True
+            return self.ended(run_id, STOPPED, None, {}, [])
+
+    def counts(self) -> dict:
+        with self._lock:
+            states = [e["state"] for e in self._runs.values()]
+            return {state: states.count(state) for state in set(states)}
+
+    def _watch(self) -> None:
+        """Fail runs whose worker died or went silent, and free their CPU."""
+        import ray
+
+        while True:
+            time.sleep(0.5)
+            with self._lock:
+                running = [dict(e) for e in self._runs.values() if e["state"] == RUNNING]
+                waiting = [dict(e) for e in self._runs.values() if e["state"] == QUEUED]
+            for entry in running:
+                if time.time() - entry.get("checked", 0) < min(2.0, entry["heartbeat"] / 3):
+                    continue
+                with self._lock:
+                    if entry["run_id"] in self._runs:
+                        self._runs[entry["run_id"]]["checked"] = time.time()
+                reason = _check_run(entry, self._namespace, entry["heartbeat"])
+                if reason:
+                    self.ended(entry["run_id"], FAILED, reason)
+            for entry in waiting:  # a server that claimed a run and died before creating its actor
+                if time.time() - entry["created"] > 60:
+                    try:
+                        ray.get_actor(entry["run_id"], namespace=self._namespace)
+                    except ValueError:
+                        self.ended(entry["run_id"], FAILED, "its server went away before the run was created")
+
+
+def _check_run(entry: dict, namespace_: str, heartbeat: float) -> str | None:
+    """None if the run answers and reports in time; else why it is failed (its actor is then killed)."""
+    import ray
+    from ray.exceptions import GetTimeoutError, RayActorError
+
+    try:
+        actor = ray.get_actor(entry["run_id"], namespace=namespace_)
+    except ValueError:
+        return _died(entry, "its actor is gone")
+    try:
+        state = ray.get(actor.snapshot.remote(10**9), timeout=heartbeat)
+    except RayActorError as error:
+        return _died(entry, str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__)
+    except GetTimeoutError:
+        ray.kill(actor, no_restart=True)
+        return f"The training worker (pid {entry.get('pid')}) did not answer for {heartbeat:.0f} s and was stopped."
+    if state["status"] == RUNNING and state["silent_for"] > heartbeat:
+        ray.kill(actor, no_restart=True)
+        return (f"The training worker (pid {entry.get('pid')}) reported nothing for {state['silent_for']:.0f} s "
+                f"(the limit is RNNLAB_HEARTBEAT_S={heartbeat:g}) and was stopped.")
+    return None
+
+
+def _died(entry: dict, detail: str) -> str:
+    return (f"The training worker (pid {entry.get('pid')}) ended unexpectedly (killed, or out of memory): "
+            f"{detail}")
+
+
+class WorkActor:
+    """A training that is not a run of the sentiment model (the long-range page's): `fn(on_progress, stop)` runs
+    in a thread; progress() answers meanwhile, result() once it is done. Owned by the caller, who kills it."""
+
+    def __init__(self, fn: Callable, env: dict):
+        os.environ.update(env)
+        self._lock, self._stop = threading.Lock(), threading.Event()
+        self._progress: dict = {}
+        self._outcome: dict | None = None
+        threading.Thread(target=self._work, args=(fn,), daemon=True).start()
+
+    def _report(self, **progress) -> None:
+        with self._lock:
+            self._progress.update(progress)
+
+    def _work(self, fn) -> None:
+        try:
+            outcome = dict(result=fn(self._report, self._stop))
+        except BaseException as error:
+            outcome = dict(error=f"{type(error).__name__}: {error}")
+        with self._lock:
+            self._outcome = outcome
+
+    def progress(self) -> dict:
+        with self._lock:
+            return dict(self._progress, done=self._outcome is not None,
+                        error=(self._outcome or {}).get("error"))
+
+    def result(self):
+        with self._lock:
+            return (self._outcome or {}).get("result")
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def run_work(fn: Callable, on_progress: Callable[[dict], None] | None = None, poll_s: float = 0.25,
+             stop: threading.Event | None = None):
+    """Run `fn(report, stop)` as Ray work asking for one CPU (never in this process) and return its result;
+    `on_progress(progress)` is called here with what `report(**values)` last said, every `poll_s`. Whatever
+    ends this call (an error, Streamlit ending the page's script run) kills the work: nothing is left behind."""
+    import ray
+
+    connect()
+    WorkActor_ = _remote_classes()[2]
+    env = {name: os.environ[name] for name in ("RNNLAB_DATA_DIR", "TF_CPP_MIN_LOG_LEVEL") if name in os.environ}
+    gpus = 1 if ray.cluster_resources().get("GPU", 0) >= 1 else 0
+    actor = WorkActor_.options(num_cpus=1, num_gpus=gpus, max_concurrency=4, max_restarts=0).remote(fn, env)
+    try:
+        while True:
+            progress = ray.get(actor.progress.remote(), timeout=heartbeat_s())
+            if progress["done"]:
+                if progress["error"]:
+                    raise RuntimeError(progress["error"])
+                return ray.get(actor.result.remote(), timeout=60)
+            if on_progress is not None and progress:
+                on_progress(progress)
+            if stop is not None and stop.is_set():
+                actor.stop.remote()
+            time.sleep(poll_s)
+    finally:
+        ray.kill(actor, no_restart=True)
+
+
+def _remote_classes():
+    """The actor classes as Ray remote classes (built once, when Ray is first needed)."""
+    global _REMOTE
+    if _REMOTE is None:
+        import ray
+
+        _REMOTE = (ray.remote(RunActor), ray.remote(Registry), ray.remote(WorkActor))
+    return _REMOTE
+
+
+_REMOTE = None
+
+
+# ----------------------------------------------------------------------------------------------------------
+# What the server holds: a read-only view of each run
 
 
 @dataclasses.dataclass(frozen=True)
 class JobSnapshot:
-    """An immutable copy of a job's state for drawing: history records are read-only mappings."""
+    """An immutable copy of a run's state for drawing: history records are read-only mappings."""
 
-    id: int
+    id: str
     owner: str
     config: Mapping[str, Any]
     key: str
@@ -71,14 +494,19 @@ class JobSnapshot:
     epoch: int  # the epoch in progress, counted from 1
     batch: int  # batches done in that epoch
     batches_per_epoch: int | None
-    elapsed: float  # seconds since the job started running
+    elapsed: float  # seconds since the run started training
     eta: float | None  # seconds left, estimated from the time per batch so far
     summary: Mapping[str, Any]  # once ended with a model: seconds, parameters, best_val_accuracy, epochs_done
     stopping: bool = False  # Stop was pressed and the trainer has not ended yet
+    stored_run_id: str | None = None  # where the run store keeps it, once ended with a model
+    stop_requested: bool = False  # it ended because Stop came (possibly as its last epoch finished)
 
     @property
     def label(self) -> str:
-        return f"{self.config['arch']} #{self.id}"
+        """The run's name: its architecture and what differs from the lesson's defaults (stable for its life)."""
+        from rnnlab.runs import run_name
+
+        return run_name(self.config)
 
     @property
     def active(self) -> bool:
@@ -94,597 +522,308 @@ class JobSnapshot:
         return min(1.0, len(self.batches) / (self.batches_per_epoch * self.config["epochs"]))
 
 
+def _frozen(records) -> tuple:
+    return tuple(MappingProxyType(dict(r)) for r in records)
+
+
 class Job:
-    """One training run in the background. Read it through snapshot(); the worker alone writes to it."""
+    """One run as this server sees it. Every session of the server shares the same Job object per run, and
+    snapshots are cached for a moment, so 30 watchers cost Ray one call."""
 
-    def __init__(self, job_id: int, owner: str, config: Mapping[str, Any], position_of: Callable[[int], int | None]):
-        self.id = job_id
-        self.owner = owner
-        self.config: Mapping[str, Any] = MappingProxyType(validate_config(config))
-        self.key = config_key(self.config)
-        self.stop_event = threading.Event()
-        self.status = QUEUED
-        self.error: str | None = None
-        self.traceback: str | None = None
-        self._result = None  # the TrainedModel, once finished or stopped (see `result`)
-        self._trained_payload: dict | None = None  # what a training process sent back, until it is rebuilt
-        self._result_lock = threading.Lock()
-        self.stored_run_id: str | None = None  # the run store's id, once a training process has saved it
-        self.store_error: str | None = None  # why that save failed
-        self.worker_pid: int | None = None  # the process that trains it (this one in thread isolation)
-        self._process: _TrainingProcess | None = None  # while a training process works on it
-        self.created_at = time.time()
-        self.started_at: float | None = None
-        self.finished_at: float | None = None
-        self._position_of = position_of
+    CACHE_S = 0.3
+    LOST_AFTER_S = 30  # a run that cannot be read for this long is shown as failed
+
+    def __init__(self, engine: "Engine", entry: Mapping[str, Any]):
+        self.engine = engine
+        self.id: str = entry["run_id"]
+        self.owner: str = entry["owner"]
+        self.config: Mapping[str, Any] = MappingProxyType(dict(entry["config"]))
+        self.key: str = entry["key"]
         self._lock = threading.Lock()
-        self._done = threading.Event()
         self._batches: list[Mapping[str, Any]] = []
-        self._epochs: list[Mapping[str, Any]] = []
-        self._progress = dict(epoch=1, batch=0, batches_per_epoch=None)
-        self._summary: Mapping[str, Any] = MappingProxyType({})
+        self._snapshot: JobSnapshot | None = None
+        self._snapshot_at = 0.0
+        self._stop_requested = False
+        self._actor = None
+        self._failing_since: float | None = None
 
-    # The training callbacks: called from the worker thread, they only append under the lock. rnnlab.training
-    # counts epochs and batches from 0; the records count them from 1, as the page says "epoch 1 of 10".
-    def on_batch(self, step: int, logs: Mapping[str, Any]) -> None:
-        record = MappingProxyType(
-            dict(
-                step=int(step),
-                epoch=int(logs.get("epoch", 0)) + 1,
-                batch=int(logs.get("batch", 0)) + 1,
-                loss=float(logs["loss"]),
-                accuracy=float(logs["accuracy"]),
-                seconds=float(logs.get("seconds", time.time() - (self.started_at or time.time()))),
-                time=float(logs.get("time", time.time())),  # when the trainer finished it (wall clock)
-            )
-        )
-        with self._lock:
-            self._batches.append(record)
-            self._progress = dict(
-                epoch=record["epoch"], batch=record["batch"], batches_per_epoch=logs.get("batches_per_epoch")
-            )
-
-    def on_epoch(self, epoch: int, logs: Mapping[str, Any]) -> None:
-        values = {k: float(v) for k, v in logs.items() if k != "epoch" and isinstance(v, numbers.Real)}
-        record = MappingProxyType(dict(epoch=int(epoch) + 1, **values))
-        with self._lock:
-            self._epochs.append(record)
-
+    # -- reading
     def snapshot(self) -> JobSnapshot:
-        position = self._position_of(self.id)  # asks the manager; never while holding our own lock
         with self._lock:
-            elapsed = ((self.finished_at or time.time()) - self.started_at) if self.started_at else 0.0
-            planned = (self._progress["batches_per_epoch"] or 0) * self.config["epochs"]
-            done = len(self._batches)
-            eta = None
-            if self.status == RUNNING and done >= 3 and planned and not self.stop_event.is_set():
-                # The pace since the first batch (not since the start, which includes loading TensorFlow).
-                first, last = self._batches[0]["time"], self._batches[-1]["time"]
-                eta = max(0.0, (last - first) / (done - 1) * (planned - done))
-            return JobSnapshot(
-                id=self.id,
-                owner=self.owner,
-                config=self.config,
-                key=self.key,
-                status=self.status,
-                error=self.error,
-                queue_position=position if self.status == QUEUED else None,
-                batches=tuple(self._batches),
-                epochs=tuple(self._epochs),
-                epoch=self._progress["epoch"],
-                batch=self._progress["batch"],
-                batches_per_epoch=self._progress["batches_per_epoch"],
-                elapsed=elapsed,
-                eta=eta,
-                summary=self._summary,
-                stopping=self.status in ACTIVE and self.stop_event.is_set(),
-            )
+            if self._snapshot is not None and (not self._snapshot.active
+                                               or time.time() - self._snapshot_at < self.CACHE_S):
+                return self._snapshot
+            try:
+                self._snapshot = self._read()
+                self._failing_since = None
+            except Exception as error:  # Ray unreachable for a moment: keep what was shown, for a while
+                log.exception("run %s cannot be read", self.id)
+                self._failing_since = self._failing_since or time.time()
+                if self._snapshot is None or time.time() - self._failing_since > self.LOST_AFTER_S:
+                    self._snapshot = self._build(dict(state=FAILED, error=f"Lost contact with Ray: {error}"))
+            self._snapshot_at = time.time()
+            return self._snapshot
+
+    def _read(self) -> JobSnapshot:
+        import ray
+        from ray.exceptions import GetTimeoutError, RayActorError
+
+        registry = self.engine.registry()
+        if self._snapshot is None or self._snapshot.status == QUEUED:
+            entry = ray.get(registry.status.remote(self.id, True), timeout=10)
+            if entry is None:
+                return self._build(dict(state=FAILED, error="The run is unknown to the Ray cluster (restarted?)"))
+            if entry["state"] != RUNNING:
+                return self._ended_or_queued(entry)
+        try:
+            actor = self._actor or ray.get_actor(self.id, namespace=self.engine.namespace)
+            self._actor = actor
+            live = ray.get(actor.snapshot.remote(len(self._batches)), timeout=5)
+        except GetTimeoutError:
+            return self._snapshot  # busy for a moment; the watchdog fails it if it stays silent
+        except (RayActorError, ValueError) as error:  # ended and exited, or died
+            entry = ray.get(registry.status.remote(self.id, True), timeout=10)
+            if entry is not None and entry["state"] in ACTIVE:
+                reason = _died(entry, str(error).strip().splitlines()[0] if str(error).strip() else "")
+                ray.get(registry.ended.remote(self.id, FAILED, reason), timeout=10)
+                entry = ray.get(registry.status.remote(self.id, True), timeout=10)
+            if entry is None:
+                return self._build(dict(state=FAILED, error=f"The run's worker is gone: {error}"))
+            return self._ended_or_queued(entry)
+        self._batches.extend(MappingProxyType(b) for b in live["batches"])
+        state = dict(live, state=live["status"])
+        return self._build(state)
+
+    def _ended_or_queued(self, entry: dict) -> JobSnapshot:
+        if entry["state"] not in ACTIVE and entry.get("batches") and len(entry["batches"]) > len(self._batches):
+            self._batches.extend(MappingProxyType(b) for b in entry["batches"][len(self._batches):])
+        return self._build(entry)
+
+    def _build(self, state: Mapping[str, Any]) -> JobSnapshot:
+        status = state["state"]
+        batches = tuple(self._batches)
+        per_epoch = state.get("batches_per_epoch")
+        if per_epoch is None and self._snapshot is not None:
+            per_epoch = self._snapshot.batches_per_epoch
+        last = batches[-1] if batches else None
+        started = state.get("started_at") or state.get("started")
+        ended_at = state.get("ended")
+        elapsed = ((ended_at or time.time()) - started) if started else 0.0
+        planned = (per_epoch or 0) * self.config["epochs"]
+        eta = None
+        if status == RUNNING and len(batches) >= 3 and planned and not state.get("stopping"):
+            eta = max(0.0, (batches[-1]["time"] - batches[0]["time"]) / (len(batches) - 1) * (planned - len(batches)))
+        return JobSnapshot(
+            id=self.id, owner=self.owner, config=self.config, key=self.key, status=status,
+            error=state.get("error"), queue_position=state.get("position") if status == QUEUED else None,
+            batches=batches, epochs=_frozen(state.get("epochs") or (self._snapshot.epochs if self._snapshot else ())),
+            epoch=state.get("epoch") or (last["epoch"] if last else 1),
+            batch=state.get("batch") if state.get("batch") is not None else (last["batch"] if last else 0),
+            batches_per_epoch=per_epoch, elapsed=elapsed, eta=eta,
+            summary=MappingProxyType(dict(state.get("summary") or {})),
+            stopping=status in ACTIVE and bool(state.get("stopping") or self._stop_requested),
+            stored_run_id=state.get("stored_run_id"), stop_requested=self._stop_requested,
+        )
 
     @property
-    def result(self):
-        """The TrainedModel of a finished or stopped job, else None. A model trained in a child process is
-        rebuilt here on first use (this loads TensorFlow into the server the first time), not when the job
-        ends, so pages that only draw curves and tables never wait for TensorFlow."""
-        if self._result is None and self._trained_payload is not None:
-            with self._result_lock:
-                if self._result is None and self._trained_payload is not None:
-                    self._result = _rebuild_trained_model(self._trained_payload)
-                    self._trained_payload = None
-        return self._result
+    def status(self) -> str:
+        return self.snapshot().status
 
     @property
-    def has_model(self) -> bool:
-        """Did the job end with a model (finished, or stopped after at least one batch)?"""
-        return self._result is not None or self._trained_payload is not None
-
-    @property
-    def result_ready(self) -> bool:
-        """Is `result` there without building anything?"""
-        return self._result is not None or self._trained_payload is None
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the job has ended (finished, stopped or failed); False if the timeout came first."""
-        return self._done.wait(timeout)
+    def error(self) -> str | None:
+        return self.snapshot().error
 
     @property
     def active(self) -> bool:
-        return self.status in ACTIVE
+        return self.snapshot().active
 
-    def _set_running(self) -> None:
-        with self._lock:
-            self.status, self.started_at = RUNNING, time.time()
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the run has ended (finished, stopped or failed); False if the timeout came first."""
+        deadline = None if timeout is None else time.time() + timeout
+        while self.snapshot().active:
+            if deadline is not None and time.time() >= deadline:
+                return False
+            time.sleep(0.1)
+        return True
 
-    def _set_ended(self, status: str, result=None, error: str | None = None, trace: str | None = None,
-                   payload: dict | None = None) -> None:
-        """End the job with a TrainedModel (`result`), or with what a training process sent (`payload`)."""
-        summary = {}
-        if result is not None:
-            val_accuracy = list(getattr(result, "history", {}).get("val_accuracy", []))
-            summary = dict(
-                seconds=float(getattr(result, "seconds", float("nan"))),
-                parameters=int(result.model.count_params()),
-                best_val_accuracy=max(val_accuracy) if val_accuracy else None,
-                epochs_done=int(getattr(result, "epochs_done", len(val_accuracy))),
-            )
-        elif payload is not None:
-            val_accuracy = list(payload["history"].get("val_accuracy", []))
-            summary = dict(
-                seconds=float(payload["seconds"]),
-                parameters=int(payload["parameters"]),
-                best_val_accuracy=max(val_accuracy) if val_accuracy else None,
-                epochs_done=len(val_accuracy),
-            )
+    # -- the model
+    @property
+    def has_model(self) -> bool:
+        """Did the run end with a model in the run store (finished, or stopped after at least one batch)?"""
+        snapshot = self.snapshot()
+        return snapshot.status in (FINISHED, STOPPED) and snapshot.stored_run_id is not None
+
+    @property
+    def result_ready(self) -> bool:
+        """Is `result` there without loading anything?"""
+        from rnnlab import runs
+
+        stored = self.snapshot().stored_run_id
+        return stored is None or runs.is_loaded(stored)
+
+    @property
+    def result(self):
+        """The TrainedModel of a finished or stopped run, loaded from the run store (shared, least recently
+        used first out), else None."""
+        from rnnlab import runs
+
+        stored = self.snapshot().stored_run_id if self.has_model else None
+        return runs.load_run(stored) if stored else None
+
+    # -- stopping
+    def stop(self) -> bool:
+        """Stop the run: a queued one is cancelled, a running one ends after its current batch (and keeps what
+        it learned). False if it had already ended."""
+        import ray
+
+        snapshot = self.snapshot()
+        if not snapshot.active:
+            return False
+        self._stop_requested = True
+        registry = self.engine.registry()
+        try:
+            actor = ray.get_actor(self.id, namespace=self.engine.namespace)
+        except ValueError:
+            actor = None
+        if ray.get(registry.cancel.remote(self.id), timeout=10):
+            if actor is not None:
+                ray.kill(actor, no_restart=True)  # it was waiting for a CPU: nothing learned, nothing to keep
+        elif actor is not None:
+            try:
+                ray.get(actor.stop.remote(), timeout=10)
+            except Exception:
+                return False
         with self._lock:
-            self.status, self._result, self._trained_payload = status, result, payload
-            self.error, self.traceback = error, trace
-            self.finished_at = time.time()
-            self._summary = MappingProxyType(summary)
-        self._done.set()
+            self._snapshot_at = 0.0  # the next snapshot asks again
+        return True
 
 
 # ----------------------------------------------------------------------------------------------------------
-# The manager: a FIFO queue and at most max_concurrent worker threads
+# The engine
 
 
-def default_max_concurrent() -> int:
-    """RNNLAB_MAX_CONCURRENT_JOBS if set, else one training per CPU core; never more than the cores."""
-    cores = os.cpu_count() or 1
-    wanted = os.environ.get("RNNLAB_MAX_CONCURRENT_JOBS", "").strip()
-    if wanted:
-        try:
-            return max(1, min(cores, int(wanted)))
-        except ValueError:
-            log.warning("RNNLAB_MAX_CONCURRENT_JOBS=%r is not a whole number; using %d", wanted, cores)
-    return cores
+class Engine:
+    """Starts runs on Ray and keeps this server's view of them; one per process (see `manager()`), others in
+    tests (their own namespace, a fake `train_fn`, `save_runs=False`)."""
 
+    KEEP_JOBS = 1000
 
-class JobManager:
-    """Starts, queues, stops and remembers training jobs; one per process (see `manager()`).
-
-    `train_fn` and `load_data` default to rnnlab.training.train and `load_split`; tests pass their own.
-    """
-
-    def __init__(self, max_concurrent: int | None = None, train_fn: Callable | None = None,
-                 load_data: Callable | None = None, isolation: str | None = None):
-        self.max_concurrent = max_concurrent or default_max_concurrent()
-        self._train_fn = train_fn
-        self._load_data = load_data or load_split
-        default_isolation = "thread" if train_fn or load_data else os.environ.get("RNNLAB_JOB_ISOLATION", "process")
-        self.isolation = isolation or default_isolation
-        if self.isolation not in ("process", "thread"):
-            raise ValueError(f"isolation must be 'process' or 'thread', got {self.isolation!r}")
-        # Set by rnnlab.classroom.install: a training process then saves each model it trains into the run store
-        # itself, so the server does not load TensorFlow to save it.
-        self.store_runs = False
-        self._idle_processes: list[_TrainingProcess] = []
-        self._process_count = 0
+    def __init__(self, namespace: str | None = None, train_fn: Callable | None = None, save_runs: bool = True,
+                 heartbeat: float | None = None):
+        self.namespace = namespace or globals()["namespace"]()
+        self._train_fn, self.save_runs = train_fn, save_runs
+        self.heartbeat = heartbeat or heartbeat_s()
         self._lock = threading.Lock()
-        self._jobs: dict[int, Job] = {}
-        self._queue: collections.deque[Job] = collections.deque()
-        self._workers = 0
-        self._ids = itertools.count(1)
-        self._listeners: list[Callable[[Job], None]] = []
+        self._jobs: collections.OrderedDict[str, Job] = collections.OrderedDict()
+        self._registry = None
+
+    def registry(self):
+        with self._lock:
+            return self._registry or self._connect_registry()
+
+    def _connect_registry(self):
+        if self._registry is None:
+            connect()
+            Registry_ = _remote_classes()[1]
+            self._registry = Registry_.options(
+                name=REGISTRY_NAME, namespace=self.namespace, get_if_exists=True, lifetime="detached",
+                num_cpus=0, max_restarts=0, max_concurrency=4,
+            ).remote(self.namespace)
+        return self._registry
+
+    def _job(self, entry: Mapping[str, Any]) -> Job:
+        with self._lock:
+            job = self._jobs.get(entry["run_id"])
+            if job is None:
+                job = self._jobs[entry["run_id"]] = Job(self, entry)
+                # Forget the oldest ended runs beyond KEEP_JOBS (sessions then fall back to the run store).
+                while len(self._jobs) > self.KEEP_JOBS:
+                    oldest = next(iter(self._jobs))
+                    if self._jobs[oldest]._snapshot is not None and not self._jobs[oldest]._snapshot.active:
+                        del self._jobs[oldest]
+                    else:
+                        self._jobs.move_to_end(oldest)
+                        break
+            return job
+
+    def live(self, key: str) -> Job | None:
+        """The queued or running run of this configuration key anywhere in the cluster, or None."""
+        import ray
+
+        entry = ray.get(self.registry().live.remote(key), timeout=30)
+        return self._job(entry) if entry else None
 
     def start(self, config: Mapping[str, Any], owner: str) -> Job:
-        """Queue a training of `config` for `owner` and return its job. If the owner already has this exact
-        configuration queued or running, that job is returned instead: no duplicate from a double click."""
-        key = config_key(config)  # validates: a bad config raises ValueError before anything is queued
-        with self._lock:
-            for job in self._jobs.values():
-                if job.owner == owner and job.key == key and job.active:
-                    return job
-            job = Job(next(self._ids), owner, config, self.queue_position)
-            self._jobs[job.id] = job
-            self._queue.append(job)
-            if self._workers < self.max_concurrent:
-                self._workers += 1
-                threading.Thread(target=self._work, name=f"rnnlab-job-worker-{job.id}", daemon=True).start()
-        return job
+        """The live run of `config` (whoever started it), or a new run of it started for `owner`. Raises
+        ValueError for an invalid config before anything happens, EngineUnavailable if Ray cannot start."""
+        return self.claim(config, owner)[0]
 
-    def get(self, job_id: int) -> Job | None:
+    def claim(self, config: Mapping[str, Any], owner: str) -> tuple[Job, bool]:
+        """(job, started): like start(), and whether this call started it."""
+        import ray
+
+        config = validate_config(config)
+        key = config_key(config)
+        run_id = f"{config['arch']}-{key}-{uuid.uuid4().hex[:8]}"  # unique across servers
+        entry, created = ray.get(self.registry().claim.remote(key, owner, run_id, config, self.heartbeat), timeout=30)
+        job = self._job(entry)
+        if created:
+            try:
+                self._create_actor(run_id, config)
+            except Exception as error:
+                ray.get(self.registry().ended.remote(run_id, FAILED, f"The run could not be created: {error}"))
+                raise
+        return job, created
+
+    def _create_actor(self, run_id: str, config: dict) -> None:
+        import ray
+
+        from rnnlab.runs import store_dir
+
+        RunActor_ = _remote_classes()[0]
+        gpus = 1 if ray.cluster_resources().get("GPU", 0) >= 1 else 0
+        env = {name: os.environ[name] for name in ("RNNLAB_DATA_DIR", "TF_CPP_MIN_LOG_LEVEL") if name in os.environ}
+        env["RNNLAB_RUNS_DIR"] = str(store_dir().resolve())
+        RunActor_.options(
+            name=run_id, namespace=self.namespace, get_if_exists=True, lifetime="detached", max_concurrency=4,
+            num_cpus=1, num_gpus=gpus, max_restarts=0,
+        ).remote(run_id, dict(config), self.namespace, env, self._train_fn, self.save_runs)
+
+    def get(self, run_id: str) -> Job | None:
+        """This server's view of a run it has seen, else one the cluster's registry still knows, else None."""
         with self._lock:
-            return self._jobs.get(job_id)
+            if run_id in self._jobs:
+                return self._jobs[run_id]
+        if not isinstance(run_id, str) or not connected():
+            return None
+        import ray
+
+        try:
+            entry = ray.get(self.registry().status.remote(run_id), timeout=10)
+        except Exception:
+            return None
+        return self._job(entry) if entry else None
 
     def jobs_for(self, owner: str) -> list[Job]:
-        """The owner's jobs, oldest first."""
+        """The owner's runs this server has seen, oldest first."""
         with self._lock:
             return [job for job in self._jobs.values() if job.owner == owner]
 
-    def find_by_key(self, key: str) -> list[Job]:
-        """Every job of this configuration, whoever started it, oldest first (rnnlab.classroom shares them)."""
-        with self._lock:
-            return [job for job in self._jobs.values() if job.key == key]
-
-    def find_active(self, key: str) -> Job | None:
-        """A queued or running job of this configuration, whoever started it (for sharing identical runs)."""
-        with self._lock:
-            return next((job for job in self._jobs.values() if job.key == key and job.active), None)
-
-    def stop(self, job_id: int) -> bool:
-        """Stop a job: a queued one leaves the queue at once; a running one stops after its current batch and
-        keeps what it learned. False if there is no such job or it has already ended."""
-        with self._lock:
-            job = self._jobs.get(job_id)
-            if job is None or not job.active:
-                return False
-            job.stop_event.set()
-            process = job._process
-            if process is not None:
-                process.stop_job(job)  # straight to the child: it stops after the batch it is on
-            if job in self._queue:
-                self._queue.remove(job)
-                dequeued = True
-            else:
-                dequeued = False
-        if dequeued:
-            job._set_ended(STOPPED)
-            self._notify(job)
-        return True
-
-    def queue_position(self, job_id: int) -> int | None:
-        with self._lock:
-            for position, job in enumerate(self._queue, start=1):
-                if job.id == job_id:
-                    return position
-        return None
-
-    def running(self) -> list[Job]:
-        with self._lock:
-            return [job for job in self._jobs.values() if job.status == RUNNING]
-
-    def add_listener(self, listener: Callable[[Job], None]) -> None:
-        """Call `listener(job)` in the worker thread whenever a job ends (finished, stopped or failed)."""
-        with self._lock:
-            self._listeners.append(listener)
-
-    def _work(self) -> None:
-        while True:
-            with self._lock:
-                if not self._queue:
-                    self._workers -= 1
-                    return
-                job = self._queue.popleft()
-                job._set_running()
-            self._run(job)
-            self._notify(job)
-
-    def prewarm(self) -> None:
-        """Start a training process in the background if none is idle, so the next job skips TensorFlow's
-        import (the Train page calls this: whoever opens it is about to train)."""
-        if self.isolation != "process":
-            return
-        with self._lock:
-            if self._idle_processes or self._process_count >= self.max_concurrent:
-                return
-            self._process_count += 1
-        try:
-            process = _TrainingProcess()
-        except Exception:
-            with self._lock:
-                self._process_count -= 1
-            log.exception("could not start a training process")
-            return
-        with self._lock:
-            self._idle_processes.append(process)
-
-    def _take_process(self) -> _TrainingProcess:
-        with self._lock:
-            while self._idle_processes:
-                process = self._idle_processes.pop()
-                if process.alive():
-                    return process
-                self._process_count -= 1
-            self._process_count += 1
-        try:
-            return _TrainingProcess()
-        except Exception:
-            with self._lock:
-                self._process_count -= 1
-            raise
-
-    def _give_back(self, process: _TrainingProcess) -> None:
-        with self._lock:
-            if process.alive():
-                self._idle_processes.append(process)
-                return
-            self._process_count -= 1
-        process.close()
-
-    def _run(self, job: Job) -> None:
-        if self.isolation == "process":
-            self._run_in_process(job)
-        else:
-            self._run_in_thread(job)
-
-    def _run_in_process(self, job: Job) -> None:
-        """Send the job to a training process and relay its events until it reports the end."""
-        try:
-            process = self._take_process()
-        except Exception as error:
-            log.exception("no training process for job %s", job.id)
-            job._set_ended(FAILED, error=f"Could not start a training process: {error}", trace=traceback.format_exc())
-            return
-        job.worker_pid = process.pid
-        try:
-            ended = process.train(job, save_run=self.store_runs)
-        except (EOFError, OSError) as error:  # the child died (killed, out of memory) or its pipe broke
-            trace = traceback.format_exc()
-            process.close()
-            self._give_back(process)  # a dead process is dropped; the next job starts a fresh one
-            job._set_ended(
-                FAILED,
-                error=f"The training process ended unexpectedly (exit code {process.exitcode}): {error}",
-                trace=trace,
-            )
-            return
-        self._give_back(process)
-        kind, payload = ended
-        if kind == "failed":
-            job._set_ended(FAILED, error=payload["error"], trace=payload["traceback"])
-            return
-        job.stored_run_id, job.store_error = payload.get("stored_run_id"), payload.get("store_error")
-        job._set_ended(STOPPED if payload["stopped"] else FINISHED, payload=payload)
-
-    def _run_in_thread(self, job: Job) -> None:
-        config = job.config
-        job.worker_pid = os.getpid()
-        try:
-            train_df, val_df = self._load_data(config)
-            if job.stop_event.is_set():  # stopped while its data loaded: nothing learned, nothing to keep
-                job._set_ended(STOPPED)
-                return
-            train = self._train_fn
-            if train is None:
-                from rnnlab.training import train  # lazily: TensorFlow loads with the first training
-            result = train(
-                config["arch"], train_df, val_df,
-                epochs=config["epochs"], batch_size=config["batch_size"], embed_dim=config["embed_dim"],
-                units=config["units"], learning_rate=config["learning_rate"], seed=config["seed"],
-                on_batch=job.on_batch, on_epoch=job.on_epoch, stop=job.stop_event, **train_options(config),
-            )
-        except Exception as error:  # a failed training must never take the worker or the server down
-            log.exception("training job %s (%s) failed", job.id, config["arch"])
-            job._set_ended(FAILED, error=f"{type(error).__name__}: {error}", trace=traceback.format_exc())
-            return
-        stopped = bool(getattr(result, "stopped", job.stop_event.is_set()))
-        job._set_ended(STOPPED if stopped else FINISHED, result=result)
-
-    def _notify(self, job: Job) -> None:
-        with self._lock:
-            listeners = list(self._listeners)
-        for listener in listeners:
-            try:
-                listener(job)
-            except Exception:
-                log.exception("job listener %r failed for job %s", listener, job.id)
+    def stop(self, run_id: str) -> bool:
+        job = self.get(run_id)
+        return job.stop() if job else False
 
 
-# ----------------------------------------------------------------------------------------------------------
-# Training processes: a child imports TensorFlow once and trains one job at a time for the parent
-
-
-class _TrainingProcess:
-    """A child Python process, connected by a socket pair, that trains one job at a time for the parent.
-
-    Started with subprocess, not multiprocessing: Streamlit runs each page as `__main__`, and multiprocessing's
-    spawn would run that page again in the child. Messages, in order: parent -> child ('train', config, options),
-    ('stop',), None (exit); child -> parent ('batch', step, logs), ('epoch', epoch, logs), then ('done', payload)
-    or ('failed', payload).
-    """
-
-    def __init__(self):
-        self._conn, child_conn = multiprocessing.Pipe(duplex=True)
-        root = str(Path(__file__).resolve().parents[1])
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
-        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        self._popen = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from rnnlab.jobs import _training_process_main; "
-             "_training_process_main(int(sys.argv[1]))", str(child_conn.fileno())],
-            pass_fds=(child_conn.fileno(),), cwd=root, env=env, stdin=subprocess.DEVNULL,
-        )
-        child_conn.close()
-        self._send_lock = threading.Lock()
-        self._current: Job | None = None
-        self._current_lock = threading.Lock()  # a late Stop for the previous job must not stop the next one
-
-    @property
-    def pid(self) -> int:
-        return self._popen.pid
-
-    @property
-    def exitcode(self) -> int | None:
-        return self._popen.poll()
-
-    def alive(self) -> bool:
-        return self._popen.poll() is None and not self._conn.closed
-
-    def _send(self, message) -> None:
-        with self._send_lock:
-            self._conn.send(message)
-
-    def train(self, job: Job, save_run: bool = False) -> tuple[str, dict]:
-        """Train `job` in the child, relaying its events into the job; returns the child's last message,
-        ('done', payload) or ('failed', payload). With `save_run` the child also saves the model in the run
-        store. Raises EOFError or OSError if the child dies."""
-        from rnnlab.runs import store_dir
-
-        # The run store (where uploaded data sets live too) as this process sees it now: a pooled child may
-        # have been started under another RNNLAB_RUNS_DIR.
-        options = dict(runs_dir=str(store_dir()), save_run=bool(save_run))
-        with self._current_lock:
-            self._current = job
-            job._process = self
-            self._send(("train", dict(job.config), options))
-            if job.stop_event.is_set():  # stopped while it waited for this process
-                self._send(("stop",))
-        try:
-            while True:
-                if not self._conn.poll(0.5):
-                    if self._popen.poll() is not None:
-                        raise EOFError("the training process exited")
-                    continue
-                kind, *payload = self._conn.recv()
-                if kind == "batch":
-                    job.on_batch(*payload)
-                elif kind == "epoch":
-                    job.on_epoch(*payload)
-                elif kind in ("done", "failed"):
-                    return kind, payload[0]
-        finally:
-            with self._current_lock:
-                self._current = None
-                job._process = None
-
-    def stop_job(self, job: Job) -> None:
-        """Tell the child to stop, if it is still training `job`."""
-        with self._current_lock:
-            if self._current is job:
-                try:
-                    self._send(("stop",))
-                except OSError:
-                    pass  # the child is gone; its job fails on its own
-
-    def close(self) -> None:
-        try:
-            if self._popen.poll() is None:
-                self._send(None)  # asks the child to exit
-                self._popen.wait(2)
-        except (OSError, ValueError, subprocess.TimeoutExpired):
-            pass
-        if self._popen.poll() is None:
-            self._popen.terminate()
-            try:
-                self._popen.wait(2)
-            except subprocess.TimeoutExpired:
-                self._popen.kill()
-        self._conn.close()
-
-
-def _training_process_main(fd: int) -> None:
-    """The child: a reader thread takes the parent's messages (a stop must arrive while training runs), the
-    main thread trains each config with callbacks that send events back, then replies."""
-    from multiprocessing.connection import Connection
-
-    import keras  # noqa: F401  TensorFlow loads here, once per child, before the first job arrives
-
-    from rnnlab.training import train
-
-    conn = Connection(fd)
-    send_lock = threading.Lock()
-    stop = threading.Event()
-    configs: queue.Queue = queue.Queue()
-
-    def send(message) -> None:
-        with send_lock:
-            conn.send(message)
-
-    def read() -> None:
-        while True:
-            try:
-                message = conn.recv()
-            except (EOFError, OSError):
-                message = None  # the parent has gone
-            if message is None:
-                configs.put(None)
-                return
-            if message[0] == "train":
-                stop.clear()  # messages arrive in order: a stop after this one is meant for this job
-                configs.put((message[1], message[2] if len(message) > 2 else {}))
-            elif message[0] == "stop":
-                stop.set()
-
-    threading.Thread(target=read, name="rnnlab-training-reader", daemon=True).start()
-    while (message := configs.get()) is not None:
-        config, options = message
-        if options.get("runs_dir"):
-            os.environ["RNNLAB_RUNS_DIR"] = options["runs_dir"]
-        try:
-            train_df, val_df = load_split(config)
-            run = train(
-                config["arch"], train_df, val_df,
-                epochs=config["epochs"], batch_size=config["batch_size"], embed_dim=config["embed_dim"],
-                units=config["units"], learning_rate=config["learning_rate"], seed=config["seed"],
-                on_batch=lambda step, logs: send(("batch", step, dict(logs, time=time.time()))),
-                on_epoch=lambda epoch, logs: send(("epoch", epoch, dict(logs))),
-                stop=stop, **train_options(config),
-            )
-            payload = dict(
-                arch=run.arch, config=dict(run.config), weights=run.model.get_weights(), vocabulary=list(run.vocabulary),
-                history={name: list(values) for name, values in run.history.items()},
-                batch_history=[dict(record) for record in run.batch_history], seconds=float(run.seconds),
-                stopped=bool(run.stopped), batches_per_epoch=int(run.batches_per_epoch),
-                embed_dim=config["embed_dim"], units=config["units"], seed=config["seed"],
-                parameters=int(run.model.count_params()),
-            )
-            if options.get("save_run"):
-                try:
-                    from rnnlab import runs
-
-                    payload["stored_run_id"] = runs.save(run, config).id
-                except Exception as error:  # the model still goes back to the server, which can retry
-                    payload["store_error"] = f"{type(error).__name__}: {error}"
-            reply = ("done", payload)
-        except Exception as error:
-            reply = ("failed", dict(error=f"{type(error).__name__}: {error}", traceback=traceback.format_exc()))
-        try:
-            send(reply)
-        except (OSError, ValueError):
-            return
-
-
-def _rebuild_trained_model(payload: dict):
-    """The child's trained weights in a model built here, with the same architecture, vocabulary and history."""
-    import keras
-
-    from rnnlab.models import build_model
-    from rnnlab.training import TrainedModel
-
-    vocabulary = payload["vocabulary"]
-    model = build_model(payload["arch"], len(vocabulary), payload["embed_dim"], payload["units"], seed=payload["seed"])
-    model.set_weights(payload["weights"])
-    # The lesson's vectorizer settings with the trained vocabulary ('' and '[UNK]' first, as get_vocabulary gives).
-    vectorizer = keras.layers.TextVectorization(
-        standardize="lower_and_strip_punctuation", split="whitespace", output_mode="int", vocabulary=vocabulary
-    )
-    return TrainedModel(
-        arch=payload["arch"], config=payload["config"], model=model, vectorizer=vectorizer, vocabulary=vocabulary,
-        history=payload["history"], batch_history=payload["batch_history"], seconds=payload["seconds"],
-        stopped=payload["stopped"], batches_per_epoch=payload["batches_per_epoch"],
-    )
-
-
-# ----------------------------------------------------------------------------------------------------------
-# The process-wide manager: Streamlit reruns page scripts, but imports this module once per server process.
-
-_manager: JobManager | None = None
+_manager: Engine | None = None
 _manager_lock = threading.Lock()
 
 
-def manager() -> JobManager:
+def manager() -> Engine:
+    """The process-wide engine: Streamlit reruns page scripts, but imports this module once per server."""
     global _manager
     with _manager_lock:
         if _manager is None:
-            _manager = JobManager()
+            _manager = Engine()
         return _manager
 
 
@@ -692,13 +831,13 @@ def start(config: Mapping[str, Any], owner: str) -> Job:
     return manager().start(config, owner)
 
 
-def get(job_id: int) -> Job | None:
-    return manager().get(job_id)
+def get(run_id: str) -> Job | None:
+    return manager().get(run_id)
 
 
 def jobs_for(owner: str) -> list[Job]:
     return manager().jobs_for(owner)
 
 
-def stop(job_id: int) -> bool:
-    return manager().stop(job_id)
+def stop(run_id: str) -> bool:
+    return manager().stop(run_id)

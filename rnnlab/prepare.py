@@ -7,6 +7,7 @@ SimpleRNN, LSTM, GRU and BiLSTM with the lesson's settings, with a progress bar,
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -49,26 +50,36 @@ class ProgressBar:
 
 
 def prepare(configs: list[dict], runs_dir=None, stream=sys.stderr) -> list[tuple[dict, runs.StoredRun, bool]]:
-    """Train every configuration not yet stored and store it; returns (config, stored run, trained now?)."""
-    from rnnlab.training import train
+    """Train every configuration not yet stored and store it; returns (config, stored run, trained now?).
 
+    The trainings run on Ray like the Train page's (rnnlab.classroom.request_training): all are asked for at
+    once, so as many train together as the cluster has CPUs; a run another session is training is shared."""
+    from rnnlab import classroom
+
+    if runs_dir is not None:
+        os.environ["RNNLAB_RUNS_DIR"] = str(runs.store_dir(runs_dir).resolve())  # what the training actors save into
+    requests = [classroom.request_training(config, "rnnlab.prepare") for config in configs]
     done = []
-    for position, config in enumerate(configs, start=1):
-        stored = runs.find(config, runs_dir)
+    for position, (config, request) in enumerate(zip(configs, requests), start=1):
         bar = ProgressBar(position, len(configs), config["arch"], config["epochs"], stream)
-        if stored is not None and stored.status == runs.FINISHED:
-            bar.draw(1.0, f"already stored ({stored.id})", end="\n")
-            done.append((config, stored, False))
+        if request.how == classroom.STORED:
+            bar.draw(1.0, f"already stored ({request.stored.id})", end="\n")
+            done.append((config, request.stored, False))
             continue
-        train_df, val_df = jobs.load_split(config)
-        result = train(
-            config["arch"], train_df, val_df, epochs=config["epochs"], batch_size=config["batch_size"],
-            embed_dim=config["embed_dim"], units=config["units"], learning_rate=config["learning_rate"],
-            seed=config["seed"], on_batch=bar.update,
-        )
-        stored = runs.save(result, config, runs_dir)
-        best = max(result.history["val_accuracy"])
-        bar.draw(1.0, f"validation accuracy {best:.3f}", end="\n")
+        job = request.job
+        while not job.wait(0.5):
+            snapshot = job.snapshot()
+            if snapshot.status == jobs.QUEUED:
+                bar.draw(0.0, f"waiting for a free CPU (place {snapshot.queue_position} in the queue)")
+            elif snapshot.batches and snapshot.batches_per_epoch:
+                last = snapshot.batches[-1]
+                bar.update(last["step"], dict(epoch=last["epoch"] - 1, batches_per_epoch=snapshot.batches_per_epoch))
+        snapshot = job.snapshot()
+        if snapshot.status != jobs.FINISHED:
+            bar.draw(snapshot.fraction, f"{snapshot.status}: {snapshot.error}", end="\n")
+            raise RuntimeError(f"{config['arch']} {snapshot.status}: {snapshot.error}")
+        stored = runs.read(snapshot.stored_run_id, runs_dir)
+        bar.draw(1.0, f"validation accuracy {snapshot.summary['best_val_accuracy']:.3f}", end="\n")
         done.append((config, stored, True))
     return done
 
@@ -109,11 +120,18 @@ def main(argv=None) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    from rnnlab.data import find_data_dir
+
+    try:
+        find_data_dir()  # here, downloading it if need be: each training actor reads the same folder
+    except DataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     folder = runs.store_dir(args.runs_dir)
     print(f"Preparing {len(configs)} model(s) in {folder}", file=sys.stderr)
     try:
         done = prepare(configs, args.runs_dir)
-    except DataError as error:
+    except (DataError, RuntimeError) as error:  # a failed training, or Ray unavailable (jobs.EngineUnavailable)
         print(f"\nerror: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

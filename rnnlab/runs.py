@@ -94,17 +94,48 @@ def _hash_json(value) -> str:
 
 def run_key(config: Mapping[str, Any]) -> str:
     """The configuration's key: rnnlab.jobs.config_key, so identical configurations map to one stored run."""
-    from rnnlab.jobs import config_key
+    from rnnlab.config import config_key
 
     return config_key(config)
 
 
 def run_id(config: Mapping[str, Any]) -> str:
     """The folder name of a configuration's run: its architecture (for people browsing runs/) and its key."""
-    from rnnlab.jobs import validate_config
+    from rnnlab.config import validate_config
 
     config = validate_config(config)
     return f"{config['arch']}-{run_key(config)}"
+
+
+# How each setting reads in a run's name when it differs from the lesson's defaults.
+_NAME_PARTS = dict(
+    units=lambda v: f"{v} units", embed_dim=lambda v: f"embedding {v}", epochs=lambda v: f"{v} epoch{'s' * (v != 1)}",
+    batch_size=lambda v: f"batch {v}", learning_rate=lambda v: f"learning rate {v:g}", seed=lambda v: f"seed {v}",
+    val_fraction=lambda v: f"{v:.0%} validation", split_seed=lambda v: f"split seed {v}",
+    holdout_source=lambda v: f"{v} held out", subset=lambda v: f"{v} sentences",
+    data=lambda v: f"your data {str(v)[-4:]}",
+)
+
+
+def run_name(config: Mapping[str, Any]) -> str:
+    """A run's one name, the same on every page, in the store and for its whole life: the architecture and what
+    differs from the lesson's defaults, e.g. 'LSTM, 64 units, seed 1' (the lesson's own settings: 'LSTM')."""
+    from rnnlab.config import DEFAULT_CONFIG
+
+    try:
+        from rnnlab.config import validate_config
+
+        config = validate_config(config)
+    except ValueError:
+        config = {**DEFAULT_CONFIG, **config}
+    parts = [str(config.get("arch"))]
+    for name, default in DEFAULT_CONFIG.items():
+        value = config.get(name, default)
+        if name == "arch" or value == default:
+            continue
+        describe = _NAME_PARTS.get(name, lambda v, name=name: f"{name.replace('_', ' ')} {v}")
+        parts.append(describe(value))
+    return ", ".join(parts)
 
 
 def _valid_id(run_id: str) -> bool:
@@ -182,7 +213,7 @@ def save(run, config: Mapping[str, Any] | None = None, runs_dir=None) -> StoredR
     split) the run is named by a hash of the trainer's config and shares with nothing. If the configuration is
     already stored, the stored run is kept unless it was stopped and this one finished or got further.
     """
-    from rnnlab.jobs import validate_config
+    from rnnlab.config import validate_config
 
     folder = store_dir(runs_dir)
     if config is not None:
@@ -285,19 +316,17 @@ def _write_run_files(run, temp: Path, new_id: str, key: str, kind: str, config: 
 # Reading and listing
 
 
-_checksums: dict[tuple, str] = {}  # (path, size, mtime_ns) -> sha256, so listing does not re-read unchanged models
-_checksum_lock = threading.Lock()
-
-
 def _cached_sha256(path: Path, stat: os.stat_result) -> str:
-    stamp = (str(path), stat.st_size, stat.st_mtime_ns)
-    with _checksum_lock:
-        if stamp in _checksums:
-            return _checksums[stamp]
-    digest = _sha256(path)
-    with _checksum_lock:
-        _checksums[stamp] = digest
-    return digest
+    """sha256 of a file, kept per (path, size, mtime) so listing does not re-read unchanged models (bounded)."""
+    from rnnlab.lru import LRU
+
+    global _checksums
+    if _checksums is None:
+        _checksums = LRU(4096)
+    return _checksums.get((str(path), stat.st_size, stat.st_mtime_ns), lambda: _sha256(path))
+
+
+_checksums = None
 
 
 def _read_json(path: Path):
@@ -432,22 +461,21 @@ def find(config: Mapping[str, Any], runs_dir=None) -> StoredRun | None:
 # Loading a run back into a TrainedModel
 
 
-_loaded: dict[tuple, object] = {}  # (folder, model checksum) -> TrainedModel, shared by every session
-_loading_locks: dict[tuple, threading.Lock] = {}
-_loaded_lock = threading.Lock()
+# (folder, model checksum) -> TrainedModel, shared by every session, the least recently used dropped beyond
+# RNNLAB_MODEL_CACHE (default 8) models: a class trains many, the server holds a few.
+from rnnlab.lru import LRU, size_from_env  # noqa: E402
+
+_loaded = LRU(size_from_env("RNNLAB_MODEL_CACHE", 8))
 
 
 def _forget_loaded(folder: Path) -> None:
-    with _loaded_lock:
-        for stamp in [s for s in _loaded if s[0] == str(folder)]:
-            del _loaded[stamp]
+    _loaded.discard(lambda stamp: stamp[0] == str(folder))
 
 
 def is_loaded(run_id: str, runs_dir=None) -> bool:
     """Has this process already loaded the run (so load_run returns at once)?"""
     folder = str(store_dir(runs_dir) / run_id)
-    with _loaded_lock:
-        return any(stamp[0] == folder for stamp in _loaded)
+    return any(stamp[0] == folder for stamp in _loaded.keys())
 
 
 def load_run(run_id: str, runs_dir=None, *, cached: bool = True):
@@ -455,7 +483,8 @@ def load_run(run_id: str, runs_dir=None, *, cached: bool = True):
     a vectorizer rebuilt from the saved vocabulary, and the saved history and timings. Raises RunStoreError.
 
     With `cached` (the default) every caller in this process gets the same object, so 30 sessions share one
-    model in memory; its `lock` (which TrainedModel.predict takes) keeps them from calling it at once.
+    model in memory; its `lock` (which TrainedModel.predict takes) keeps them from calling it at once. A run
+    replaced in the store (a stopped one by a finished one) has a new checksum, so it is loaded afresh.
     """
     if not _valid_id(run_id):
         raise RunStoreError(f"{run_id!r} is not a run id")
@@ -465,23 +494,11 @@ def load_run(run_id: str, runs_dir=None, *, cached: bool = True):
     stored = _read_run(folder)
     if not cached:
         return _load(stored)
-    stamp = (str(folder), _read_json(folder / RUN_FILE)["files"][MODEL_FILE]["sha256"])
-    with _loaded_lock:
-        if stamp in _loaded:
-            return _loaded[stamp]
-        loading = _loading_locks.setdefault(stamp, threading.Lock())
-    with loading:  # two sessions asking at once load it once
-        with _loaded_lock:
-            if stamp in _loaded:
-                return _loaded[stamp]
-        run = _load(stored)
-        with _loaded_lock:
-            _loaded[stamp] = run
-            _loading_locks.pop(stamp, None)
-        return run
+    sha = _read_json(folder / RUN_FILE)["files"][MODEL_FILE]["sha256"]
+    return _loaded.get((str(folder), sha), lambda: _load(stored, sha))
 
 
-def _load(stored: StoredRun):
+def _load(stored: StoredRun, sha: str | None = None):
     import keras
 
     from rnnlab.training import TrainedModel
@@ -511,6 +528,7 @@ def _load(stored: StoredRun):
     )
     # Where it came from, for pages that show stored runs beside this session's.
     run.run_id, run.key, run.job_config = stored.id, stored.key, dict(stored.config)
+    run.model_sha256 = sha or stored.path.name  # with run_id, names this very model (measurements are kept by it)
     return run
 
 

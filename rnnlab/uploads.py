@@ -15,13 +15,17 @@ import uuid
 
 import pandas as pd
 
+from rnnlab.lru import LRU, size_from_env
+
 PREFIX = "upload-"
 FOLDER = ".uploads"  # hidden, so the run store's listing skips it
 # A split needs a few sentences of each class on both sides; fewer than this trains nothing worth showing.
 MIN_SENTENCES = 20
 MIN_PER_LABEL = 5
 
-_cache: dict[str, pd.DataFrame] = {}
+# The uploads read lately, shared by every session; the least recently used beyond RNNLAB_UPLOAD_CACHE (default
+# 16) are read from disk again when next needed.
+_cache = LRU(size_from_env("RNNLAB_UPLOAD_CACHE", 16))
 _lock = threading.Lock()
 
 
@@ -73,7 +77,7 @@ def register(df: pd.DataFrame, runs_dir=None) -> str:
     name = data_id(frame)
     path = _path(name, runs_dir)
     with _lock:
-        _cache[name] = frame
+        _cache.put(name, frame)
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             temp = path.with_name(f".tmp-{uuid.uuid4().hex[:8]}-{path.name}")
@@ -89,9 +93,9 @@ def register(df: pd.DataFrame, runs_dir=None) -> str:
 def load(name: str, runs_dir=None) -> pd.DataFrame:
     """The uploaded data set `name` (text, label, source='upload'); UploadError if it is not stored."""
     path = _path(name, runs_dir)
-    with _lock:
-        if name in _cache:
-            return _cache[name].copy()
+    cached = _cache.peek(name)
+    if cached is not None:
+        return cached.copy()
     try:
         stored = json.loads(path.read_text(encoding="utf-8"))
         frame = pd.DataFrame({"text": stored["text"], "label": stored["label"], "source": "upload"})
@@ -102,6 +106,5 @@ def load(name: str, runs_dir=None) -> pd.DataFrame:
         raise UploadError(f"The uploaded data set {name} cannot be read ({error}); upload the file again.") from None
     if data_id(frame) != name:
         raise UploadError(f"The uploaded data set {name} has changed on disk; upload the file again.")
-    with _lock:
-        _cache[name] = frame
+    _cache.put(name, frame)
     return frame.copy()

@@ -35,18 +35,19 @@ CLOSED_TAB = dict(TINY, **{"Epochs": "3", "Seed": "2"})  # long enough to close 
 # Stopped long before it would end: 30 epochs of batches of 8 take minutes even on a quiet machine.
 SHARED_STOP = {"Units": "64", "Embedding size": "8", "Epochs": "30", "Batch size": "8", "Seed": "3"}
 
-# The server process: rnnlab.jobs.JobManager._run (called once for every job that is actually trained, whether
-# in a worker thread or handed to a training process) wrapped to log it, then Streamlit's own command line.
+# The server process: rnnlab.jobs.Engine._create_actor (called once for every run this server actually starts on
+# Ray; a shared or stored run starts none) wrapped to log it, then Streamlit's own command line. The embedded Ray
+# (GCS, raylet, the training actors) runs in children of this process, so the memory sampler counts them apart.
 COUNTING_SERVER = r"""
 import json, os, sys, threading, time
 import rnnlab.jobs as jobs
-_real_run, _log_lock = jobs.JobManager._run, threading.Lock()
-def counted_run(self, job):
+_real_create, _log_lock = jobs.Engine._create_actor, threading.Lock()
+def counted_create(self, run_id, config):
     with _log_lock, open(os.environ["RNNLAB_TRAININGS_LOG"], "a") as log:
-        log.write(json.dumps(dict(job=job.id, owner=job.owner[:8], key=job.key, arch=job.config["arch"],
-                                  units=job.config["units"], seed=job.config["seed"], at=time.time())) + "\n")
-    return _real_run(self, job)
-jobs.JobManager._run = counted_run
+        log.write(json.dumps(dict(job=run_id, key=jobs.config_key(config), arch=config["arch"],
+                                  units=config["units"], seed=config["seed"], at=time.time())) + "\n")
+    return _real_create(self, run_id, config)
+jobs.Engine._create_actor = counted_create
 from streamlit.web import cli
 sys.argv = ["streamlit", "run", "app.py", *sys.argv[1:]]
 sys.exit(cli.main())
@@ -96,6 +97,7 @@ class Server:
         self.ps = psutil.Process(self.process.pid)
         self.peak_rss = 0  # the server with its training processes
         self.peak_server_rss = 0  # the Streamlit process alone
+        self.peak_ray_rss = 0  # its embedded Ray: GCS, raylet, workers, the training actors
         self._sampling = True
         self._sampler = threading.Thread(target=self._sample, daemon=True)
         self._sampler.start()
@@ -128,6 +130,7 @@ class Server:
                 break
             self.peak_server_rss = max(self.peak_server_rss, own)
             self.peak_rss = max(self.peak_rss, own + children)
+            self.peak_ray_rss = max(self.peak_ray_rss, children)
             time.sleep(0.1)
 
     def trainings(self) -> list[dict]:
@@ -466,6 +469,7 @@ def main(argv=None) -> int:
             server_rss_after_start_mb=round(server.ready_rss / 2**20),
             server_peak_rss_mb=round(server.peak_rss / 2**20),
             server_process_alone_peak_rss_mb=round(server.peak_server_rss / 2**20),
+            ray_peak_rss_mb=round(server.peak_ray_rss / 2**20),
             trainings_on_server=server.trainings(),
             cores=os.cpu_count(),
         )

@@ -22,3 +22,7 @@ def sentiment_df():
     from rnnlab.data import load_sentiment
 
     return load_sentiment()
+# The engine's local Ray (one per test session, started on first need): two CPUs whatever the machine, so the
+# queue tests see two runs train and the rest wait; a short idle time before runs count as silent is not set here
+# (tests pass their own heartbeat).
+os.environ.setdefault("RNNLAB_RAY_CPUS", "2")

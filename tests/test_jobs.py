@@ -1,19 +1,23 @@
-"""Tests for rnnlab.jobs: config validation and keys, the queue, stop, failures, and real tiny trainings.
+"""Tests for rnnlab.jobs, the engine on Ray: config validation and keys, the queue, stop, faults (a killed worker,
+a silent one, an exception while saving), no actor or process left after a run, real tiny trainings, and the
+embedded Ray listening on 127.0.0.1 only.
 
-The queue tests use a fake trainer (no TensorFlow, milliseconds); the last tests train a real SimpleRNN with 8
-units on 200 sentences, so a whole run takes a few seconds.
+Every test shares the one local Ray of the test session (rnnlab.jobs.connect starts it on first need, with two
+CPUs: tests/conftest.py sets RNNLAB_RAY_CPUS=2). The queue tests use a fake trainer (no TensorFlow: each batch
+takes 20 ms, each run a Ray worker process); the real ones train a SimpleRNN with 8 units on 200 sentences.
 """
 
 import math
 import os
 import signal
-import threading
+import subprocess
+import sys
 import time
 from types import SimpleNamespace
 
 import pytest
 
-from rnnlab import jobs
+from rnnlab import jobs, runs
 
 TINY = dict(arch="SimpleRNN", subset=200, units=8, embed_dim=8, epochs=2, batch_size=32)
 
@@ -63,144 +67,231 @@ def test_config_key_is_stable_and_ignores_spelling_of_defaults():
 
 
 # ----------------------------------------------------------------------------------------------------------
-# The queue, with a fake trainer
+# The queue, with a fake trainer (it runs inside the Ray actor, so it must pickle: a module-level class)
 
 
 class FakeTrainer:
-    """Emits one batch every 10 ms for `batches` batches (5 per epoch) or until stopped; `fail` raises instead."""
+    """Emits one batch every 20 ms for `batches` batches (5 per epoch) or until stopped; `fail` raises instead,
+    `hang_after` stops reporting (sleeps for ever) after that many batches."""
 
-    def __init__(self, batches=1000, fail=None):
-        self.batches, self.fail, self.calls = batches, fail, []
+    def __init__(self, batches=1000, fail=None, hang_after=None):
+        self.batches, self.fail, self.hang_after = batches, fail, hang_after
 
     def __call__(self, arch, train_df, val_df, *, epochs, on_batch, on_epoch, stop, **settings):
-        self.calls.append(arch)
         if self.fail:
             raise self.fail
         done = 0
         for step in range(1, self.batches + 1):
             # Counted from 0, as rnnlab.training does.
             on_batch(step, dict(epoch=(step - 1) // 5, batch=(step - 1) % 5, batches_per_epoch=5,
-                                loss=1.0 / step, accuracy=0.5, seconds=0.01 * step))
+                                loss=1.0 / step, accuracy=0.5, seconds=0.02 * step))
             done = step
             if step % 5 == 0:
                 on_epoch(step // 5 - 1, dict(loss=0.5, accuracy=0.6, val_loss=0.6, val_accuracy=0.7, seconds=0.0))
+            if self.hang_after is not None and step >= self.hang_after:
+                time.sleep(3600)
             if stop.is_set():
                 break
-            time.sleep(0.01)
+            time.sleep(0.02)
         history = dict(val_accuracy=[0.7] * (done // 5))
         model = SimpleNamespace(count_params=lambda: 1234)
-        return SimpleNamespace(stopped=stop.is_set(), history=history, seconds=0.01 * done, model=model,
+        return SimpleNamespace(stopped=stop.is_set(), history=history, seconds=0.02 * done, model=model,
                                epochs_done=done // 5)
 
 
-def fake_manager(trainer, max_concurrent=1):
-    return jobs.JobManager(max_concurrent=max_concurrent, train_fn=trainer, load_data=lambda config: (None, None))
+def fake_engine(trainer, **options):
+    return jobs.Engine(train_fn=trainer, save_runs=False, **options)
 
 
-def wait_for(condition, timeout=10.0):
+def wait_for(condition, timeout=30.0):
     deadline = time.time() + timeout
     while time.time() < deadline:
         if condition():
             return True
-        time.sleep(0.01)
+        time.sleep(0.05)
     return False
 
 
-def test_one_worker_runs_jobs_first_in_first_out_with_queue_positions():
-    manager = fake_manager(FakeTrainer(batches=1000))
-    first = manager.start({"arch": "SimpleRNN"}, owner="a")
-    second = manager.start({"arch": "LSTM"}, owner="a")
-    third = manager.start({"arch": "GRU"}, owner="b")
-    assert wait_for(lambda: first.snapshot().status == "running")
-    assert [j.snapshot().queue_position for j in (first, second, third)] == [None, 1, 2]
-    assert (second.status, third.status) == ("queued", "queued")
-    assert [job.id for job in manager.jobs_for("a")] == [first.id, second.id]
-    assert manager.stop(first.id)
-    assert first.wait(5) and first.status == "stopped"
-    assert wait_for(lambda: second.status == "running")
-    assert third.snapshot().queue_position == 1
-    # Stopping a queued job takes it out of the queue at once, with nothing learned.
-    assert manager.stop(third.id)
-    assert third.status == "stopped" and third.result is None and third.snapshot().queue_position is None
-    manager.stop(second.id)
-    assert second.wait(5)
-    assert manager.stop(second.id) is False  # already ended
+def run_actors() -> list[str]:
+    """The names of this cluster's live training actors (rnnlab.jobs.RunActor), in every namespace."""
+    import ray
+    from ray.util import list_named_actors
+
+    return [a["name"] for a in list_named_actors(all_namespaces=True) if a["name"] != jobs.REGISTRY_NAME]
 
 
-def test_two_workers_run_two_jobs_at_once():
-    trainer = FakeTrainer(batches=1000)
-    manager = fake_manager(trainer, max_concurrent=2)
-    started = [manager.start({"arch": arch}, owner="a") for arch in ("SimpleRNN", "LSTM", "GRU")]
-    assert wait_for(lambda: sum(job.status == "running" for job in started) == 2)
-    assert started[2].snapshot().queue_position == 1
+def training_processes() -> list[int]:
+    """Processes of this Ray that are training actors (Ray names them 'ray::RunActor...')."""
+    import psutil
+
+    found = []
+    for process in psutil.Process().children(recursive=True):
+        try:
+            if any(name in " ".join(process.cmdline()) or process.name().startswith(f"ray::{name}")
+                   for name in ("RunActor", "WorkActor")):
+                found.append(process.pid)
+        except psutil.Error:
+            pass
+    return found
+
+
+@pytest.fixture
+def clean_cluster():
+    """Every test starts and must end with no training actor alive (a run leaves nothing behind)."""
+    jobs.connect()
+    assert wait_for(lambda: run_actors() == [], 60), run_actors()
+    yield
+    assert wait_for(lambda: run_actors() == [] and training_processes() == [], 60), (run_actors(),
+                                                                                    training_processes())
+
+
+def test_two_cpus_run_two_runs_and_the_third_waits_with_its_place_in_the_queue(clean_cluster):
+    engine = fake_engine(FakeTrainer(batches=10_000))
+    started = [engine.start({"arch": arch, "units": 9}, owner="a") for arch in ("SimpleRNN", "LSTM", "GRU", "BiLSTM")]
+    assert wait_for(lambda: [j.snapshot().status for j in started].count("running") == 2)
+    waiting = [job for job in started if job.snapshot().status == "queued"]
+    assert sorted(job.snapshot().queue_position for job in waiting) == [1, 2]
+    first_waiting = min(waiting, key=lambda job: job.snapshot().queue_position)
+    running = [job for job in started if job.snapshot().status == "running"]
+    assert running[0].stop()
+    assert running[0].wait(30) and running[0].status == "stopped"
+    assert wait_for(lambda: first_waiting.snapshot().status == "running")
+    last = next(job for job in waiting if job is not first_waiting)
+    assert last.snapshot().queue_position == 1
+    # Stopping a queued run cancels it at once: nothing learned, no actor left waiting for a CPU.
+    assert last.stop()
+    snapshot = last.snapshot()
+    assert snapshot.status == "stopped" and snapshot.batches == () and snapshot.queue_position is None
+    assert not last.has_model and last.result is None
     for job in started:
-        manager.stop(job.id)
-    assert all(job.wait(5) for job in started)
+        job.stop()
+    assert all(job.wait(30) for job in started)
+    assert started[0].stop() is False  # already ended
 
 
-def test_the_same_config_twice_from_one_owner_is_one_job():
-    manager = fake_manager(FakeTrainer(batches=1000))
-    first = manager.start({"arch": "SimpleRNN", "units": 16}, owner="a")
-    again = manager.start({"arch": "SimpleRNN", "units": 16.0}, owner="a")  # a double-clicked Train
-    other_owner = manager.start({"arch": "SimpleRNN", "units": 16}, owner="b")
-    assert again is first and other_owner is not first
-    assert manager.find_active(first.key) is first
-    for job in (first, other_owner):
-        manager.stop(job.id)
-        job.wait(5)
-    rerun = manager.start({"arch": "SimpleRNN", "units": 16}, owner="a")  # ended jobs do not block a rerun
-    assert rerun is not first
-    manager.stop(rerun.id)
-    rerun.wait(5)
+def test_the_same_config_twice_is_one_run_whoever_asks(clean_cluster):
+    engine = fake_engine(FakeTrainer(batches=10_000))
+    first = engine.start({"arch": "SimpleRNN", "units": 16}, owner="a")
+    again = engine.start({"arch": "SimpleRNN", "units": 16.0}, owner="a")  # a double-clicked Train
+    other_owner, started = engine.claim({"arch": "SimpleRNN", "units": 16}, owner="b")
+    assert again is first and other_owner is first and not started and first.owner == "a"
+    assert engine.live(first.key) is first
+    assert first.id.startswith(f"SimpleRNN-{first.key}-")
+    first.stop()
+    assert first.wait(30)
+    rerun = engine.start({"arch": "SimpleRNN", "units": 16}, owner="a")  # an ended run does not block a rerun
+    assert rerun is not first and rerun.id != first.id
+    rerun.stop()
+    assert rerun.wait(30)
 
 
-def test_a_finished_job_keeps_history_progress_and_summary():
-    manager = fake_manager(FakeTrainer(batches=10))
-    ended = []
-    manager.add_listener(ended.append)
-    job = manager.start({"arch": "GRU", "epochs": 2}, owner="a")
-    assert job.wait(10)
+def test_a_finished_run_keeps_history_progress_and_summary_and_leaves_no_actor(clean_cluster):
+    engine = fake_engine(FakeTrainer(batches=10))
+    job = engine.start({"arch": "GRU", "epochs": 2, "units": 10}, owner="a")
+    assert job.wait(60)
     snapshot = job.snapshot()
-    assert snapshot.status == "finished" and snapshot.fraction == 1.0
+    assert snapshot.status == "finished" and snapshot.fraction == 1.0, snapshot.error
     assert [b["step"] for b in snapshot.batches] == list(range(1, 11))
     assert [e["epoch"] for e in snapshot.epochs] == [1, 2]
     assert (snapshot.epoch, snapshot.batch, snapshot.batches_per_epoch) == (2, 5, 5)
-    assert snapshot.summary == {"seconds": pytest.approx(0.1), "parameters": 1234, "best_val_accuracy": 0.7,
-                                "epochs_done": 2}
-    assert snapshot.label == f"GRU #{job.id}"
-    assert wait_for(lambda: ended == [job])
+    assert snapshot.summary == {"seconds": pytest.approx(0.2), "parameters": 1234, "best_val_accuracy": 0.7,
+                                "epochs_done": 2, "batches_done": 10}
+    assert snapshot.label == "GRU, 2 epochs, 10 units"
     with pytest.raises(TypeError):
         snapshot.batches[0]["loss"] = 0.0  # snapshots are read-only
+    # A second server (here: a fresh engine) sees the same ended run from the registry alone.
+    seen_elsewhere = fake_engine(FakeTrainer()).get(job.id).snapshot()
+    assert seen_elsewhere.status == "finished" and len(seen_elsewhere.batches) == 10
 
 
-def test_an_exception_in_training_becomes_a_failed_job_with_its_message():
-    manager = fake_manager(FakeTrainer(fail=RuntimeError("out of memory in the recurrent layer")))
-    job = manager.start({"arch": "LSTM"}, owner="a")
-    assert job.wait(10)
+def test_an_exception_in_training_becomes_a_failed_run_with_its_message(clean_cluster):
+    engine = fake_engine(FakeTrainer(fail=RuntimeError("out of memory in the recurrent layer")))
+    job = engine.start({"arch": "LSTM", "units": 11}, owner="a")
+    assert job.wait(60)
     assert job.status == "failed"
     assert job.error == "RuntimeError: out of memory in the recurrent layer"
-    assert "RuntimeError" in job.traceback
-    # The worker survives a failure and takes the next job.
-    manager._train_fn = FakeTrainer(batches=5)
-    after = manager.start({"arch": "GRU", "epochs": 1}, owner="a")
-    assert after.wait(10) and after.status == "finished"
+    after = fake_engine(FakeTrainer(batches=5)).start({"arch": "GRU", "epochs": 1, "units": 11}, owner="a")
+    assert after.wait(60) and after.status == "finished"
+
+
+def test_an_exception_while_saving_fails_the_run_instead_of_leaving_it_running(clean_cluster):
+    # The fake trainer's result has no Keras model: runs.save raises inside the actor, after training.
+    engine = jobs.Engine(train_fn=FakeTrainer(batches=5), save_runs=True)
+    job = engine.start({"arch": "GRU", "epochs": 1, "units": 12}, owner="a")
+    assert job.wait(60)
+    assert job.status == "failed" and job.error.startswith("AttributeError") and not job.has_model
 
 
 def test_a_bad_config_is_rejected_before_anything_is_queued():
-    manager = fake_manager(FakeTrainer())
+    engine = fake_engine(FakeTrainer())
     with pytest.raises(ValueError, match="units must be between 8 and 256"):
-        manager.start({"arch": "LSTM", "units": 4096}, owner="a")
-    assert manager.jobs_for("a") == []
+        engine.start({"arch": "LSTM", "units": 4096}, owner="a")
+    assert engine.jobs_for("a") == []
 
 
-def test_default_concurrency_is_one_per_core_and_the_environment_can_lower_it(monkeypatch):
-    cores = os.cpu_count() or 1
-    monkeypatch.delenv("RNNLAB_MAX_CONCURRENT_JOBS", raising=False)
-    assert jobs.default_max_concurrent() == cores
-    monkeypatch.setenv("RNNLAB_MAX_CONCURRENT_JOBS", "1")
-    assert jobs.default_max_concurrent() == 1
-    monkeypatch.setenv("RNNLAB_MAX_CONCURRENT_JOBS", str(cores + 5))
-    assert jobs.default_max_concurrent() == cores  # never more than one per core
+# ----------------------------------------------------------------------------------------------------------
+# Faults
+
+
+def test_a_worker_killed_with_sigkill_fails_its_run_with_the_reason_and_the_next_run_works(clean_cluster):
+    engine = fake_engine(FakeTrainer(batches=10_000))
+    job = engine.start({"arch": "SimpleRNN", "units": 13}, owner="a")
+    assert wait_for(lambda: len(job.snapshot().batches) >= 1)
+    pid = job.engine_pid = __import__("ray").get(
+        __import__("ray").get_actor(job.id, namespace=engine.namespace).snapshot.remote(10**9))["pid"]
+    os.kill(pid, signal.SIGKILL)
+    assert job.wait(60)
+    assert job.status == "failed"
+    assert f"The training worker (pid {pid}) ended unexpectedly" in job.error
+    # Another server watching the same run reads the same reason from the registry.
+    assert fake_engine(FakeTrainer()).get(job.id).snapshot().error == job.error
+    after = fake_engine(FakeTrainer(batches=5)).start({"arch": "SimpleRNN", "units": 13, "epochs": 1}, owner="a")
+    assert after.wait(60) and after.status == "finished", after.error
+
+
+def test_a_worker_that_stops_reporting_is_failed_and_its_cpu_freed(clean_cluster):
+    engine = fake_engine(FakeTrainer(batches=100, hang_after=2), heartbeat=2)
+    job = engine.start({"arch": "GRU", "units": 14}, owner="a")
+    assert wait_for(lambda: len(job.snapshot().batches) == 2)
+    assert job.wait(60)
+    assert job.status == "failed"
+    assert "reported nothing for" in job.error and "RNNLAB_HEARTBEAT_S=2" in job.error
+    assert wait_for(lambda: job.id not in run_actors())  # killed: its CPU is free again
+
+
+def test_when_ray_cannot_start_training_says_what_to_check_and_nothing_else_breaks(tmp_path):
+    # In a fresh process (this one's Ray is up): a RAY_ADDRESS where no cluster listens.
+    script = (
+        "from rnnlab import jobs, classroom\n"
+        "try:\n"
+        "    classroom.request_training(dict(arch='GRU'), 'x')\n"
+        "except jobs.EngineUnavailable as error:\n"
+        "    print('UNAVAILABLE', error)\n"
+        "from rnnlab import gradients\n"
+        "print('TOY', len(gradients.toy(0.9, 20)))\n"
+    )
+    env = dict(os.environ, RAY_ADDRESS="127.0.0.1:9", RNNLAB_RUNS_DIR=str(tmp_path))
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=180,
+                          cwd=str(jobs.ROOT))
+    assert "UNAVAILABLE Training is unavailable: the Ray cluster at RAY_ADDRESS=127.0.0.1:9 could not be " \
+           "started" in done.stdout, done.stdout + done.stderr[-2000:]
+    assert "RAY_AUTH_MODE=token" in done.stdout and "TOY 21" in done.stdout  # t = 0..20
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Security: the embedded Ray listens on 127.0.0.1 only
+
+
+def test_the_embedded_ray_listens_on_loopback_only():
+    import psutil
+
+    jobs.connect()
+    ours = {os.getpid()} | {p.pid for p in psutil.Process().children(recursive=True)}
+    listening = [(c.laddr.ip, c.laddr.port, c.pid) for c in psutil.net_connections("inet")
+                 if c.status == psutil.CONN_LISTEN and c.pid in ours]
+    assert len(listening) >= 3  # the GCS, the raylet, workers: they were found
+    outward = [entry for entry in listening if entry[0] not in ("127.0.0.1", "::ffff:127.0.0.1", "::1")]
+    assert outward == [], outward
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -217,10 +308,10 @@ def test_load_split_takes_a_seeded_subset_and_splits_it():
     assert set(held_out[1]["source"]) == {"imdb"} and len(held_out[1]) == 1000
 
 
-def test_a_tiny_real_training_finishes_with_every_batch_in_its_history():
-    manager = jobs.JobManager(max_concurrent=1)
-    job = manager.start(TINY, owner="test")
-    assert job.wait(120), "the tiny training did not finish in two minutes"
+def test_a_tiny_real_training_finishes_is_stored_and_the_server_never_trains(clean_cluster, tmp_path, monkeypatch):
+    monkeypatch.setenv("RNNLAB_RUNS_DIR", str(tmp_path))
+    job = jobs.Engine().start(TINY, owner="test")
+    assert job.wait(180), "the tiny training did not finish in three minutes"
     snapshot = job.snapshot()
     assert snapshot.status == "finished", snapshot.error
     train_df, _ = jobs.load_split(TINY)
@@ -229,19 +320,21 @@ def test_a_tiny_real_training_finishes_with_every_batch_in_its_history():
     assert len(snapshot.batches) == TINY["epochs"] * per_epoch
     assert len(snapshot.epochs) == TINY["epochs"]
     assert all(0 <= e["val_accuracy"] <= 1 for e in snapshot.epochs)
-    assert len(job.result.history["val_accuracy"]) == TINY["epochs"]
-    assert snapshot.summary["parameters"] == job.result.model.count_params()
-    probabilities = job.result.predict(["I hate this meal!", "I love this restaurant"])
+    assert snapshot.stored_run_id == runs.run_id(TINY)  # the actor saved it
+    run = job.result
+    assert run.history["val_accuracy"] == [e["val_accuracy"] for e in snapshot.epochs]
+    assert snapshot.summary["parameters"] == run.model.count_params()
+    probabilities = run.predict(["I hate this meal!", "I love this restaurant"])
     assert probabilities.shape == (2,) and ((probabilities >= 0) & (probabilities <= 1)).all()
 
 
-def test_stop_ends_a_real_training_within_one_batch_and_keeps_a_usable_model():
-    manager = jobs.JobManager(max_concurrent=1)
-    job = manager.start({**TINY, "epochs": 30}, owner="test")
-    assert wait_for(lambda: len(job.snapshot().batches) >= 3, timeout=120)
+def test_stop_ends_a_real_training_within_one_batch_and_keeps_a_usable_model(clean_cluster, tmp_path, monkeypatch):
+    monkeypatch.setenv("RNNLAB_RUNS_DIR", str(tmp_path))
+    job = jobs.Engine().start({**TINY, "epochs": 30}, owner="test")
+    assert wait_for(lambda: len(job.snapshot().batches) >= 3, timeout=180)
+    assert job.stop()  # returns once the actor has the stop
     stopped_at = time.time()
-    manager.stop(job.id)
-    assert job.wait(30)
+    assert job.wait(60)
     snapshot = job.snapshot()
     assert snapshot.status == "stopped" and job.result.stopped
     # The trainer checks the stop after every batch: at most the batch it was on ends after the Stop.
@@ -251,24 +344,16 @@ def test_stop_ends_a_real_training_within_one_batch_and_keeps_a_usable_model():
     assert job.result.predict(["I love this restaurant"]).shape == (1,)
 
 
-def test_an_error_inside_the_training_process_becomes_a_failed_job_with_its_message(tmp_path, monkeypatch):
-    monkeypatch.setenv("RNNLAB_DATA_DIR", str(tmp_path))  # the child process finds no data set there
-    manager = jobs.JobManager(max_concurrent=1)
-    assert manager.isolation == "process"
-    job = manager.start(dict(arch="SimpleRNN", units=8), owner="test")
-    assert job.wait(120)
-    assert job.status == "failed"
-    assert job.error.startswith("DataError: ") and str(tmp_path) in job.error
-    assert "Traceback" in job.traceback and job.worker_pid != os.getpid()
+def report_and_return_pid(report, stop):
+    report(batch=1)
+    time.sleep(0.5)
+    return os.getpid()
 
 
-def test_a_killed_training_process_fails_its_job_and_the_next_job_gets_a_fresh_one():
-    manager = jobs.JobManager(max_concurrent=1)
-    job = manager.start({**TINY, "epochs": 30}, owner="test")
-    assert wait_for(lambda: len(job.snapshot().batches) >= 1, timeout=120)
-    os.kill(job.worker_pid, signal.SIGKILL)
-    assert job.wait(30)
-    assert job.status == "failed" and "training process ended unexpectedly (exit code -9)" in job.error
-    after = manager.start(TINY, owner="test")
-    assert after.wait(120) and after.status == "finished", after.error
-    assert after.worker_pid != job.worker_pid
+def test_other_work_runs_on_ray_reports_progress_and_leaves_nothing(clean_cluster):
+    """What the long-range page trains goes through jobs.run_work: another process, progress polled here."""
+    seen = []
+    pid = jobs.run_work(report_and_return_pid, seen.append, poll_s=0.05)
+    assert pid != os.getpid() and {"batch": 1, "done": False, "error": None} in seen
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        jobs.run_work(lambda report, stop: 1 / 0)

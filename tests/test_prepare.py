@@ -41,15 +41,9 @@ def test_models_already_stored_are_skipped_and_the_rest_trained(tmp_path, monkey
     first = prepare.prepare(prepare.lesson_configs(["SimpleRNN"], **TINY), stream=bar)
     assert [(stored.arch, trained) for _, stored, trained in first] == [("SimpleRNN", True)]
 
-    import rnnlab.training
-
-    trained_archs = []
-    real_train = rnnlab.training.train
-    monkeypatch.setattr(rnnlab.training, "train",
-                        lambda arch, *a, **k: trained_archs.append(arch) or real_train(arch, *a, **k))
     second = prepare.prepare(prepare.lesson_configs(["SimpleRNN", "GRU"], **TINY), stream=bar)
 
-    assert trained_archs == ["GRU"]  # the SimpleRNN was not trained again
+    # The SimpleRNN was not trained again (its stored copy is the same save); the GRU trained on Ray.
     assert [(stored.arch, trained) for _, stored, trained in second] == [("SimpleRNN", False), ("GRU", True)]
     assert second[0][1].saved_at == first[0][1].saved_at
     assert f"[1/2] SimpleRNN [{'#' * 30}] 100%  already stored ({first[0][1].id})" in bar.getvalue()

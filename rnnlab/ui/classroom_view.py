@@ -32,16 +32,21 @@ SHOWN_CHARS = 200
 
 
 def show_notices() -> None:
-    """What the last Train press did, once: shared with another session's run, or loaded from the store."""
+    """What the last Train or Stop press did, once: shared with another session's run, loaded from the store,
+    already here, cancelled; or why training is unavailable (Ray could not start)."""
     for notice in st.session_state.pop(StateKeys.TRAIN_NOTICES, []):
-        st.info(notice, icon=":material/group:")
+        kind, text = notice if isinstance(notice, tuple) else ("info", notice)
+        if kind == "error":
+            st.error(text, icon=":material/error:")
+        else:
+            st.info(text, icon=":material/group:")
 
 
 def shared_stop_caption() -> None:
     """Under the Stop button: who may stop the shared runs this session watches (see README, 'Sharing')."""
     shared = helpers.shared_active()
     if shared:
-        archs = ", ".join(job.config["arch"] for job in shared)
+        archs = "; ".join(job.snapshot().label for job in shared)
         st.caption(f":material/group: {archs}: started by another session, which alone can stop it. "
                    "You watch the same run; it stays yours to use when it ends.")
 
@@ -79,10 +84,9 @@ def _label(run: runs.StoredRun) -> str:
     config = run.config
     best = run.metrics.get("best_val_accuracy")
     data = "your data, " if config.get("data") else ""
-    stopped = f", stopped after {run.metrics.get('epochs_done')} epochs" if run.stopped else ""
-    accuracy = f", {best:.3f}" if best is not None else ""
-    return (f"{run.arch}: {data}{config.get('units')} units, {config.get('epochs')} epochs, "
-            f"seed {config.get('seed')}{stopped}{accuracy} ({run.id[-6:]})")
+    stopped = f" after {run.metrics.get('epochs_done')} epochs" if run.stopped else ""
+    accuracy = f", best validation accuracy {best:.3f}" if best is not None else ""
+    return f"{helpers.stored_name(run)}: {run.status}{stopped}{accuracy}"
 
 
 def stored_runs_section() -> None:
@@ -113,7 +117,7 @@ def stored_runs_section() -> None:
     st.dataframe(
         pd.DataFrame(
             {
-                "run": run.id,
+                "run": helpers.stored_name(run),
                 "status": run.status,
                 "epochs": run.metrics.get("epochs_done"),
                 "best validation accuracy": run.metrics.get("best_val_accuracy"),

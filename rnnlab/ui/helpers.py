@@ -138,35 +138,68 @@ def config_overrides() -> dict:
 
 
 def start_training(configs: list[dict]) -> list[classroom.Request]:
-    """Train each config for this session, sharing what the server already has (rnnlab.classroom): the same
+    """Train each config for this session, sharing what the cluster already has (rnnlab.classroom): the same
     configuration training for another session is watched, not trained again; a stored one is loaded at once.
-    Asking twice (a double click) comes back as the same job. Notices for the page are kept for one rerun."""
-    requests = [classroom.request_training({**config, **config_overrides()}, session_id()) for config in configs]
+    Asking twice (a double click) comes back as the same run. Every press gets a notice, kept for one rerun;
+    if Ray cannot start, the notice says so and what to check."""
     ids = st.session_state.setdefault(StateKeys.JOB_IDS, [])
     stored_ids = stored_run_ids()
-    for request in requests:
+    had_keys = {job.key for job in session_jobs()} | {s.key for s in (runs.read(i) for i in stored_ids) if s}
+    notices, requests = [], []
+    for config in configs:
+        try:
+            request = classroom.request_training({**config, **config_overrides()}, session_id())
+        except jobs.EngineUnavailable as error:
+            notices.append(("error", str(error)))
+            break
+        requests.append(request)
         if request.job is not None and request.job.id not in ids:
             ids.append(request.job.id)
         if request.stored is not None and request.stored.id not in stored_ids:
             stored_ids.append(request.stored.id)
+        if request.how == classroom.STORED and request.key in had_keys:
+            notices.append(("info", f"{request.name} is already here with these settings: it is in this "
+                                    "session's runs (the curves and the table of runs) and on every page."))
+        elif request.how != classroom.STARTED:
+            notices.append(("info", request.message))
     st.session_state[StateKeys.STORED_RUN_IDS] = stored_ids
-    st.session_state[StateKeys.TRAIN_NOTICES] = [r.message for r in requests if r.how in (classroom.ATTACHED,
-                                                                                           classroom.STORED)]
+    st.session_state[StateKeys.TRAIN_NOTICES] = notices
     return requests
 
 
-def stop_session_jobs() -> int:
-    """Stop this session's own queued or running jobs (not those it shares: their starter decides)."""
-    return sum(classroom.stop(job, session_id()) for job in session_jobs() if job.active)
+def stop_session_jobs() -> list[str]:
+    """Stop this session's own queued or running runs (not those it shares: their starter decides); returns
+    what was done, in words (a notice for the page: a queued run is cancelled, a running one stops)."""
+    done = []
+    for job in session_jobs():
+        snapshot = job.snapshot()
+        if snapshot.active and classroom.stop(job, session_id()):
+            if snapshot.status == jobs.QUEUED:
+                done.append(f"Cancelled {snapshot.label}: it was waiting for a free CPU (place "
+                            f"{snapshot.queue_position} in the queue), so nothing was trained or kept.")
+            else:
+                done.append(f"Stopping {snapshot.label} after its current batch; what it learned is kept.")
+    st.session_state[StateKeys.TRAIN_NOTICES] = [("info", text) for text in done]
+    return done
+
+
+def stopped_caption(snapshot: jobs.JobSnapshot) -> str:
+    """What a stopped run's table line means: cut short, or Stop came as its last epoch was ending."""
+    done, planned = snapshot.summary.get("epochs_done"), snapshot.config["epochs"]
+    if done is not None and done >= planned:
+        return (f"{snapshot.label}: Stop came as its last epoch was ending, so it trained all {planned} epochs; "
+                "it is kept as a stopped run.")
+    return (f"{snapshot.label} was stopped after {done} of {planned} epochs; what it learned is kept for the "
+            "other pages.")
 
 
 def can_stop() -> bool:
-    """Has this session started a job that is still queued or running?"""
+    """Has this session started a run that is still queued or running?"""
     return any(job.active and classroom.may_stop(job, session_id()) for job in session_jobs())
 
 
 def shared_active() -> list[jobs.Job]:
-    """Active jobs this session watches but another session started (only that one may stop them)."""
+    """Active runs this session watches but another session started (only that one may stop them)."""
     return [job for job in session_jobs() if job.active and not classroom.may_stop(job, session_id())]
 
 
@@ -177,14 +210,15 @@ def is_active(config: dict) -> bool:
         key = jobs.config_key({**config, **config_overrides()})
     except ValueError:
         return False
-    return any(job.active and job.key == key for job in session_jobs())
+    return any(job.key == key and job.active for job in session_jobs())
 
 
-def run_names(snapshots: list[jobs.JobSnapshot]) -> dict[int, str]:
-    """A display name per job: the architecture alone when it is the session's only run of it, else 'LSTM #3'."""
+def run_names(snapshots: list[jobs.JobSnapshot]) -> dict[str, str]:
+    """The name of each run shown (rnnlab.runs.run_name: stable, the same on every page and in the store); a
+    configuration trained twice (stopped, then again) is shown once, as its latest run."""
     shown = [s for s in snapshots if s.status != jobs.FAILED and (s.batches or s.active)]
-    archs = [s.config["arch"] for s in shown]
-    return {s.id: s.config["arch"] if archs.count(s.config["arch"]) == 1 else s.label for s in shown}
+    latest = {s.key: s for s in shown}
+    return {s.id: s.label for s in latest.values()}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -234,21 +268,19 @@ def stored_jobs() -> list[StoredJob]:
     return found
 
 
+def stored_name(stored: runs.StoredRun) -> str:
+    """A stored run's name: the same as while it trained (a notebook's run, with no job config: its id)."""
+    return runs.run_name(stored.config) if stored.is_job_config else f"{stored.arch} ({stored.id[-6:]})"
+
+
 def _stored_names(stored: list[StoredJob], taken: set[str]) -> dict[str, StoredJob]:
-    """'LSTM' for a stored run whose architecture no other model of the session has, else 'LSTM (stored 3f2a)'."""
-    archs = [job.stored.arch for job in stored]
-    named = {}
-    for job in stored:
-        arch = job.stored.arch
-        name = arch if arch not in taken and archs.count(arch) == 1 else f"{arch} (stored {job.stored.key[:4]})"
-        named[name] = job
-    return named
+    """name -> stored run, leaving out those already shown as one of the session's own runs."""
+    return {stored_name(job.stored): job for job in stored if stored_name(job.stored) not in taken}
 
 
 def taken_names(snapshots: list[jobs.JobSnapshot]) -> set[str]:
-    """The names and architectures of the session's shown runs: a stored run of one of them gets a longer name."""
-    names = run_names(snapshots)
-    return set(names.values()) | {s.config["arch"] for s in snapshots if s.id in names}
+    """The names of the session's shown runs: a stored run of the same settings is not listed again."""
+    return set(run_names(snapshots).values())
 
 
 def trained_jobs() -> dict[str, jobs.Job | StoredJob]:
@@ -296,7 +328,8 @@ def progress_text(snapshot: jobs.JobSnapshot, name: str) -> str:
     if snapshot.owner != st.session_state.get(StateKeys.SESSION_ID):
         name = f"{name} (started by another session)"
     if snapshot.status == jobs.QUEUED:
-        return f"{name}: queued, position {snapshot.queue_position or '?'}"
+        return (f"{name}: waiting for a free CPU, place {snapshot.queue_position or '?'} in the queue (every CPU "
+                "of the cluster is training)")
     if snapshot.stopping:
         return f"{name}: stopping after the current batch"
     if not snapshot.batches:
@@ -569,7 +602,7 @@ def sidebar_status() -> None:
             snapshots = session_snapshots()
             names = run_names(snapshots)
             trained = [names[s.id] for s in snapshots if s.summary and s.id in names]
-            stored = [f"{run_id.split('-')[0]} (stored)" for run_id in stored_run_ids()]
+            stored = [f"{stored_name(job.stored)} (stored)" for job in _stored_names(stored_jobs(), set(trained)).values()]
             st.markdown(f"Models: {', '.join(trained + stored) if trained or stored else 'none yet'}")
             if st.session_state.get(StateKeys.DATA_CHOICE):
                 st.markdown(":material/upload_file: Training on your uploaded sentences")

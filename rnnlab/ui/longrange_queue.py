@@ -1,18 +1,18 @@
 """The Long-range dependencies page's training queue.
 
-Training runs in the page's own script run, and Streamlit ends a script run whenever the user clicks anything.
-So Train only queues the models (in session state); the page trains the queue's first model, records its result
-and takes it off, then the next; a run cut short leaves the interrupted model first in the queue, and the next
-drawing of the page trains it again from its start. Stop empties the queue; models already trained stay.
+Each model trains on Ray (rnnlab.jobs.run_work: one CPU, never in the web server), while the page's own script
+run polls its progress; Streamlit ends a script run whenever the user clicks anything, and that kills the Ray
+work too. So Train only queues the models (in session state); the page trains the queue's first model, records
+its result and takes it off, then the next; a run cut short leaves the interrupted model first in the queue, and
+the next drawing of the page trains it again from its start. Stop empties the queue; models already trained stay.
 """
 
 from __future__ import annotations
 
-import time
 
 import streamlit as st
 
-from rnnlab import longrange
+from rnnlab import jobs, longrange
 from rnnlab.ui.state import StateKeys as K
 
 # The page's widgets whose values a queued training uses.
@@ -71,19 +71,23 @@ def train(settings: dict) -> str:
             item["started"] = True
             shown = dict(at=0.0, epoch="")
 
-            def on_batch(epoch, batch, batches, item=item, shown=shown):
-                if time.perf_counter() - shown["at"] < 0.25:  # a redraw costs; 4 a second look smooth
+            def on_progress(progress, item=item):
+                if "batch" not in progress:
                     return
-                shown["at"] = time.perf_counter()
+                epoch, batch, batches = progress["epoch"], progress["batch"], progress["batches"]
+                after = progress.get("val_accuracy")
+                after = f"; after epoch {epoch}: validation accuracy {after:.1%}" if after is not None else ""
                 done = (item["number"] + (epoch + batch / batches) / settings["max_epochs"]) / item["of"]
                 bar.progress(min(done, 1.0), text=f"{item['arch']} ({item['number'] + 1} of {item['of']}): epoch "
-                                                  f"{epoch + 1}, batch {batch} of {batches}{shown['epoch']}")
+                                                  f"{epoch + 1}, batch {batch} of {batches}{after}")
 
-            def on_epoch(epoch, logs, shown=shown):
-                shown["epoch"] = f"; after epoch {epoch + 1}: validation accuracy {logs['val_accuracy']:.1%}"
-
-            run = longrange.train_on_task(item["arch"], item["lag"], item["seed"], on_epoch=on_epoch,
-                                          on_batch=on_batch, **settings | dict(learning_rate=item["learning_rate"]))
+            try:
+                run = train_on_ray(item["arch"], item["lag"], item["seed"], on_progress,
+                                   **settings | dict(learning_rate=item["learning_rate"]))
+            except jobs.EngineUnavailable as error:
+                queue.clear()
+                status.update(label="Training is unavailable", state="error")
+                return str(error)
             name = longrange.run_name(item["arch"], item["learning_rate"])
             runs[(name, item["lag"], item["seed"])] = run
             results[:] = [r for r in results if (r["arch"], r["lag"], r["seed"]) != (name, item["lag"], item["seed"])]
@@ -92,3 +96,34 @@ def train(settings: dict) -> str:
             queue.pop(0)
         status.update(label=f"Trained {first['of']} model(s) at lag {first['lag']}", state="complete")
     return f"Trained {first['of']} model(s) at lag {first['lag']}."
+
+
+class _TrainOnTask:
+    """What runs on Ray: rnnlab.longrange.train_on_task with progress reported, returning what rebuilds the run
+    here (its weights, history and timings; a Keras model does not travel)."""
+
+    def __init__(self, arch: str, lag: int, seed: int, settings: dict):
+        self.arch, self.lag, self.seed, self.settings = arch, lag, seed, settings
+
+    def __call__(self, report, stop):
+        def on_batch(epoch, batch, batches):
+            report(epoch=epoch, batch=batch, batches=batches)
+
+        def on_epoch(epoch, logs):
+            report(val_accuracy=logs["val_accuracy"])
+
+        run = longrange.train_on_task(self.arch, self.lag, self.seed, on_epoch=on_epoch, stop=stop,
+                                      on_batch=on_batch, **self.settings)
+        return dict(config=run.config, history=run.history, seconds=run.seconds, weights=run.model.get_weights())
+
+
+def train_on_ray(arch: str, lag: int, seed: int, on_progress, **settings) -> longrange.LongRangeRun:
+    """Train one long-range model as Ray work (one CPU) and rebuild it here for the page's gradient chart."""
+    from rnnlab.models import build_model
+
+    done = jobs.run_work(_TrainOnTask(arch, lag, seed, settings), on_progress)
+    config = done["config"]
+    model = build_model(arch, len(longrange.VOCABULARY), config["embed_dim"], config["units"], seed=seed)
+    model.set_weights(done["weights"])
+    return longrange.LongRangeRun(arch=arch, lag=int(lag), seed=int(seed), config=config, model=model,
+                                  history=done["history"], seconds=done["seconds"])

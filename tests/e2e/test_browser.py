@@ -30,6 +30,9 @@ TITLES = {
 # Small enough to finish in seconds, long enough (about 300 batches) for several live redraws on the way.
 SMALL_RUN = {"Units": "16", "Embedding size": "16", "Epochs": "4", "Batch size": "8"}
 LONG_RUN = {"Units": "32", "Epochs": "30", "Batch size": "8"}
+# The runs' names (rnnlab.runs.run_name: what differs from the lesson's settings; the embedding stays 16).
+SMALL_NAME = "SimpleRNN, 4 epochs, batch 8, embedding 16, 16 units"
+LONG_NAME = "SimpleRNN, 30 epochs, batch 8, embedding 16, 32 units"
 TIMINGS: dict[str, float] = {}
 
 # The loss panel's training trace of the first run, read from the Plotly figure in the page.
@@ -191,14 +194,14 @@ def test_stop_stops_a_second_run_and_keeps_it(page):
     for label, value in LONG_RUN.items():
         set_number(page, label, value)
     main_button(page, "Train").click()
-    # Running, with batches done: the progress line reads "SimpleRNN #2: epoch 1/30, batch 12/300, ...".
-    page.locator('[data-testid="stMain"]').get_by_text(re.compile(r"SimpleRNN #2: epoch \d+/30, batch")).wait_for(
+    # Running, with batches done: the progress line reads "<name>: epoch 1/30, batch 12/300, ...".
+    page.locator('[data-testid="stMain"]').get_by_text(re.compile(re.escape(LONG_NAME) + r": epoch \d+/30, batch")).wait_for(
         timeout=120_000
     )
     stop = main_button(page, "Stop")
     assert stop.is_enabled()
     stop.click()
-    caption = page.get_by_text(re.compile(r"SimpleRNN #2 was stopped after \d+ of 30 epochs"))
+    caption = page.get_by_text(re.compile(re.escape(LONG_NAME) + r" was stopped after \d+ of 30 epochs"))
     try:
         caption.wait_for(timeout=60_000)
     except Exception:
@@ -220,7 +223,7 @@ def test_predict_shows_one_probability_per_trained_model(page):
     table = page.locator('[data-testid="stTable"] table')
     table.wait_for()
     headers = [h.strip() for h in table.locator("thead th").all_inner_texts() if h.strip()]
-    assert headers[-3:] == ["SimpleRNN #1", "SimpleRNN #2", "Bag of words"], headers
+    assert headers[-3:] == [SMALL_NAME, LONG_NAME, "Bag of words"], headers
     cells = table.locator("tbody tr").first.locator("td").all_inner_texts()
     assert len(cells) == 3 and all(0.0 <= float(c) <= 1.0 for c in cells), cells
     screenshot(page, "5-predict-after-training")

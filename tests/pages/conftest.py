@@ -20,6 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 # Small enough to train in seconds: 600 sentences (so some validation sentences have 20 words), 8 units.
 TINY = dict(subset=600, units=8, embed_dim=8, epochs=2)
 TRAINED_OWNER = "pages-tests-trained"
+# The names the trained session's two runs have on every page (rnnlab.runs.run_name: the architecture and what
+# differs from the lesson's defaults).
+SIMPLE_RNN_NAME, GRU_NAME = (f"{arch}, 2 epochs, embedding 8, 8 units, 600 sentences" for arch in ("SimpleRNN", "GRU"))
 
 
 def open_page(page: str, state: dict | None = None, timeout: float = 120):

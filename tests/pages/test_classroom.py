@@ -6,9 +6,11 @@ Stored runs here are untrained models saved in a fresh store per test (tests.tes
 what a restarted server sees without training anything; the shared-job test trains a tiny SimpleRNN for real.
 """
 
+import time
+
 import pytest
 
-from rnnlab import classroom, jobs, runs, uploads
+from rnnlab import jobs, runs, uploads
 from rnnlab.data import make_vectorizer
 from rnnlab.ui.state import StateKeys
 from tests.pages.conftest import button, figures, open_page, texts
@@ -64,10 +66,10 @@ def test_the_train_page_lists_stored_runs_and_the_stores_problems_after_a_restar
     assert "not an RNN Lab run" in reasons["LSTM-0000000000000000"]
     assert "truncated or not JSON" in reasons[lesson_store[2].id]
     listed = next(df.value for df in at.dataframe if "saved" in df.value.columns)
-    assert sorted(listed["run"]) == sorted(run.id for run in lesson_store if run.arch != "GRU")
+    assert sorted(listed["run"]) == ["BiLSTM", "LSTM", "SimpleRNN"]  # the lesson's settings: the architecture alone
     picker = at.multiselect(key=StateKeys.STORED_RUN_IDS)
     assert sorted(picker.value) == sorted(run.id for run in lesson_store if run.arch != "GRU")
-    assert len(picker.options) == 3 and "LSTM: 128 units, 10 epochs, seed 0" in " ".join(picker.options)
+    assert len(picker.options) == 3 and "LSTM: finished, best validation accuracy 0.890" in picker.options
     # The stored runs' curves are drawn with this session's (none yet): each batch, their mean, validation
     # (named after the run: it carries the run's legend entry).
     names = {t["name"] for t in figures(at)[0]["data"]}
@@ -86,13 +88,16 @@ def test_pressing_train_on_stored_settings_loads_the_run_instead_of_training(sto
     button(at, "Train").click().run()
 
     assert not at.exception
-    assert any("loaded from the run store, no training needed" in i.body for i in at.info)
+    assert any("loaded from the run store" in i.body and "no training needed" in i.body for i in at.info)
     assert jobs.jobs_for(at.session_state[StateKeys.SESSION_ID]) == []  # nothing was queued
     assert at.session_state[StateKeys.STORED_RUN_IDS] == [stored.id]
     table = at.dataframe[0].value
     # The last row is the bag-of-words reference (rnnlab.baseline) for the same split.
-    assert list(table["run"]) == ["GRU", "Bag of words (ignores word order)"]
+    assert list(table["run"]) == ["GRU, 1 epoch, embedding 8, 8 units, 200 sentences", "Bag of words (ignores word order)"]
     assert list(table["status"]) == ["stored, finished", "baseline"]
+    # Pressed again: it is already here, and the page says so.
+    button(at, "Train").click().run()
+    assert any("is already here with these settings" in i.body for i in at.info)
 
 
 def test_a_second_session_watches_the_first_ones_training_and_only_the_first_can_stop_it(store):
@@ -109,21 +114,24 @@ def test_a_second_session_watches_the_first_ones_training_and_only_the_first_can
     button(watcher, "Train").click().run()
 
     assert not watcher.exception
-    assert any("Another session is training SimpleRNN" in i.body for i in watcher.info)
+    assert any("Another session is already training SimpleRNN" in i.body for i in watcher.info)
     assert watcher.session_state[StateKeys.JOB_IDS] == [job.id]  # the same job: the same curves
     assert jobs.jobs_for(watcher.session_state[StateKeys.SESSION_ID]) == []
-    assert button(watcher, "Stop").disabled and button(watcher, "Train").disabled
+    assert button(watcher, "Stop").disabled
     assert any("started by another session, which alone can stop it" in c.value for c in watcher.caption)
     assert not button(starter.run(), "Stop").disabled
 
+    deadline = time.time() + 120
+    while not job.snapshot().batches and time.time() < deadline:  # let it learn something before stopping
+        time.sleep(0.05)
     button(starter, "Stop").click().run()
     assert job.wait(120) and job.status == "stopped"
     for at in (starter.run(), watcher.run()):
         assert not at.exception
         table = at.dataframe[0].value
         assert list(table["status"]) == ["stopped", "baseline"]
-        assert list(table["run"]) == ["SimpleRNN", "Bag of words (ignores word order)"]
-    assert classroom.save_ended_job(job).status == "stopped"  # stored (by the training process) as stopped
+        assert list(table["run"]) == [job.snapshot().label, "Bag of words (ignores word order)"]
+    assert runs.find(job.config).status == "stopped"  # stored (by the run's actor) as stopped
 
 
 def test_an_upload_lists_every_rejected_line_and_then_trains_every_page_on_it(store):

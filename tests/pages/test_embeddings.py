@@ -7,6 +7,7 @@ import numpy as np
 from rnnlab import embeddings, jobs
 from rnnlab.config import load_split
 from rnnlab.ui.state import StateKeys
+from tests.pages.conftest import GRU_NAME, SIMPLE_RNN_NAME
 from tests.pages.conftest import button, figures, open_page, texts
 
 
@@ -20,15 +21,16 @@ def test_without_a_model_the_page_offers_quick_train():
 
 def test_maps_separability_and_neighbours_of_the_chosen_model(trained_session):
     at = open_page("embeddings", trained_session)
-    assert at.selectbox(key=StateKeys.EMBED_MODEL).options == ["SimpleRNN", "GRU"]
-    at.selectbox(key=StateKeys.EMBED_MODEL).set_value("GRU").run()
+    assert at.selectbox(key=StateKeys.EMBED_MODEL).options == [SIMPLE_RNN_NAME, GRU_NAME]
+    at.selectbox(key=StateKeys.EMBED_MODEL).set_value(GRU_NAME).run()
     at.slider(key=StateKeys.EMBED_MIN_COUNT).set_value(3).run()
     assert not at.exception, [e.message for e in at.exception]
     job = next(j for j in map(jobs.get, trained_session[StateKeys.JOB_IDS]) if j.config["arch"] == "GRU")
     expected = embeddings.compare(job.result, 3, sentences=load_split(job.config)[0])
     maps = figures(at)
     assert [m["layout"]["title"]["text"] for m in maps] == [
-        f"GRU, trained ({len(expected['trained']):,} words)", f"GRU, untrained ({len(expected['untrained']):,} words)"]
+        f"{GRU_NAME}, trained ({len(expected['trained']):,} words)",
+        f"{GRU_NAME}, untrained ({len(expected['untrained']):,} words)"]
     for chart, state in zip(maps, ("trained", "untrained")):
         frame = expected[state].iloc[::-1]
         assert chart["data"][0]["text"] == frame["word"].tolist()

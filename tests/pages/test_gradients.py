@@ -3,7 +3,7 @@ trained models, one measured line per model plus its untrained twin."""
 
 from rnnlab import gradients
 from rnnlab.ui.state import StateKeys
-from tests.pages.conftest import figures, open_page, texts
+from tests.pages.conftest import figures, open_page, texts, GRU_NAME, SIMPLE_RNN_NAME
 
 
 def test_the_toy_marks_where_the_gradient_vanishes_and_explodes():
@@ -44,7 +44,8 @@ def test_measured_gradients_draw_each_model_and_its_untrained_twin(trained_sessi
     at = open_page("gradients", trained_session)
     toy, measured = figures(at)[:2]  # the others: test_gradients_jacobian.py, test_gradients_training.py
     names = [trace["name"] for trace in measured["data"]]
-    assert names == ["SimpleRNN", "GRU", "SimpleRNN untrained", "GRU untrained"]  # one reference per architecture
+    # One untrained reference per architecture, named after it.
+    assert names == [SIMPLE_RNN_NAME, GRU_NAME, "SimpleRNN untrained", "GRU untrained"]
     assert all(len(trace["y"]) == 20 and min(trace["y"]) > 0 for trace in measured["data"])
     assert "Train a BiLSTM to compare" in " ".join(texts(at.markdown))  # no BiLSTM among these two
     assert "feed-forward" in " ".join(texts(at.markdown))
@@ -59,5 +60,5 @@ def test_the_text_under_the_measured_chart_follows_its_curves(trained_session):
         label = "untrained" if trace["name"].endswith("(untrained)") else "trained"
         trend = gradients.trend(ratio)
         assert f"{label}, its line {trend} from the last word to the 19th before it (x{ratio:.2g})" in words
-    assert "The chain, line by line: **SimpleRNN**" in words
+    assert f"The chain, line by line: **{SIMPLE_RNN_NAME}**" in words
     assert "does not by itself prevent *exploding* ones" in words

@@ -17,16 +17,17 @@ def test_the_epoch_slider_shows_every_models_curve_at_that_epoch(trained_session
     at = open_page("gradients", trained_session)
     slider = at.slider(key=StateKeys.GRADIENTS_EPOCH)
     assert (slider.min, slider.max, slider.value) == (1, 2, 2)  # the tiny models train 2 epochs
-    history = {job.config["arch"]: job.result.history["gradient_by_step"]
+    history = {job.snapshot().label: job.result.history["gradient_by_step"]
                for job in map(jobs.get, trained_session[StateKeys.JOB_IDS])}
     for epoch in (2, 1):
         at.slider(key=StateKeys.GRADIENTS_EPOCH).set_value(epoch).run()
         assert not at.exception
         chart = chart_titled(at, f"Gradient reaching each word after epoch {epoch}")
-        assert [trace["name"] for trace in chart["data"]] == ["SimpleRNN", "GRU"]
+        assert [trace["name"] for trace in chart["data"]] == [job.snapshot().label for job in map(jobs.get, trained_session[StateKeys.JOB_IDS])]
         for trace in chart["data"]:
             np.testing.assert_allclose(trace["y"], history[trace["name"]][epoch - 1])
-    assert history["GRU"][0] != history["GRU"][1]
+    gru = next(job.snapshot().label for job in map(jobs.get, trained_session[StateKeys.JOB_IDS]) if job.config["arch"] == "GRU")
+    assert history[gru][0] != history[gru][1]
 
 
 def test_largest_gradient_norm_per_batch_with_and_without_clipping(trained_session):

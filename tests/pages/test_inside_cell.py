@@ -5,7 +5,7 @@ import numpy as np
 
 from rnnlab import inspect, jobs
 from rnnlab.ui.state import StateKeys
-from tests.pages.conftest import ROOT, button, figures, texts
+from tests.pages.conftest import ROOT, button, figures, texts, GRU_NAME, SIMPLE_RNN_NAME
 
 PAGE = "pages/inside_cell.py"
 MODEL, SENTENCE = "inside.model", "inside.sentence"
@@ -43,8 +43,8 @@ def test_without_a_model_the_page_offers_quick_train():
 
 def test_gru_shows_every_gate_with_its_equation(trained_session):
     at = open_alone(trained_session)
-    assert at.selectbox(key=MODEL).options == ["SimpleRNN", "GRU"]
-    at.selectbox(key=MODEL).set_value("GRU").run()
+    assert at.selectbox(key=MODEL).options == [SIMPLE_RNN_NAME, GRU_NAME]
+    at.selectbox(key=MODEL).set_value(GRU_NAME).run()
     at.text_input(key=SENTENCE).input("the food was great").run()
     assert not at.exception
     charts = figures(at)
@@ -69,7 +69,7 @@ def test_gru_shows_every_gate_with_its_equation(trained_session):
 
 def test_simple_rnn_has_one_heatmap_and_no_gate_line(trained_session):
     at = open_alone(trained_session)
-    at.selectbox(key=MODEL).set_value("SimpleRNN").run()
+    at.selectbox(key=MODEL).set_value(SIMPLE_RNN_NAME).run()
     charts = figures(at)
     assert [c["data"][0]["type"] for c in charts] == ["heatmap"]
     assert equations(at) == [inspect.EQUATIONS["SimpleRNN"]["hidden"]]
@@ -87,7 +87,7 @@ def test_the_most_active_units_are_shown_and_the_rest_folded_until_asked(trained
 
     monkeypatch.setattr(charts_cell, "MOST_ACTIVE_UNITS", 3)  # the tiny models have 8 units
     at = open_alone(trained_session)
-    at.selectbox(key=MODEL).set_value("GRU").run()
+    at.selectbox(key=MODEL).set_value(GRU_NAME).run()
     at.text_input(key=SENTENCE).input("the food was not great").run()
     heatmaps = [c for c in figures(at) if c["data"][0]["type"] == "heatmap"]
     run = next(job.result for job in map(jobs.get, trained_session[StateKeys.JOB_IDS]) if job.config["arch"] == "GRU")

@@ -76,7 +76,7 @@ def test_each_trained_model_shows_its_own_ledger_beside_the_lessons(trained_sess
     table = next(d.value for d in at.dataframe if "model" in d.value.columns).set_index("model")
     for job_id in trained_session[StateKeys.JOB_IDS]:
         job = jobs.get(job_id)
-        name = job.config["arch"]
+        name = job.snapshot().label  # the run's one name (rnnlab.runs.run_name)
         own, lesson = table.loc[name], table.loc[f"{name}, the lesson's vocabulary"]
         train_df, _ = jobs.load_split(job.config)
         assert own["vocabulary"] == len(job.result.vocabulary) == job.result.model.get_layer("embedding").input_dim

@@ -5,7 +5,7 @@ import numpy as np
 
 from rnnlab import baseline, jobs
 from rnnlab.ui.state import StateKeys
-from tests.pages.conftest import button, figures, open_page, texts
+from tests.pages.conftest import button, figures, open_page, texts, GRU_NAME, SIMPLE_RNN_NAME
 
 
 def test_without_a_model_the_page_says_so_and_quick_train_starts_the_lessons_four():
@@ -30,14 +30,14 @@ def test_the_table_has_one_column_per_trained_model(trained_session):
     at = open_page("predict", trained_session)
     assert at.text_area(key=StateKeys.PREDICT_TEXT).value == "I hate this meal!\nI love this restaurant"
     table = at.table[0].value
-    assert list(table.columns) == ["SimpleRNN", "GRU", "Bag of words"]
+    assert list(table.columns) == [SIMPLE_RNN_NAME, GRU_NAME, "Bag of words"]
     assert list(table.index) == ["I hate this meal!", "I love this restaurant"]
     assert ((table >= 0) & (table <= 1)).all().all()
     job = jobs.get(trained_session[StateKeys.JOB_IDS][0])
     reference = baseline.for_config(job.config)
     assert np.allclose(table["Bag of words"], reference.predict(list(table.index)))
     bars, prefixes = figures(at)
-    assert [trace["name"] for trace in bars["data"]] == ["SimpleRNN", "GRU", "Bag of words"]
+    assert [trace["name"] for trace in bars["data"]] == [SIMPLE_RNN_NAME, GRU_NAME, "Bag of words"]
     assert all(len(trace["y"]) == 2 for trace in bars["data"])
     # Word by word, the last sentence by default: one point per word and model.
     assert at.selectbox(key=StateKeys.PREDICT_SENTENCE).value == "I love this restaurant"
@@ -49,7 +49,7 @@ def test_typed_sentences_update_the_table_and_bad_input_is_reported(trained_sess
     at.text_area(key=StateKeys.PREDICT_TEXT).input("great\n\n   \n!!!\n" + "x" * 3000).run()
     assert not at.exception
     table = at.table[0].value
-    assert len(table) == 3 and list(table.columns) == ["SimpleRNN", "GRU", "Bag of words"]
+    assert len(table) == 3 and list(table.columns) == [SIMPLE_RNN_NAME, GRU_NAME, "Bag of words"]
     assert any("cut to the first 2,000 characters" in w.body for w in at.warning)
     at.selectbox(key=StateKeys.PREDICT_SENTENCE).set_value("!!!").run()
     assert "no words the vectorizer keeps" in at.info[0].body
@@ -77,11 +77,11 @@ def test_the_word_order_pairs_are_computed(trained_session):
     at = open_page("predict", trained_session)
     pairs = next(d.value for d in at.dataframe if "pair" in d.value.columns)
     assert list(pairs["sentence"])[:2] == ["not good, just bad", "not bad, just good"]
-    assert list(pairs.columns) == ["pair", "sentence", "SimpleRNN", "GRU", "Bag of words"]
-    gaps = pairs.groupby("pair")[["SimpleRNN", "GRU", "Bag of words"]].agg(lambda v: v.max() - v.min()).max()
+    assert list(pairs.columns) == ["pair", "sentence", SIMPLE_RNN_NAME, GRU_NAME, "Bag of words"]
+    gaps = pairs.groupby("pair")[[SIMPLE_RNN_NAME, GRU_NAME, "Bag of words"]].agg(lambda v: v.max() - v.min()).max()
     assert gaps["Bag of words"] == 0
     line = next(t for t in texts(at.markdown) if t.startswith("Each pair has the same words"))
-    assert f"SimpleRNN {gaps['SimpleRNN']:.3f}, GRU {gaps['GRU']:.3f}; Bag of words 0.000" in line
+    assert f"{SIMPLE_RNN_NAME} {gaps[SIMPLE_RNN_NAME]:.3f}, {GRU_NAME} {gaps[GRU_NAME]:.3f}; Bag of words 0.000" in line
 
 
 def test_the_word_by_word_selector_follows_a_newly_typed_sentence(trained_session):
@@ -105,7 +105,7 @@ def test_a_sentence_of_unknown_words_says_the_models_saw_only_unk(trained_sessio
     assert at.selectbox(key=StateKeys.PREDICT_SENTENCE).value == "Mochen Yang Zqxw"
     notes = [i.body for i in at.info if "[UNK]" in i.body]
     assert len(notes) == 1
-    assert "outside the vocabulary of SimpleRNN, GRU" in notes[0] and "(3 of them)" in notes[0]
+    assert f"outside the vocabulary of {SIMPLE_RNN_NAME}, {GRU_NAME}" in notes[0] and "(3 of them)" in notes[0]
     assert "says nothing about what these words mean" in notes[0]
     _, prefixes = figures(at)
     assert [len(trace["y"]) for trace in prefixes["data"]] == [3, 3]

@@ -1,5 +1,5 @@
 """The Train page: its controls with the lesson's defaults and bounds, a tiny training through the Train button
-whose curve has one point per batch, the disabled Train button while the same settings train, and Stop."""
+whose curve has one point per batch, a second press on settings that train saying where the run is, and Stop."""
 
 import math
 import time
@@ -49,7 +49,11 @@ def test_a_tiny_training_draws_one_training_point_per_batch_and_a_validation_poi
     owner = at.session_state[StateKeys.SESSION_ID]
     (job,) = jobs.jobs_for(owner)
     assert job.config["units"] == 8 and job.config["epochs"] == 2 and job.config["subset"] == 200
-    assert button(at, "Train").disabled  # the same settings are training: a second click starts nothing
+    button(at, "Train").click().run()  # the same settings are training: a second press starts nothing...
+    assert [j.id for j in jobs.jobs_for(owner)] == [job.id]
+    name = job.snapshot().label
+    assert name == "SimpleRNN, 2 epochs, embedding 8, 8 units, 200 sentences"
+    assert any(f"{name} is already here" in i.body for i in at.info)  # ...and says where the run is
     assert not button(at, "Stop").disabled
     assert job.wait(120) and job.status == "finished", job.error
     at.run()
@@ -59,12 +63,12 @@ def test_a_tiny_training_draws_one_training_point_per_batch_and_a_validation_poi
     (curves,) = figures(at)
     traces = {t["name"]: t for t in curves["data"] if t.get("xaxis", "x") == "x"}  # the loss panel
     # The validation trace carries the run's one legend entry, so it is named after the run alone.
-    assert set(traces) == {"SimpleRNN training (each batch)", "SimpleRNN training", "SimpleRNN"}
-    assert len(traces["SimpleRNN training"]["y"]) == 2 * batches_per_epoch
-    assert len(traces["SimpleRNN training (each batch)"]["y"]) == 2 * batches_per_epoch
-    assert traces["SimpleRNN"]["x"] == [1, 2] and traces["SimpleRNN"]["mode"] == "markers+lines"
+    assert set(traces) == {f"{name} training (each batch)", f"{name} training", name}
+    assert len(traces[f"{name} training"]["y"]) == 2 * batches_per_epoch
+    assert len(traces[f"{name} training (each batch)"]["y"]) == 2 * batches_per_epoch
+    assert traces[name]["x"] == [1, 2] and traces[name]["mode"] == "markers+lines"
     table = at.dataframe[0].value
-    assert list(table["run"]) == ["SimpleRNN", "Bag of words (ignores word order)"]
+    assert list(table["run"]) == [name, "Bag of words (ignores word order)"]
     assert list(table["epochs"])[0] == 2
     assert table["parameters"][0] == job.result.model.count_params()
     assert 0 <= table["best validation accuracy"][0] <= 1
@@ -84,7 +88,7 @@ def test_stop_ends_the_sessions_training_and_keeps_it_in_the_comparison():
     button(at, "Train").click().run()
     (job,) = jobs.jobs_for(at.session_state[StateKeys.SESSION_ID])
     assert job.active
-    assert [p.proto.text for p in at.get("progress")][-1].startswith("SimpleRNN: ")
+    assert [p.proto.text for p in at.get("progress")][-1].startswith("SimpleRNN, 30 epochs, 8 units, 200 sentences: ")
     deadline = time.time() + 120
     while not job.snapshot().batches and time.time() < deadline:  # let it learn something before stopping
         time.sleep(0.05)
@@ -94,3 +98,4 @@ def test_stop_ends_the_sessions_training_and_keeps_it_in_the_comparison():
     table = at.dataframe[0].value
     assert list(table["status"]) == ["stopped", "baseline"]
     assert table["epochs"][0] < 30
+    assert any("was stopped after" in c.value and "of 30 epochs" in c.value for c in at.caption)
