@@ -388,6 +388,28 @@ def _span(values, digits: str = ".2g") -> str:
     return f"{low:{digits}}" if f"{low:{digits}}" == f"{high:{digits}}" else f"{low:{digits}} to {high:{digits}}"
 
 
+SLOW_RESULTS_PATH = RESULTS_PATH.parent / "longrange_lr0.001.json"  # the SimpleRNN at Adam's 0.001, lag 75
+
+
+def think_question(results: dict | None, slow: dict | None = None) -> str:
+    """The long-range page's question, its claims read from the files: the lag-75 accuracies at 0.01 and, if
+    measured, the SimpleRNN's at 0.001."""
+    question = ("At a learning rate of 0.01 the SimpleRNN stays at chance at lag 75 while the LSTM and GRU learn "
+                "it")
+    if results:
+        at_75 = [r for r in results["rows"] if r["lag"] == DIAGNOSTIC_LAG]
+        simple = [r["val_accuracy"] for r in at_75 if r["arch"] == "SimpleRNN"]
+        gated = [r["val_accuracy"] for r in at_75 if r["arch"] != "SimpleRNN"]
+        if simple and gated:
+            question += f" (measured: {_span(simple, '.2f')} against {_span(gated, '.3f')})"
+    question += ". Now set the learning rate to 0.001 and train the SimpleRNN again"
+    if slow and slow.get("rows"):
+        epochs = [r["epochs"] for r in slow["rows"]]
+        question += (f": measured, it learns the task ({_span([r['val_accuracy'] for r in slow['rows']], '.3f')}) "
+                     f"in {_span(epochs, 'd')} epoch{'s' if max(epochs) > 1 else ''}")
+    return question + ". What went wrong at 0.01, and what do the gates protect?"
+
+
 def think_answer(results: dict, slow: dict | None = None) -> str:
     """The long-range page's answer, every figure read from the results file's lag-75 diagnostics (`slow`: the
     same for the SimpleRNN at a learning rate of 0.001, if measured)."""
