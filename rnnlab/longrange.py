@@ -275,7 +275,8 @@ def measure(archs, lags, seeds, on_run=None, diagnostic_lag=None, **settings) ->
 
 
 def provenance(argv, started: float, threads) -> dict:
-    """Where and how a table was measured: date (UTC), machine (CPU count, load, platform), thread settings,
+    """Where and how a table was measured: date (UTC), machine (CPU count, load, platform), thread settings (0:
+    TensorFlow's default, which it reports when its threads were fixed before this command could set them),
     versions of Python, TensorFlow, Keras and NumPy, the exact command and the wall time."""
     import keras
     import tensorflow as tf
@@ -309,7 +310,10 @@ def load_results(path=None) -> dict | None:
 def describe_provenance(results: dict) -> str:
     """One line for under the table: the command, date, machine and versions it was measured with."""
     p = results["provenance"]
-    threads = f"{p['intra_op_threads']} intra-op / {p['inter_op_threads']} inter-op threads"
+    def count(n):  # TensorFlow reports 0 for "its default" (one per core)
+        return str(n) if n else "default"
+
+    threads = f"{count(p['intra_op_threads'])} intra-op / {count(p['inter_op_threads'])} inter-op threads"
     return (f"Measured by `{p['command']}` on {p['date']}: {p['cpu_count']} CPUs ({threads}, load "
             f"{p['load_average'][0] if p.get('load_average') else 'unknown'} at the start), TensorFlow "
             f"{p['tensorflow']}, Keras {p['keras']}, {len(results['rows'])} models in {p['wall_seconds'] / 60:.1f} "
@@ -464,7 +468,8 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help=f"only lags {QUICK_LAGS} (default: {FULL_LAGS})")
-    parser.add_argument("--json", action="store_true", help="print one JSON list instead of a table")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON list instead of a line per model (the file is written either way)")
     parser.add_argument("--archs", default="SimpleRNN,LSTM,GRU")
     parser.add_argument("--lags", default=None, help="comma-separated lags")
     parser.add_argument("--seeds", default="0,1,2")

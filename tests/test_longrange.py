@@ -195,7 +195,9 @@ def test_cli_prints_json_and_writes_the_results_file_with_provenance(capsys, tmp
     written = longrange.load_results(output)
     assert written["rows"][0]["val_accuracy"] == rows[0]["val_accuracy"]
     assert written["provenance"]["command"] == "python -m rnnlab.longrange " + " ".join(argv)
-    assert written["provenance"]["intra_op_threads"] >= 1 and written["diagnostics"] == []
+    # In this test process TensorFlow may already run (then its thread settings are fixed, reported as 0).
+    assert written["provenance"]["intra_op_threads"] >= 0 and written["diagnostics"] == []
+    assert written["provenance"]["cpu_count"] >= 1
 
 
 def test_the_question_and_answer_quote_the_slow_learning_rate_file():
