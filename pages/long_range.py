@@ -124,10 +124,9 @@ if at_lag:
                 "with distance (their gates start half closed) and training lifts it; at a long lag and a learning "
                 "rate of 0.01 the SimpleRNN's collapses instead.")
 
+slow = longrange.load_results(longrange.SLOW_RESULTS_PATH)
 helpers.think_about_it(
-    "At a learning rate of 0.01 the SimpleRNN stays at chance at lag 75 while the LSTM and GRU learn it. Now set "
-    "the learning rate to 0.001 and train the SimpleRNN again. What went wrong at 0.01, and what do the gates "
-    "protect?",
-    longrange.think_answer(measured, longrange.load_results(longrange.RESULTS_PATH.parent / "longrange_lr0.001.json"))
-    if measured else "Run `python -m rnnlab.longrange` first: the answer quotes what it measures.",
+    longrange.think_question(measured, slow),
+    longrange.think_answer(measured, slow) if measured
+    else "Run `python -m rnnlab.longrange` first: the answer quotes what it measures.",
 )

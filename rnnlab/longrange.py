@@ -275,7 +275,8 @@ def measure(archs, lags, seeds, on_run=None, diagnostic_lag=None, **settings) ->
 
 
 def provenance(argv, started: float, threads) -> dict:
-    """Where and how a table was measured: date (UTC), machine (CPU count, load, platform), thread settings,
+    """Where and how a table was measured: date (UTC), machine (CPU count, load, platform), thread settings (0:
+    TensorFlow's default, which it reports when its threads were fixed before this command could set them),
     versions of Python, TensorFlow, Keras and NumPy, the exact command and the wall time."""
     import keras
     import tensorflow as tf
@@ -309,7 +310,10 @@ def load_results(path=None) -> dict | None:
 def describe_provenance(results: dict) -> str:
     """One line for under the table: the command, date, machine and versions it was measured with."""
     p = results["provenance"]
-    threads = f"{p['intra_op_threads']} intra-op / {p['inter_op_threads']} inter-op threads"
+    def count(n):  # TensorFlow reports 0 for "its default" (one per core)
+        return str(n) if n else "default"
+
+    threads = f"{count(p['intra_op_threads'])} intra-op / {count(p['inter_op_threads'])} inter-op threads"
     return (f"Measured by `{p['command']}` on {p['date']}: {p['cpu_count']} CPUs ({threads}, load "
             f"{p['load_average'][0] if p.get('load_average') else 'unknown'} at the start), TensorFlow "
             f"{p['tensorflow']}, Keras {p['keras']}, {len(results['rows'])} models in {p['wall_seconds'] / 60:.1f} "
@@ -388,6 +392,28 @@ def _span(values, digits: str = ".2g") -> str:
     return f"{low:{digits}}" if f"{low:{digits}}" == f"{high:{digits}}" else f"{low:{digits}} to {high:{digits}}"
 
 
+SLOW_RESULTS_PATH = RESULTS_PATH.parent / "longrange_lr0.001.json"  # the SimpleRNN at Adam's 0.001, lag 75
+
+
+def think_question(results: dict | None, slow: dict | None = None) -> str:
+    """The long-range page's question, its claims read from the files: the lag-75 accuracies at 0.01 and, if
+    measured, the SimpleRNN's at 0.001."""
+    question = ("At a learning rate of 0.01 the SimpleRNN stays at chance at lag 75 while the LSTM and GRU learn "
+                "it")
+    if results:
+        at_75 = [r for r in results["rows"] if r["lag"] == DIAGNOSTIC_LAG]
+        simple = [r["val_accuracy"] for r in at_75 if r["arch"] == "SimpleRNN"]
+        gated = [r["val_accuracy"] for r in at_75 if r["arch"] != "SimpleRNN"]
+        if simple and gated:
+            question += f" (measured: {_span(simple, '.2f')} against {_span(gated, '.3f')})"
+    question += ". Now set the learning rate to 0.001 and train the SimpleRNN again"
+    if slow and slow.get("rows"):
+        epochs = [r["epochs"] for r in slow["rows"]]
+        question += (f": measured, it learns the task ({_span([r['val_accuracy'] for r in slow['rows']], '.3f')}) "
+                     f"in {_span(epochs, 'd')} epoch{'s' if max(epochs) > 1 else ''}")
+    return question + ". What went wrong at 0.01, and what do the gates protect?"
+
+
 def think_answer(results: dict, slow: dict | None = None) -> str:
     """The long-range page's answer, every figure read from the results file's lag-75 diagnostics (`slow`: the
     same for the SimpleRNN at a learning rate of 0.001, if measured)."""
@@ -442,7 +468,8 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help=f"only lags {QUICK_LAGS} (default: {FULL_LAGS})")
-    parser.add_argument("--json", action="store_true", help="print one JSON list instead of a table")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON list instead of a line per model (the file is written either way)")
     parser.add_argument("--archs", default="SimpleRNN,LSTM,GRU")
     parser.add_argument("--lags", default=None, help="comma-separated lags")
     parser.add_argument("--seeds", default="0,1,2")

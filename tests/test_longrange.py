@@ -195,4 +195,19 @@ def test_cli_prints_json_and_writes_the_results_file_with_provenance(capsys, tmp
     written = longrange.load_results(output)
     assert written["rows"][0]["val_accuracy"] == rows[0]["val_accuracy"]
     assert written["provenance"]["command"] == "python -m rnnlab.longrange " + " ".join(argv)
-    assert written["provenance"]["intra_op_threads"] >= 1 and written["diagnostics"] == []
+    # In this test process TensorFlow may already run (then its thread settings are fixed, reported as 0).
+    assert written["provenance"]["intra_op_threads"] >= 0 and written["diagnostics"] == []
+    assert written["provenance"]["cpu_count"] >= 1
+
+
+def test_the_question_and_answer_quote_the_slow_learning_rate_file():
+    results, slow = longrange.load_results(), longrange.load_results(longrange.SLOW_RESULTS_PATH)
+    assert slow is not None and slow["settings"]["learning_rate"] == 0.001
+    assert "--learning-rate 0.001" in slow["provenance"]["command"]
+    question, answer = longrange.think_question(results, slow), longrange.think_answer(results, slow)
+    accuracies = [r["val_accuracy"] for r in slow["rows"]]
+    assert f"it learns the task ({longrange._span(accuracies, '.3f')})" in question
+    assert min(accuracies) >= 0.9  # what the question tells the class to try, measured
+    singular = [d["trained"]["recurrent_singular_value"] for d in slow["diagnostics"]]
+    assert f"the largest singular value {longrange._span(singular, '.2f')}" in answer
+    assert "learns the task" not in longrange.think_question(results, None)  # unmeasured, it claims nothing

@@ -61,6 +61,10 @@ def test_gru_shows_every_gate_with_its_equation(trained_session):
     assert equations(at) == list(inspect.EQUATIONS["GRU"].values())
     gate_line = next(c for c in charts if c["data"][0]["type"] == "scatter")
     np.testing.assert_allclose(gate_line["data"][0]["y"], unrolled["update_gate"].mean(axis=1), atol=1e-6)
+    # The note under the equations: a true weighted average, Keras' convention against Cho et al.'s, its numbers
+    # the unrolled update gate's.
+    assert inspect.gate_sum_note(unrolled) in texts(at.markdown)
+    assert f"z_t runs from {unrolled['update_gate'].min():.2f}" in inspect.gate_sum_note(unrolled)
     leave_one_out, gradient_x_input = html_bodies(at)
     for body in (leave_one_out, gradient_x_input):
         assert body.count("<span") == 4 and ">great</span>" in body
