@@ -660,7 +660,8 @@ def _rebuild_trained_model(payload: dict):
     from rnnlab.training import TrainedModel
 
     vocabulary = payload["vocabulary"]
-    model = build_model(payload["arch"], len(vocabulary), payload["embed_dim"], payload["units"], seed=payload["seed"])
+    model = build_model(payload["arch"], len(vocabulary), payload["embed_dim"], payload["units"], seed=payload["seed"],
+                        dropout=payload["config"].get("dropout", 0.0))  # the same layers as the child's model
     model.set_weights(payload["weights"])
     # The lesson's vectorizer settings with the trained vocabulary ('' and '[UNK]' first, as get_vocabulary gives).
     vectorizer = keras.layers.TextVectorization(
