@@ -33,8 +33,12 @@ else:
     min_count = count_column.slider("Show the words seen at least this often", 1, 20, key=K.EMBED_MIN_COUNT)
     job = trained[name]
     run = job.result
-    train_df, _ = load_split(job.config)
-    result = embeddings.compare(run, min_count, sentences=train_df)
+    train_df, _ = load_split(job.config)  # the sentences it was trained on: counts and leans come from them
+    cached = st.session_state.setdefault(K.EMBED_RESULTS, {})  # typing a word does not redo the maps
+    if (job.id, min_count) not in cached:
+        cached.clear()
+        cached[job.id, min_count] = embeddings.compare(run, min_count, sentences=train_df)
+    result = cached[job.id, min_count]
     left, right = st.columns(2)
     for column, state in ((left, "trained"), (right, "untrained")):
         title = f"{name}, {state} ({len(result[state]):,} words)"

@@ -7,9 +7,9 @@ untrained twins, once per model (kept in the session), on validation sentences o
 import pandas as pd
 import streamlit as st
 
-from rnnlab import charts, charts_embedding, gradients, training
+from rnnlab import charts, gradients
 from rnnlab.jobs import load_split
-from rnnlab.ui import helpers, presenter
+from rnnlab.ui import helpers, presenter, training_gradients
 from rnnlab.ui.state import StateKeys as K
 
 helpers.require_app_frame()  # a page opened by its own address on a fresh server
@@ -72,41 +72,8 @@ else:
     else:
         st.info("None of the validation sentences has 20 words or more, so there is nothing to average.")
 
-    st.markdown(
-        "**As the network learned.** Every run measures the same curve once per epoch while it trains, on a "
-        f"fixed {training.GRADIENT_SENTENCES} of these long validation sentences. Move the slider to see how it "
-        "changes as the weights learn."
-    )
-    curves = {name: (job.config["arch"], list(job.result.history.get("gradient_by_step") or []))
-              for name, job in trained.items()}
-    curves = {name: curve for name, curve in curves.items() if any(curve[1])}
-    if curves:
-        last = max(len(per_epoch) for _, per_epoch in curves.values())
-        if not 1 <= st.session_state.get(K.GRADIENTS_EPOCH, 0) <= last:
-            st.session_state[K.GRADIENTS_EPOCH] = last  # first the curve at the end of training
-        epoch = st.slider("After epoch", 1, last, key=K.GRADIENTS_EPOCH) if last > 1 else 1
-        st.plotly_chart(presenter.chart(charts_embedding.gradient_by_epoch(curves, epoch)), width="stretch",
-                        key="gradient_by_epoch")
-    else:
-        st.caption("These models were trained before runs recorded their gradients by epoch: train one to see it.")
-
-    st.markdown(
-        "**Exploding gradients, and the remedy.** The length (global norm) of each batch's whole gradient, "
-        "before any clipping. The cell state's additive path helps gradients survive, but nothing stops one "
-        "batch's gradient from being very long, even in an LSTM. Setting **Clip gradient norm** on the Train "
-        "page scales such a gradient down to that length before the update (dotted: the threshold)."
-    )
-    batch_norms = {name: (job.config["arch"], list(job.result.batch_history), job.config.get("clip_norm"))
-                   for name, job in trained.items()}
-    batch_norms = {name: norms for name, norms in batch_norms.items() if any("grad_norm" in b for b in norms[1])}
-    if batch_norms:
-        st.plotly_chart(presenter.chart(charts_embedding.max_gradient_norm(batch_norms)), width="stretch",
-                        key="max_gradient_norm")
-        largest = {name: training.largest_gradient_norm(history, clip) for name, (_, history, clip) in
-                   batch_norms.items()}
-        st.markdown("Largest gradient norm of any batch: " + "; ".join(
-            f"{name} {norms['largest']:.3g}" + (f" (applied at most {norms['applied']:.3g})" if norms["clipped"] else "")
-            for name, norms in largest.items()) + ".")
+    training_gradients.gradients_over_training(trained)
+    training_gradients.gradient_norms_per_batch(trained)
 
     st.markdown(
         "**The chain itself**, the quantity the toy's w^t stands for: ‖∂h_T/∂h_t‖, how strongly the last hidden "

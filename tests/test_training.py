@@ -283,3 +283,12 @@ def test_early_stopping_ends_when_validation_loss_stops_falling_and_keeps_the_be
     kept_loss = float(np.mean(-(labels * np.log(probs) + (1 - labels) * np.log(1 - probs))))
     assert kept_loss == pytest.approx(val_loss[best], rel=1e-4)  # the model is the best epoch's
     assert kept_loss != pytest.approx(val_loss[-1], rel=1e-4)
+
+
+def test_largest_gradient_norm_with_and_without_clipping():
+    from rnnlab.training import largest_gradient_norm
+
+    batches = [dict(grad_norm=n) for n in (0.4, 2.5, 0.9, 1.2)]
+    assert largest_gradient_norm(batches) == dict(largest=2.5, applied=2.5, clipped=0)
+    assert largest_gradient_norm(batches, 1.0) == dict(largest=2.5, applied=1.0, clipped=2)
+    assert largest_gradient_norm([dict(step=1)])["clipped"] == 0  # a run from before norms were recorded

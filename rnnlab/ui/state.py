@@ -80,6 +80,8 @@ class StateKeys:
     EMBED_MODEL = "embeddings.model"
     EMBED_MIN_COUNT = "embeddings.min_count"
     EMBED_WORD = "embeddings.word"
+    # The page's last maps and separability ({(job id, min count): rnnlab.embeddings.compare(...)}).
+    EMBED_RESULTS = "rnnlab.embedding_results"
 
     # Long-range dependencies page: widgets; this session's results, trained runs and gradient tables; and a dict
     # of settings merged into every training there (tests use it to train small).
