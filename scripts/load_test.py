@@ -23,6 +23,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]  # rnnlab (run names) and the light client
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
@@ -55,7 +56,9 @@ sys.exit(cli.main())
 
 SHOTS: Path | None = None  # --screenshots: every session's last page lands here
 
-TITLES = {"Train": "Train: watch a recurrent network learn", "Predict": "Predict: how sure is each network?"}
+GRADIENTS_TITLE = "Gradients: why long sentences are hard to learn from"
+TITLES = {"Train": "Train: watch a recurrent network learn", "Predict": "Predict: how sure is each network?",
+          "Gradients": GRADIENTS_TITLE}
 
 STARTED_JS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
@@ -409,11 +412,162 @@ async def run_all(server: Server, scenarios: list[str]) -> dict:
     return report
 
 
+# ----------------------------------------------------------------------------------------------------------
+# A lecture: --sessions N (30 in the issue), a third each training the same settings, training ten different
+# ones, and only opening Predict and Gradients on the lesson's prepared models. Three are real Chromium tabs
+# (one of each kind), the rest light clients speaking Streamlit's websocket protocol (scripts/light_client.py):
+# a lecture's browsers run on the students' machines, not on the server.
+
+LECTURE_SAME = {"Units": 8, "Embedding size": 8, "Epochs": 2, "Seed": 100}
+
+
+def lecture_settings(kind: str, number: int) -> dict:
+    return dict(LECTURE_SAME) if kind == "same" else dict(LECTURE_SAME, Seed=101 + number)
+
+
+async def light_trainer(url: str, name: str, values: dict) -> dict:
+    from light_client import LightSession
+
+    session = await LightSession(url, name).connect()
+    try:
+        await session.go("train")
+        for label, value in values.items():
+            await session.set_number(label, value)
+        pressed = time.perf_counter()
+        await session.press("Train")
+        from rnnlab.runs import run_name
+
+        name = run_name(dict(arch="SimpleRNN", units=values["Units"], embed_dim=values["Embedding size"],
+                             epochs=values["Epochs"], seed=values["Seed"]))
+        queued_s, deadline = 0.0, time.time() + 900
+        while not any(line.startswith("Models:") and name in line for line in session.text().splitlines()):
+            if time.time() > deadline:
+                raise TimeoutError(f"{name}: the run did not end in 15 minutes")
+            if "waiting for a free CPU" in session.text():
+                queued_s = time.perf_counter() - pressed
+            await asyncio.sleep(1.0)
+            await session.rerun()
+        return dict(session=name, client="light", role="trainer", settings=values, queued_s=round(queued_s, 1),
+                    exceptions=session.exceptions, seconds=round(time.perf_counter() - session.started, 1))
+    finally:
+        await session.close()
+
+
+async def light_viewer(url: str, name: str, rounds: int = 5) -> dict:
+    """Opens Predict (timed: it must answer within 2 s while the class trains), then Gradients, then Predict
+    again a few times."""
+    from light_client import LightSession
+
+    session = await LightSession(url, name).connect()
+    predict_s = []
+    try:
+        for round_ in range(rounds):
+            started = time.perf_counter()
+            await session.go("predict")
+            predict_s.append(round(time.perf_counter() - started, 2))
+            columns = "I hate this meal!" in session.text()
+            if round_ == 0:
+                started = time.perf_counter()
+                await session.go("gradients", timeout_s=900)
+                gradients_s = round(time.perf_counter() - started, 1)
+            await asyncio.sleep(2)
+        return dict(session=name, client="light", role="viewer", predict_s=predict_s, gradients_s=gradients_s,
+                    predict_answered=columns, exceptions=session.exceptions,
+                    seconds=round(time.perf_counter() - session.started, 1))
+    finally:
+        await session.close()
+
+
+async def chromium_viewer(browser, url: str, name: str) -> dict:
+    session = await Session(browser, url, name).open("predict")
+    started = time.perf_counter()
+    await session.page.get_by_label("Sentences, one a line").wait_for()
+    await session.idle()
+    predict_s = round(time.perf_counter() - started, 2)
+    await session.check_no_exception("Predict")
+    await session.page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Gradients", exact=True).click()
+    await session.page.get_by_role("heading", name=GRADIENTS_TITLE).wait_for()
+    await session.idle(900)  # the first visitor waits for the measurements; everyone after shares them
+    await session.check_no_exception("Gradients")
+    await session.close()
+    return dict(session=name, client="chromium", role="viewer", predict_s=[predict_s], exceptions=session.exceptions,
+                seconds=round(time.perf_counter() - session.started, 1))
+
+
+async def lecture(server: "Server", sessions: int) -> dict:
+    import psutil
+    from playwright.async_api import async_playwright
+
+    third = max(1, sessions // 3)
+    me = psutil.Process()
+    # The instructor opened Predict before class: the server has loaded TensorFlow and the prepared models (the
+    # first, cold opening is reported apart; the limit of 2 s is for the class's, while trainings run).
+    from light_client import LightSession
+
+    warm = await LightSession(server.url, "instructor").connect()
+    cold = time.perf_counter()
+    await warm.go("predict", timeout_s=600)
+    cold_predict_s = round(time.perf_counter() - cold, 1)
+    await warm.close()
+    cpu_before = _cpu_seconds(me), _cpu_seconds(server.ps)
+    started = time.perf_counter()
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        tasks = [trainer(browser, server.url, "same-0", {k: str(v) for k, v in lecture_settings("same", 0).items()}),
+                 trainer(browser, server.url, "different-0",
+                         {k: str(v) for k, v in lecture_settings("different", 0).items()}),
+                 chromium_viewer(browser, server.url, "viewer-0")]
+        tasks += [light_trainer(server.url, f"same-{i}", lecture_settings("same", i)) for i in range(1, third)]
+        tasks += [light_trainer(server.url, f"different-{i}", lecture_settings("different", i))
+                  for i in range(1, third)]
+        tasks += [light_viewer(server.url, f"viewer-{i}") for i in range(1, sessions - 2 * third)]
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        cpu_clients = _cpu_seconds(me) - cpu_before[0]  # this process's light clients and Chromium's processes
+        await browser.close()
+    seconds = time.perf_counter() - started
+    cpu_server = _cpu_seconds(server.ps) - cpu_before[1]
+    results = [r if isinstance(r, dict) else dict(error=f"{type(r).__name__}: {r}"[:600]) for r in results]
+    predict = [t for r in results for t in r.get("predict_s", [])]
+    return dict(
+        sessions=results, seconds=round(seconds, 1), trainings=len(server.trainings()),
+        cold_predict_s=cold_predict_s,
+        longest_queue_wait_s=max((r.get("queued_s", 0) for r in results), default=0),
+        predict_slowest_s=max(predict, default=None),
+        cpu_share_clients=round(cpu_clients / (cpu_clients + cpu_server), 3) if cpu_server else None,
+        cpu_share_server_and_ray=round(cpu_server / (cpu_clients + cpu_server), 3) if cpu_server else None,
+        cpu_seconds=dict(clients=round(cpu_clients, 1), server_and_ray=round(cpu_server, 1)),
+    )
+
+
+def _cpu_seconds(process) -> float:
+    """CPU seconds of a process and its children (Chromium's for this one; Ray's for the server)."""
+    import psutil
+
+    total = 0.0
+    for each in [process, *process.children(recursive=True)]:
+        try:
+            times = each.cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            pass
+    return total
+
+
 def failures(report: dict) -> list[str]:
     """Every check the report fails, in words."""
     found = []
     if report.get("server_tracebacks", {}).get("app"):
         found.append(f"the server logged {report['server_tracebacks']['app']} traceback(s) through RNN Lab's code")
+    lecture_ = report.get("lecture")
+    if lecture_:
+        expected = max(1, lecture_["planned_sessions"] // 3) + 1
+        if lecture_["trainings"] != expected:
+            found.append(f"{lecture_['trainings']} trainings ran in the lecture, not {expected}")
+        bad = [s for s in lecture_["sessions"] if "error" in s or s.get("exceptions")]
+        if bad:
+            found.append(f"{len(bad)} lecture sessions failed or showed an exception: {bad[:3]}")
+        if lecture_["predict_slowest_s"] is None or lecture_["predict_slowest_s"] > 2.0:
+            found.append(f"Predict took {lecture_['predict_slowest_s']} s at worst while trainings ran (limit 2 s)")
     ten = report.get("ten_sessions")
     if ten:
         if ten["trainings"] != 3:
@@ -447,6 +601,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scenarios", nargs="+", default=["ten", "closed-tab", "shared-stop"],
                         choices=["ten", "closed-tab", "shared-stop"])
+    parser.add_argument("--sessions", type=int, help="run the lecture instead: this many sessions (a third train "
+                        "the same settings, a third ten different ones, a third open Predict and Gradients on the "
+                        "models `python -m rnnlab.prepare` stores first)")
     parser.add_argument("--out", type=Path, help="also write the JSON report here")
     parser.add_argument("--screenshots", type=Path, help="save each session's last page here")
     args = parser.parse_args(argv)
@@ -459,9 +616,20 @@ def main(argv=None) -> int:
         return 2
     with tempfile.TemporaryDirectory(prefix="rnnlab-load-") as workdir:
         started = time.perf_counter()
+        if args.sessions:
+            prepared = subprocess.run([sys.executable, "-m", "rnnlab.prepare", "--runs-dir", str(Path(workdir) / "runs")],
+                                      cwd=ROOT, capture_output=True, text=True, timeout=1800)
+            if prepared.returncode:
+                print(prepared.stderr[-3000:], file=sys.stderr)
+                return 1
+        prepared_s = time.perf_counter() - started
         server = Server(Path(workdir))
         try:
-            report = asyncio.run(run_all(server, args.scenarios))
+            if args.sessions:
+                report = dict(lecture=asyncio.run(lecture(server, args.sessions)), prepare_seconds=round(prepared_s, 1))
+                report["lecture"]["planned_sessions"] = args.sessions
+            else:
+                report = asyncio.run(run_all(server, args.scenarios))
         finally:
             server.stop()
         report.update(

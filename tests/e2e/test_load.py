@@ -34,3 +34,23 @@ def test_ten_sessions_train_three_times_and_every_session_finishes():
     assert 0 < report["server_peak_rss_mb"] < 8000
     print(f"10 sessions in {ten['seconds']} s; server peak {report['server_peak_rss_mb']} MB with its training "
           f"processes ({report['server_process_alone_peak_rss_mb']} MB alone)")
+
+
+@pytest.mark.skipif(os.environ.get("RNNLAB_LOAD_TEST") != "1",
+                    reason="the lecture load test takes many minutes; set RNNLAB_LOAD_TEST=1 to run it")
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="/usr/bin/chromium is missing")
+def test_a_lecture_trains_each_setting_once_and_every_session_finishes():
+    """`scripts/load_test.py --sessions N` (RNNLAB_LOAD_SESSIONS, default 6 here; 30 in the README's numbers)."""
+    sessions = int(os.environ.get("RNNLAB_LOAD_SESSIONS", "6"))
+    out = REPORT.with_name("load_test_lecture.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run([sys.executable, "scripts/load_test.py", "--sessions", str(sessions), "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=3600)
+    report = json.loads(out.read_text())
+    lecture = report["lecture"]
+    assert report["failures"] == [], report["failures"]
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert lecture["trainings"] == sessions // 3 + 1 and len(lecture["sessions"]) == sessions
+    assert lecture["predict_slowest_s"] <= 2.0
+    print(f"{sessions} sessions in {lecture['seconds']} s, longest queue wait {lecture['longest_queue_wait_s']} s, "
+          f"server peak {report['server_process_alone_peak_rss_mb']} MB, Ray {report['ray_peak_rss_mb']} MB")

@@ -195,3 +195,40 @@ def test_presenter_mode_from_the_address_folds_the_controls_and_enlarges_the_cha
     assert "w and t" not in [e.label for e in plain.expander]
     assert figures(plain)[0]["layout"].get("height") is None
     assert figures(plain)[0]["layout"]["font"]["size"] < toy["font"]["size"]
+
+
+def test_stop_says_what_it_cancelled_and_what_it_stopped(store):
+    # Three architectures at once on the test session's two CPUs: two train, the third waits for a CPU.
+    at = open_page("train", {StateKeys.CONFIG_OVERRIDES: {"subset": 2000}, StateKeys.TRAIN_UNITS: 8,
+                             StateKeys.TRAIN_EMBED_DIM: 8, StateKeys.TRAIN_EPOCHS: 30, StateKeys.TRAIN_SEED: 17,
+                             StateKeys.TRAIN_ARCHS: ["SimpleRNN", "GRU", "LSTM"]})
+    button(at, "Train").click().run()
+    started = jobs.jobs_for(at.session_state[StateKeys.SESSION_ID])
+    deadline = time.time() + 120
+    while time.time() < deadline and sorted(j.snapshot().status for j in started) != ["queued", "running", "running"]:
+        time.sleep(0.1)
+    waiting = next(job for job in started if job.snapshot().status == "queued")
+    assert any("waiting for a free CPU, place 1 in the queue" in p.proto.text for p in at.run().get("progress"))
+    button(at, "Stop").click().run()
+    notices = [i.body for i in at.info]
+    assert f"Cancelled {waiting.snapshot().label}: it was waiting for a free CPU (place 1 in the queue), so " \
+           "nothing was trained or kept." in notices, notices
+    assert sum(text.startswith("Stopping ") and "after its current batch" in text for text in notices) == 2
+    assert all(job.wait(120) for job in started)
+    assert waiting.snapshot().status == "stopped" and waiting.snapshot().batches == ()
+
+
+def test_a_stop_that_came_as_the_last_epoch_ended_says_so():
+    from rnnlab.config import validate_config
+    from rnnlab.ui import helpers
+
+    def stopped_after(epochs_done):
+        return jobs.JobSnapshot(
+            id="LSTM-x", owner="a", config=validate_config(dict(arch="LSTM", units=64)), key="x", status="stopped",
+            error=None, queue_position=None, batches=(), epochs=(), epoch=10, batch=75, batches_per_epoch=75,
+            elapsed=60.0, eta=None, summary={"epochs_done": epochs_done})
+
+    assert helpers.stopped_caption(stopped_after(10)) == (
+        "LSTM, 64 units: Stop came as its last epoch was ending, so it trained all 10 epochs; it is kept as a "
+        "stopped run.")
+    assert helpers.stopped_caption(stopped_after(3)).startswith("LSTM, 64 units was stopped after 3 of 10 epochs")
