@@ -141,3 +141,45 @@ def test_every_page_fits_at_both_sizes_with_presenter_mode_off_and_on(trained_ta
     assert report["views"] == len(VIEWPORTS) * 2 * len(PAGES)
     assert report["elements_checked"] > 1000
     assert report["overflows_found"] == 0, json.dumps(report["problems"], indent=2)
+
+
+def legend_entries(page, title: str) -> list[str]:
+    chart = page.locator('[data-testid="stPlotlyChart"]').filter(has=page.locator(".gtitle", has_text=title))
+    chart.locator(".legendtext").first.wait_for()
+    return [t.strip() for t in chart.locator(".legendtext").all_text_contents()]
+
+
+def test_many_runs_draw_the_latest_four_with_one_untrained_reference_per_architecture(trained_tab):
+    page = trained_tab
+    page.set_viewport_size({"width": 1400, "height": 900})
+    set_presenter(page, True)
+    goto(page, "Train")
+    chosen = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Runs drawn")
+    chips = chosen.locator("[data-tag]").all_inner_texts()
+    assert len(chips) == 4, chips  # of six runs
+    assert len(legend_entries(page, "Training curves")) == 4  # one entry per run, below the plot
+    goto(page, "Gradients")
+    page.get_by_text("How much of h_t survives to h_T").wait_for(timeout=180_000)
+    settle(page)
+    entries = legend_entries(page, "Gradient reaching each word")
+    untrained = [e for e in entries if "untrained" in e]
+    assert len(entries) - len(untrained) == 4
+    assert 1 <= len(untrained) <= 4 and len(set(untrained)) == len(untrained), entries  # once per architecture
+    set_presenter(page, False)
+
+
+def test_predict_follows_a_typed_sentence_and_explains_unknown_words(trained_tab):
+    page = trained_tab
+    goto(page, "Predict")
+    box = page.get_by_label("Sentences, one a line")
+    box.fill("I hate this meal!\nMochen Yang\nI love this restaurant")
+    box.press("Control+Enter")
+    wait_until_idle(page)
+    selector = page.locator('[data-testid="stSelectbox"]').filter(has_text="Sentence (")
+    shown = selector.locator("input").input_value() if selector.locator("input").count() else ""
+    assert "Mochen Yang" in shown + selector.inner_text()  # the new line, not the last one nor the old choice
+    page.get_by_text("read only [UNK] tokens (2 of them)").wait_for()
+    cells = page.locator('[data-testid="stTable"] tbody tr').first.locator("td").all_inner_texts()
+    assert len(cells) == 4 and all(0 <= float(c) <= 1 for c in cells), cells  # the latest four models
+    assert_no_exception(page)
+    screenshot(page, SCREENS / "predict-unknown-words.png")
