@@ -17,7 +17,7 @@ def heatmap(reader: str | None, part: dict, array: str, units):
     """One array of one reader as a heatmap of the chosen units x words, tall enough for its rows."""
     title = inspect.TITLES[array] + (f", {reader} reader" if reader else "")
     fig = charts.heatmap(part[array][:, units].T, list(part["tokens"]), title=title, row_labels=units)
-    fig.update_layout(height=260 + (2 if len(units) > 32 else 14) * len(units))
+    fig.update_layout(height=220 + (2 if len(units) > 32 else 12) * len(units))  # 16 units: 412 px
     return fig
 
 
