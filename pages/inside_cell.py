@@ -41,7 +41,7 @@ def show_cell(run, unrolled: dict, all_units: bool) -> None:
                "folded away (switch on All units).")
     for array, equation in inspect.EQUATIONS[inspect.cell_kind(run.arch)].items():
         st.latex(equation)
-        for column, (reader, part) in zip(st.columns(len(readers)), readers):
+        for column, (reader, part) in zip(presenter.columns(len(readers)), readers):  # stacked when presenting
             column.plotly_chart(presenter.chart(heatmap(reader, part, array, units[reader])), width="stretch")
 
 

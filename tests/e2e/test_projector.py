@@ -165,6 +165,16 @@ def test_many_runs_draw_the_latest_four_with_one_untrained_reference_per_archite
     untrained = [e for e in entries if "untrained" in e]
     assert len(entries) - len(untrained) == 4
     assert 1 <= len(untrained) <= 4 and len(set(untrained)) == len(untrained), entries  # once per architecture
+    # A bidirectional model's two readers, in presenter mode: the layout checks again.
+    goto(page, "Inside the cell")
+    page.get_by_label("Model").click()
+    page.get_by_role("option", name=re.compile(r"^BiLSTM")).first.click()  # whatever its run's name says after
+    wait_until_idle(page, 120)
+    page.locator(".gtitle", has_text="hidden state h_t, backward reader").wait_for(timeout=60_000)
+    settle(page)
+    result = page.evaluate(CHECKS_JS)
+    assert result["checked"] > 50 and result["problems"] == [], result["problems"]
+    screenshot(page, SCREENS / "1400x900-presenter-inside-the-cell-bilstm.png")
     set_presenter(page, False)
 
 
