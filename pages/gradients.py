@@ -24,7 +24,7 @@ st.markdown(
 )
 
 st.subheader("The toy: one weight, many steps")
-chart_column, control_column = st.columns([3, 1])
+chart_column, control_column = presenter.columns([3, 1])  # one under the other in presenter mode
 helpers.init_state({K.GRADIENTS_W: 0.9, K.GRADIENTS_T: 150})
 with control_column, presenter.controls("w and t"):  # folded away in presenter mode
     w_low, w_high, w_step = gradients.W_RANGE

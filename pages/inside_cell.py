@@ -17,7 +17,7 @@ def heatmap(reader: str | None, part: dict, array: str, units):
     """One array of one reader as a heatmap of the chosen units x words, tall enough for its rows."""
     title = inspect.TITLES[array] + (f", {reader} reader" if reader else "")
     fig = charts.heatmap(part[array][:, units].T, list(part["tokens"]), title=title, row_labels=units)
-    fig.update_layout(height=260 + (2 if len(units) > 32 else 14) * len(units))
+    fig.update_layout(height=220 + (2 if len(units) > 32 else 12) * len(units))  # 16 units: 412 px
     return fig
 
 
@@ -41,7 +41,7 @@ def show_cell(run, unrolled: dict, all_units: bool) -> None:
                "folded away (switch on All units).")
     for array, equation in inspect.EQUATIONS[inspect.cell_kind(run.arch)].items():
         st.latex(equation)
-        for column, (reader, part) in zip(st.columns(len(readers)), readers):
+        for column, (reader, part) in zip(presenter.columns(len(readers)), readers):  # stacked when presenting
             column.plotly_chart(presenter.chart(heatmap(reader, part, array, units[reader])), width="stretch")
 
 

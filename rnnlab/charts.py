@@ -547,7 +547,8 @@ def toy_gradient(toy_df: pd.DataFrame, title: str | None = None, log_t: bool | N
     if title is None:
         w, h0 = toy_df.attrs.get("w"), toy_df.attrs.get("h0")
         title = "h_t = w^t h_0 and its gradient" + (f" (w = {w:g}, h_0 = {h0:g})" if w is not None else "")
-    return _layout(fig, title)
+    _layout(fig, title)
+    return legend_below(fig, len(fig.data))
 
 
 def log_ticks(values) -> tuple[list[float], list[str]]:

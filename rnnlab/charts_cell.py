@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from rnnlab.charts import _layout, colors_for, gradient_by_step
+from rnnlab.charts import _layout, gradient_by_step, styles_for
 
 READER_COLORS = {"forward": "#0072B2", "backward": "#D55E00"}
 GATE_TITLES = {"forget_gate": "forget gate f_t", "update_gate": "update gate z_t"}
@@ -117,12 +117,13 @@ def accuracy_by_lag(rows, title: str = "Validation accuracy against the lag") ->
     chance (0.5) dashed."""
     df = pd.DataFrame(rows, columns=["arch", "lag", "seed", "val_accuracy"])
     fig = go.Figure()
-    colors = colors_for(list(dict.fromkeys(df["arch"])))  # 'SimpleRNN, lr 0.001' gets a shade of SimpleRNN's
+    # 'SimpleRNN, lr 0.001' keeps SimpleRNN's colour with a dash of its own.
+    styles = styles_for(list(dict.fromkeys(df["arch"])))
     for arch, group in df.groupby("arch", sort=False):
-        color = colors[arch]
+        color, dash = styles[arch]["color"], styles[arch]["dash"]
         mean = group.groupby("lag")["val_accuracy"].mean()
         fig.add_trace(go.Scatter(x=mean.index.to_numpy(), y=mean.to_numpy(), mode="lines+markers", name=arch,
-                                 line=dict(color=color, width=3), marker=dict(size=10),
+                                 line=dict(color=color, width=3, dash=dash), marker=dict(size=10),
                                  hovertemplate=arch + ", lag %{x}: mean %{y:.3f}<extra></extra>"))
         fig.add_trace(go.Scatter(x=group["lag"].to_numpy(), y=group["val_accuracy"].to_numpy(dtype=float),
                                  mode="markers", name=f"{arch} (each seed)", showlegend=False,

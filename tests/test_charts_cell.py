@@ -86,3 +86,12 @@ def test_the_gate_caption_names_the_dip_of_the_sentence_shown_or_says_there_is_n
     both = pd.concat([dipping, _gates([0.5, 0.5, 0.5, 0.5], reader="backward")])
     caption = charts_cell.gate_dip_caption(both)
     assert "forward reader: the forget gate dips" in caption and "backward reader: no word" in caption
+
+
+def test_accuracy_by_lag_tells_runs_of_one_architecture_apart_by_dash():
+    rows = [dict(arch=arch, lag=15, seed=0, val_accuracy=0.9) for arch in ("SimpleRNN", "SimpleRNN, lr 0.001", "GRU")]
+    fig = charts_cell.accuracy_by_lag(rows)
+    means = [t for t in fig.data if t.showlegend is not False]
+    assert [t.name for t in means] == ["SimpleRNN", "SimpleRNN, lr 0.001", "GRU"]
+    assert means[0].line.color == means[1].line.color != means[2].line.color
+    assert [t.line.dash for t in means] == ["solid", "dash", "solid"]

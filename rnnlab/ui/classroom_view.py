@@ -20,8 +20,10 @@ def run_table_columns() -> dict:
     """How every table of runs formats its numbers (the Train page's comparison and the run store's list)."""
     columns = {
         "best validation accuracy": st.column_config.NumberColumn("best val. accuracy", format="%.3f"),
-        "seconds": st.column_config.NumberColumn(format="%.1f"),
+        "seconds": st.column_config.NumberColumn(format="%.1f", width="small"),
         "parameters": st.column_config.NumberColumn(format="localized"),
+        **{name: st.column_config.NumberColumn(width="small") for name in ("epochs", "units", "seed")},
+        "embedding": st.column_config.NumberColumn(width="small"),
     }
     if presenter.is_on():  # the projector's larger type fits the results; the settings stay in the normal view
         columns.update({name: None for name in ("embedding", "learning rate", "seed", "data", "saved")})

@@ -550,7 +550,8 @@ def training_progress() -> None:
 def measure_each(items: dict, done: dict, measure, what: str, why: str) -> None:
     """Fill `done` (kept in session state) with `measure(name, job)` for every name -> job of `items` whose
     job id it lacks, under a progress bar that names the model, counts them and, from the second on, says about
-    how long is left; `why` says why a first view is slow. Nothing is drawn when everything is measured."""
+    how long is left; `why` says why a first view is slow. Then a caption says how long it took. Nothing is
+    drawn when everything is measured."""
     import time
 
     todo = [(name, job) for name, job in items.items() if job.id not in done]
@@ -564,6 +565,9 @@ def measure_each(items: dict, done: dict, measure, what: str, why: str) -> None:
         bar.progress(i / len(todo), text=f"{what}: {name}, model {i + 1} of {len(todo)}{left}. {why}")
         done[job.id] = measure(name, job)
     bar.empty()
+    seconds = time.perf_counter() - started
+    st.caption(f"{what}: {len(todo)} model{'s' if len(todo) > 1 else ''} in {seconds:.1f} s, once per model "
+               "(kept for this session: the next view is immediate).")
 
 
 def follow_new_option(key: str, options: list, seen_key: str) -> None:

@@ -33,8 +33,8 @@ div[data-testid="stMainBlockContainer"] {{ padding-top: 2rem; padding-left: 3rem
   max-width: 100%; }}
 div[data-testid="stMarkdownContainer"] p, div[data-testid="stMarkdownContainer"] li {{ line-height: 1.45; }}
 div[data-testid="stMetricValue"] {{ font-size: 2.2rem; }}
-div[data-testid="stMetricValue"] > div, div[data-testid="stMetricLabel"] *,
-div[data-testid="stPageLink"] * {{ white-space: normal !important; overflow: visible !important;
+[data-testid="stMetricValue"] > div, [data-testid="stMetricLabel"] *,
+[data-testid="stPageLink"] * {{ white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important; }}
 </style>
 """

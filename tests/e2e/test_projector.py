@@ -5,8 +5,8 @@ plotly tick label overlaps another, no title, axis title, bar total or legend en
 by the chart's edge, every category of a category axis is labelled and every chart fills its width.
 
 One server (the e2e session's) and one tab for all 32 views; the counts (views, elements checked, overflows found)
-are written to layout_report.json beside the screenshots, which land in RNNLAB_E2E_SCREENS if set (else
-tests/e2e/screenshots/).
+are written to layout_report.json beside the screenshots: of every view in RNNLAB_E2E_SCREENS if that is set, else
+of the 1400x900 presenter views in tests/e2e/screenshots/.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from tests.e2e.test_browser import assert_no_exception, main_button, set_number,
 
 HERE = Path(__file__).resolve().parent
 SCREENS = Path(os.environ.get("RNNLAB_E2E_SCREENS") or HERE / "screenshots")
+# Every view's screenshot when RNNLAB_E2E_SCREENS asks for them (each costs a few seconds), else the projector's.
+ALL_SCREENSHOTS = bool(os.environ.get("RNNLAB_E2E_SCREENS"))
 CHECKS_JS = (HERE / "layout_checks.js").read_text()
 PAGES = ["Home", "Data", "Train", "Parameters", "Predict", "Gradients", "Inside the cell",
          "Long-range dependencies"]
@@ -41,18 +43,23 @@ def goto(page, name: str) -> None:
 
 
 def choose_architectures(page, archs: list[str]) -> None:
+    """Pick exactly `archs` in the Train page's multiselect, one option at a time (each pick reruns the page)."""
     box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Architectures")
-    field = box.locator("input")
-    field.click()
-    for _ in range(6):  # clear the current choice, one tag per key
-        field.press("Backspace")
-    for arch in archs:
-        field.fill(arch)
-        page.get_by_role("option", name=arch, exact=True).click()
-    page.keyboard.press("Escape")
-    wait_until_idle(page)
-    chosen = box.inner_text()
-    assert all(arch in chosen.split() for arch in archs), chosen
+    chosen = lambda: [t.strip() for t in box.locator("[data-tag]").all_inner_texts()]  # noqa: E731
+    for _ in range(3):
+        for name in [c for c in chosen() if c not in archs]:
+            box.get_by_role("button", name=f"Remove {name}").click()
+            wait_until_idle(page)
+        for arch in [a for a in archs if a not in chosen()]:
+            field = box.locator("input")
+            field.click()
+            field.fill(arch)
+            page.get_by_role("option", name=arch, exact=True).click()
+            page.keyboard.press("Escape")
+            wait_until_idle(page)
+        if sorted(chosen()) == sorted(archs):
+            return
+    raise AssertionError(f"could not choose {archs}: {chosen()}")
 
 
 def train(page, archs: list[str], seed: int) -> None:
@@ -130,7 +137,8 @@ def test_every_page_fits_at_both_sizes_with_presenter_mode_off_and_on(trained_ta
                 assert_no_exception(page)
                 result = page.evaluate(CHECKS_JS)
                 view = f"{width}x{height}-{'presenter' if presenter else 'normal'}-{name.lower().replace(' ', '-')}"
-                screenshot(page, SCREENS / f"{view}.png")
+                if ALL_SCREENSHOTS or (width, presenter) == (1400, True):
+                    screenshot(page, SCREENS / f"{view}.png")
                 report["views"] += 1
                 report["elements_checked"] += result["checked"]
                 report["overflows_found"] += len(result["problems"])
@@ -141,3 +149,55 @@ def test_every_page_fits_at_both_sizes_with_presenter_mode_off_and_on(trained_ta
     assert report["views"] == len(VIEWPORTS) * 2 * len(PAGES)
     assert report["elements_checked"] > 1000
     assert report["overflows_found"] == 0, json.dumps(report["problems"], indent=2)
+
+
+def legend_entries(page, title: str) -> list[str]:
+    chart = page.locator('[data-testid="stPlotlyChart"]').filter(has=page.locator(".gtitle", has_text=title))
+    chart.locator(".legendtext").first.wait_for()
+    return [t.strip() for t in chart.locator(".legendtext").all_text_contents()]
+
+
+def test_many_runs_draw_the_latest_four_with_one_untrained_reference_per_architecture(trained_tab):
+    page = trained_tab
+    page.set_viewport_size({"width": 1400, "height": 900})
+    set_presenter(page, True)
+    goto(page, "Train")
+    chosen = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Runs drawn")
+    chips = chosen.locator("[data-tag]").all_inner_texts()
+    assert len(chips) == 4, chips  # of six runs
+    assert len(legend_entries(page, "Training curves")) == 4  # one entry per run, below the plot
+    goto(page, "Gradients")
+    page.get_by_text("How much of h_t survives to h_T").wait_for(timeout=180_000)
+    settle(page)
+    entries = legend_entries(page, "Gradient reaching each word")
+    untrained = [e for e in entries if "untrained" in e]
+    assert len(entries) - len(untrained) == 4
+    assert 1 <= len(untrained) <= 4 and len(set(untrained)) == len(untrained), entries  # once per architecture
+    # A bidirectional model's two readers, in presenter mode: the layout checks again.
+    goto(page, "Inside the cell")
+    page.get_by_label("Model").click()
+    page.get_by_role("option", name=re.compile(r"^BiLSTM")).first.click()  # whatever its run's name says after
+    wait_until_idle(page, 120)
+    page.locator(".gtitle", has_text="hidden state h_t, backward reader").wait_for(timeout=60_000)
+    settle(page)
+    result = page.evaluate(CHECKS_JS)
+    assert result["checked"] > 50 and result["problems"] == [], result["problems"]
+    screenshot(page, SCREENS / "1400x900-presenter-inside-the-cell-bilstm.png")
+    set_presenter(page, False)
+
+
+def test_predict_follows_a_typed_sentence_and_explains_unknown_words(trained_tab):
+    page = trained_tab
+    goto(page, "Predict")
+    box = page.get_by_label("Sentences, one a line")
+    box.fill("I hate this meal!\nMochen Yang\nI love this restaurant")
+    box.press("Control+Enter")
+    wait_until_idle(page)
+    selector = page.locator('[data-testid="stSelectbox"]').filter(has_text="Sentence (")
+    shown = selector.locator("input").input_value() if selector.locator("input").count() else ""
+    assert "Mochen Yang" in shown + selector.inner_text()  # the new line, not the last one nor the old choice
+    page.get_by_text("read only [UNK] tokens (2 of them)").wait_for()
+    cells = page.locator('[data-testid="stTable"] tbody tr').first.locator("td").all_inner_texts()
+    assert len(cells) == 4 and all(0 <= float(c) <= 1 for c in cells), cells  # the latest four models
+    assert_no_exception(page)
+    screenshot(page, SCREENS / "predict-unknown-words.png")

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from rnnlab import jobs, runs, uploads
+from rnnlab import charts, classroom, gradients, jobs, runs, uploads
 from rnnlab.data import make_vectorizer
 from rnnlab.ui.state import StateKeys
 from tests.pages.conftest import button, figures, open_page, texts
@@ -189,11 +189,13 @@ def test_presenter_mode_from_the_address_folds_the_controls_and_enlarges_the_cha
         assert not at.exception
         assert folded in [e.label for e in at.expander]
     toy = figures(at)[0]["layout"]
-    assert toy["height"] == round(presenter.DEFAULT_CHART_HEIGHT * presenter.CHART_SCALE)
+    # The toy's own height (its legend below the plot adds a row to the default) times the presenter's factor.
+    own_height = charts.toy_gradient(gradients.toy(0.9, 150)).layout.height
+    assert toy["height"] == round(own_height * presenter.CHART_SCALE)
 
     plain = open_page("gradients")
     assert "w and t" not in [e.label for e in plain.expander]
-    assert figures(plain)[0]["layout"].get("height") is None
+    assert figures(plain)[0]["layout"].get("height") == own_height
     assert figures(plain)[0]["layout"]["font"]["size"] < toy["font"]["size"]
 
 
