@@ -34,8 +34,7 @@ FINISHED, STOPPED = "finished", "stopped"
 SAVE_GRACE_S = 120
 METRIC_NAMES = ("loss", "accuracy", "val_loss", "val_accuracy")
 
-# The project's own runs/ folder (git-ignored); RNNLAB_RUNS_DIR points elsewhere (tests use a temporary folder).
-RUNS_DIR = Path(__file__).resolve().parents[1] / "runs"
+from rnnlab.paths import RUNS_DIR, store_dir  # noqa: E402,F401  (where the store lives; uploads ask there too)
 
 
 class RunStoreError(Exception):
@@ -77,15 +76,6 @@ class Problem:
     name: str
     path: Path
     reason: str
-
-
-def store_dir(runs_dir=None) -> Path:
-    """The store's folder: the argument, else RNNLAB_RUNS_DIR, else runs/ beside the rnnlab package."""
-    if runs_dir is not None:
-        return Path(runs_dir).expanduser()
-    if os.environ.get("RNNLAB_RUNS_DIR"):
-        return Path(os.environ["RNNLAB_RUNS_DIR"]).expanduser()
-    return RUNS_DIR
 
 
 def _hash_json(value) -> str:

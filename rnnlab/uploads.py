@@ -60,7 +60,7 @@ def is_data_id(name) -> bool:
 
 
 def _path(name: str, runs_dir=None):
-    from rnnlab.runs import store_dir
+    from rnnlab.paths import store_dir
 
     if not is_data_id(name):
         raise UploadError(f"{name!r} is not an uploaded data set's id")
