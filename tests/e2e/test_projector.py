@@ -192,11 +192,12 @@ def test_predict_follows_a_typed_sentence_and_explains_unknown_words(trained_tab
     box = page.get_by_label("Sentences, one a line")
     box.fill("I hate this meal!\nMochen Yang\nI love this restaurant")
     box.press("Control+Enter")
+    # The rerun for the new text may begin after a first look: wait for what it draws, then read the selector.
+    page.get_by_text("read only [UNK] tokens (2 of them)").wait_for()
     wait_until_idle(page)
     selector = page.locator('[data-testid="stSelectbox"]').filter(has_text="Sentence (")
     shown = selector.locator("input").input_value() if selector.locator("input").count() else ""
     assert "Mochen Yang" in shown + selector.inner_text()  # the new line, not the last one nor the old choice
-    page.get_by_text("read only [UNK] tokens (2 of them)").wait_for()
     cells = page.locator('[data-testid="stTable"] tbody tr').first.locator("td").all_inner_texts()
     assert len(cells) == 4 and all(0 <= float(c) <= 1 for c in cells), cells  # the latest four models
     assert_no_exception(page)
