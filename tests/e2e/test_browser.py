@@ -142,7 +142,10 @@ def test_home_paints_without_the_server_loading_tensorflow(chromium, server):
     tab.get_by_role("heading", name=TITLES["Home"]).wait_for()
     painted = time.perf_counter()
     fcp = tab.evaluate("() => performance.getEntriesByName('first-contentful-paint')[0].startTime") / 1000
-    tab.get_by_role("link", name="7. Long-range dependencies").wait_for()  # the whole learning path
+    from rnnlab.ui.pages import LEARNING_PATH
+
+    last = f"{len(LEARNING_PATH)}. {LEARNING_PATH[-1].title}"
+    tab.get_by_role("link", name=last).wait_for()  # the whole learning path
     context.close()
     record("server_start_to_ready_s", server.ready_at - server.started_at)
     record("home_title_visible_after_navigation_s", painted - started)
@@ -231,7 +234,7 @@ def test_predict_shows_one_probability_per_trained_model(page):
 
 
 def test_pages_after_training_show_the_models(page):
-    """The Gradients page measures both trained models: their lines (and their untrained twins') in the
+    """The Gradients page measures both trained models: their lines (and their architecture's untrained one) in the
     measured chart, and the text under it names each with its ratio."""
     open_page(page, "Gradients")
     page.locator('[data-testid="stPlotlyChart"]').nth(1).wait_for(timeout=120_000)
@@ -239,8 +242,9 @@ def test_pages_after_training_show_the_models(page):
     assert_no_exception(page)
     names = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')]
         .map(plot => (plot._fullData || []).map(trace => trace.name))""")
-    assert ["SimpleRNN #1", "SimpleRNN #2", "SimpleRNN #1 (untrained)", "SimpleRNN #2 (untrained)"] in names, names
-    for name in ("SimpleRNN #1", "SimpleRNN #2"):
+    # Both trained runs, and one untrained reference for their architecture (rnnlab.charts: one per architecture).
+    assert [SMALL_NAME, LONG_NAME, "SimpleRNN untrained"] in names, names
+    for name in (SMALL_NAME, LONG_NAME):
         page.get_by_text(re.compile(rf"{re.escape(name)}: trained, its line (falls|rises|stays about level)")).first \
             .wait_for()
     screenshot(page, "6-gradients-after-training")

@@ -22,6 +22,14 @@ from tests.e2e.conftest import Server, server_env
 from tests.e2e.test_browser import assert_no_exception, main_button, screenshot, set_number, wait_until_idle
 
 LINK = "/train?archs=SimpleRNN,GRU&units=16&embed_dim=16&epochs=3&dropout=0.2"
+# The runs' one names (rnnlab.runs.run_name) once Epochs is set to 4 on the page, and with clipping after that.
+SETTINGS = dict(units=16, embed_dim=16, epochs=4, dropout=0.2)
+
+
+def name_of(arch: str, **more) -> str:
+    from rnnlab.runs import run_name
+
+    return run_name(dict(arch=arch, **SETTINGS, **more))
 SENTENCES = ["I hate this meal!", "I love this restaurant", "zzqx", ""]
 TITLES = {"Gradients": "Gradients: why long sentences are hard to learn from",
           "What the embedding learned": "What the embedding learned"}
@@ -84,14 +92,15 @@ def test_a_shared_link_trains_and_each_run_downloads_as_a_zip_that_predicts_the_
     assert address.path == "/train" and dict(urllib.parse.parse_qsl(address.query)) == {
         "archs": "SimpleRNN,GRU", "units": "16", "embed_dim": "16", "epochs": "4", "dropout": "0.2"}
     main_button(tab, "Train").click()
-    tab.get_by_role("button", name="GRU (.zip)").wait_for(timeout=300_000)
+    gru_button = f"{name_of('GRU')} (.zip)"
+    tab.get_by_role("button", name=gru_button).wait_for(timeout=300_000)
     wait_until_idle(tab, 120)
     assert_no_exception(tab)
     screenshot(tab, "12-train-after-link")
     with tab.expect_download() as download:
-        tab.get_by_role("button", name="GRU (.zip)").click()
+        tab.get_by_role("button", name=gru_button).click()
     path = Path(download.value.path())
-    assert download.value.suggested_filename.startswith("rnnlab-GRU-")
+    assert download.value.suggested_filename.startswith("rnnlab-GRU_")
     loaded = runs.load_archive(path)
     stored, _ = runs.list_runs(store_server.runs_dir)
     (gru,) = [run for run in stored if run.arch == "GRU"]
@@ -102,14 +111,16 @@ def test_a_shared_link_trains_and_each_run_downloads_as_a_zip_that_predicts_the_
     with tab.expect_download() as table_download:
         tab.get_by_role("button", name="Download the table (CSV)").click()
     rows = list(csv.DictReader(io.StringIO(Path(table_download.value.path()).read_text())))
-    assert [row["run"] for row in rows] == ["SimpleRNN", "GRU"]
+    rows = [row for row in rows if row["status"] != "baseline"]  # the bag-of-words reference row
+    assert [row["run"] for row in rows] == [name_of("SimpleRNN"), name_of("GRU")]
     assert {row["regularisation"] for row in rows} == {"dropout 0.2"}
 
 
 def test_a_clipped_run_and_the_gradients_over_training(tab):
     set_number(tab, "Clip gradient norm", "0.1")
     main_button(tab, "Train").click()
-    tab.get_by_role("button", name="GRU #4 (.zip)").wait_for(timeout=300_000)
+    clipped = name_of("GRU", clip_norm=0.1)
+    tab.get_by_role("button", name=f"{clipped} (.zip)").wait_for(timeout=300_000)
     wait_until_idle(tab, 120)
     open_page(tab, "Gradients")
     tab.get_by_role("slider", name="After epoch").wait_for(timeout=120_000)
@@ -118,7 +129,7 @@ def test_a_clipped_run_and_the_gradients_over_training(tab):
     titles = tab.locator('[data-testid="stPlotlyChart"] .gtitle').all_text_contents()
     assert "Gradient reaching each word after epoch 4" in titles and "Gradient norm of every batch" in titles, titles
     text = tab.locator('[data-testid="stMain"]').inner_text()
-    assert re.search(r"GRU #4 [\d.]+ \(applied at most 0\.1\)", text), text
+    assert re.search(re.escape(clipped) + r" [\d.]+ \(applied at most 0\.1\)", text), text
     slider = tab.get_by_role("slider", name="After epoch")
     slider.focus()
     slider.press("Home")

@@ -4,7 +4,7 @@ browser: no element overflows its container (scroll width against client width, 
 plotly tick label overlaps another, no title, axis title, bar total or legend entry collides with another or is cut
 by the chart's edge, every category of a category axis is labelled and every chart fills its width.
 
-One server (the e2e session's) and one tab for all 32 views; the counts (views, elements checked, overflows found)
+One server (the e2e session's) and one tab for all 36 views; the counts (views, elements checked, overflows found)
 are written to layout_report.json beside the screenshots: of every view in RNNLAB_E2E_SCREENS if that is set, else
 of the 1400x900 presenter views in tests/e2e/screenshots/.
 """
@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from rnnlab.ui.pages import HOME, PAGES as NAVIGATION
 from tests.e2e.test_browser import assert_no_exception, main_button, set_number, wait_until_idle
 
 HERE = Path(__file__).resolve().parent
@@ -26,10 +27,9 @@ SCREENS = Path(os.environ.get("RNNLAB_E2E_SCREENS") or HERE / "screenshots")
 # Every view's screenshot when RNNLAB_E2E_SCREENS asks for them (each costs a few seconds), else the projector's.
 ALL_SCREENSHOTS = bool(os.environ.get("RNNLAB_E2E_SCREENS"))
 CHECKS_JS = (HERE / "layout_checks.js").read_text()
-PAGES = ["Home", "Data", "Train", "Parameters", "Predict", "Gradients", "Inside the cell",
-         "Long-range dependencies"]
-URLS = {"Home": "", "Data": "data", "Train": "train", "Parameters": "parameters", "Predict": "predict",
-        "Gradients": "gradients", "Inside the cell": "inside_cell", "Long-range dependencies": "long_range"}
+# Every page of the navigation (rnnlab.ui.pages.PAGES: the same list app.py and Home use), by its address.
+PAGES = [entry.title for entry in NAVIGATION]
+URLS = {entry.title: "" if entry is HOME else Path(entry.path).stem for entry in NAVIGATION}
 VIEWPORTS = [(1400, 900), (1920, 1080)]
 # Tiny models: one epoch of 8 units on an 8-wide embedding trains in a few seconds per architecture.
 TINY = {"Units": "8", "Embedding size": "8", "Epochs": "1", "Batch size": "64"}
