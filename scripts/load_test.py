@@ -437,10 +437,10 @@ async def light_trainer(url: str, name: str, values: dict) -> dict:
         await session.press("Train")
         from rnnlab.runs import run_name
 
-        name = run_name(dict(arch="SimpleRNN", units=values["Units"], embed_dim=values["Embedding size"],
-                             epochs=values["Epochs"], seed=values["Seed"]))
+        run = run_name(dict(arch="SimpleRNN", units=values["Units"], embed_dim=values["Embedding size"],
+                            epochs=values["Epochs"], seed=values["Seed"]))
         queued_s, deadline = 0.0, time.time() + 900
-        while not any(line.startswith("Models:") and name in line for line in session.text().splitlines()):
+        while not any(line.startswith("Models:") and run in line for line in session.text().splitlines()):
             if time.time() > deadline:
                 raise TimeoutError(f"{name}: the run did not end in 15 minutes")
             if "waiting for a free CPU" in session.text():

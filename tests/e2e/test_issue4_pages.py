@@ -81,7 +81,7 @@ def test_inside_the_cell_after_a_quick_training_shows_both_readers_of_the_bilstm
     sidebar.get_by_text(re.compile(r"^Models: .*BiLSTM")).wait_for(timeout=400_000)
     wait_until_idle(page, 120)
     page.get_by_label("Model").click()
-    page.get_by_role("option", name="BiLSTM", exact=True).click()
+    page.get_by_role("option", name="BiLSTM, 3 epochs", exact=True).click()  # Quick train: 3 epochs (run_name)
     wait_until_idle(page, 120)
     box = page.get_by_label("Sentence")
     box.fill("The food was not good at all")

@@ -234,3 +234,15 @@ def test_a_stop_that_came_as_the_last_epoch_ended_says_so():
         "LSTM, 64 units: Stop came as its last epoch was ending, so it trained all 10 epochs; it is kept as a "
         "stopped run.")
     assert helpers.stopped_caption(stopped_after(3)).startswith("LSTM, 64 units was stopped after 3 of 10 epochs")
+
+
+def test_the_home_page_never_waits_for_ray_nor_imports_it():
+    import subprocess
+    import sys
+
+    from tests.pages.conftest import ROOT
+
+    code = ("import sys; from streamlit.testing.v1 import AppTest; at = AppTest.from_file('app.py', "
+            "default_timeout=60); at.run(); print('EXCEPTIONS', len(at.exception), 'RAY', 'ray' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert "EXCEPTIONS 0 RAY False" in done.stdout, done.stdout + done.stderr[-1000:]
