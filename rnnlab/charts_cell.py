@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from rnnlab.charts import _layout, gradient_by_step, styles_for
+from rnnlab.charts.gradients import gradient_by_step
+from rnnlab.charts.style import layout, styles_for
 
 READER_COLORS = {"forward": "#0072B2", "backward": "#D55E00"}
 GATE_TITLES = {"forget_gate": "forget gate f_t", "update_gate": "update gate z_t"}
@@ -43,7 +44,7 @@ def gate_by_word(gates: pd.DataFrame, title: str | None = None) -> go.Figure:
         fig.update_xaxes(tickvals=words["position"].tolist(), ticktext=words["word"].astype(str).tolist())
     fig.update_xaxes(title_text="word")
     fig.update_yaxes(range=[0, 1.02], title_text="mean over units")
-    return _layout(fig, title or f"Mean {GATE_TITLES.get(gate, gate)} per word: near 1 keeps the past")
+    return layout(fig, title or f"Mean {GATE_TITLES.get(gate, gate)} per word: near 1 keeps the past")
 
 
 MOST_ACTIVE_UNITS = 16  # rows a heatmap shows by default: enough to see patterns, few enough to read
@@ -136,7 +137,7 @@ def accuracy_by_lag(rows, title: str = "Validation accuracy against the lag") ->
     fig.update_xaxes(title_text="lag k (words after the decisive word)", tickformat="d",
                      tickvals=lags if len(lags) <= 12 else None)
     fig.update_yaxes(range=[0.4, 1.02], title_text="validation accuracy", tickformat=".0%")
-    return _layout(fig, title)
+    return layout(fig, title)
 
 
 def task_gradient(df: pd.DataFrame, lag: int, title: str = "Gradient reaching each word of the task") -> go.Figure:
