@@ -30,7 +30,7 @@ def plain_recipe(arch, train_df, val_df, epochs=10, batch_size=32, embed_dim=64,
     import keras
     import tensorflow as tf
 
-    from rnnlab.data import make_vectorizer
+    from rnnlab.text import make_vectorizer
     from rnnlab.models import recurrent_layer
 
     started = time.perf_counter()

@@ -26,7 +26,7 @@ def vocabulary_size(texts) -> int:
     padding '' and '[UNK]' (rnnlab.data.token_counts tokenizes as it does, without TensorFlow). train() adapts
     on the training sentences only, so its models' embeddings have vocabulary_size(train_df.text) rows; the
     lesson adapts on all the sentences (validation included), hence its larger count."""
-    from rnnlab.data import token_counts
+    from rnnlab.text import token_counts
 
     return len(token_counts(texts)) + 2
 

@@ -101,7 +101,7 @@ def probabilities(runs: dict, sentences) -> pd.DataFrame:
 def _words_as_typed(sentence: str) -> list[str]:
     """The sentence's words as the user typed them, one per token the vectorizer makes: ASCII-whitespace
     chunks that keep something after punctuation is stripped ('meal!' stays, a lone '-' is dropped)."""
-    from rnnlab.data import tokenize
+    from rnnlab.text import tokenize
 
     for space in "\t\n\r\f\v":
         sentence = sentence.replace(space, " ")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from rnnlab.data import make_vectorizer, tokenize
+from rnnlab.text import make_vectorizer, tokenize
 from rnnlab.models import build_model, check_arch
 
 # Sentences are cut after this many words when predicting. The longest training sentence has 70; a 100,000
