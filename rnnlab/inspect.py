@@ -245,7 +245,7 @@ def word_contributions(run, sentence) -> pd.DataFrame:
     gradient_x_input]; attrs['probability'] is P(sentence). Empty (attrs probability nan) with no words."""
     import tensorflow as tf
 
-    from rnnlab.predict import _probabilities_for_ids, _words_as_typed, model_cache, model_lock
+    from rnnlab.predict import probabilities_for_ids, _words_as_typed, model_cache, model_lock
 
     ids = token_ids(run, sentence)
     tokens = list(_tokens(run, ids))
@@ -261,7 +261,7 @@ def word_contributions(run, sentence) -> pd.DataFrame:
     left_out[0] = ids
     for i in range(steps):
         left_out[i + 1, : steps - 1] = np.delete(ids, i)
-    probabilities = _probabilities_for_ids(run.model, left_out)
+    probabilities = probabilities_for_ids(run.model, left_out)
     model = run.model
     cache = model_cache(model)
     if "probability_gradient" not in cache:

@@ -75,14 +75,6 @@ def arch_of(name: str) -> str | None:
     return None
 
 
-def _shade(hex_color: str, amount: float) -> str:
-    """`hex_color` mixed with white (amount > 0) or black (amount < 0), |amount| in [0, 1]."""
-    rgb = np.array([int(hex_color[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
-    target = 255.0 if amount > 0 else 0.0
-    mixed = rgb + (target - rgb) * abs(amount)
-    return "#" + "".join(f"{int(round(c)):02X}" for c in mixed)
-
-
 def _arch_rank(names: Sequence[str], archs: Sequence[str | None] | None) -> list[tuple[str, str | None, int]]:
     """(name, architecture or None, k): k counts the earlier names of the same architecture (0 for the first)."""
     archs = list(archs) if archs is not None else [None] * len(names)
