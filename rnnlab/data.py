@@ -8,6 +8,8 @@ rnnlab.text (tokenize and the lesson's TextVectorization), rnnlab.upload_parsing
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from rnnlab.datafiles import SOURCES, SUBFOLDERS, ZIP_FOLDER, DataError, load_folder, read_labelled_file
 from rnnlab.download import (DATA_DIR, DOWNLOAD_TIMEOUT_S, MAX_DOWNLOAD_BYTES, UCI_URL, data_url, download_sentiment,
                              find_data_dir, print_progress)
@@ -90,3 +92,31 @@ def lesson_split(df: pd.DataFrame, val_fraction: float = 0.2):
         raise ValueError(f"val_fraction must be between 0 and 1 (exclusive), got {val_fraction!r}")
     split_at = int(np.floor(len(df) * (1.0 - val_fraction)))  # Keras' own arithmetic
     return df.iloc[:split_at].reset_index(drop=True), df.iloc[split_at:].reset_index(drop=True)
+
+
+class Pitfall(NamedTuple):
+    """What Keras' validation_split does to the lesson's files, beside split(): `table` counts the validation
+    sentences per source both ways (rows amazon, imdb, yelp); `trained_on` and `judged_on` count the sources of
+    lesson_split's training and validation rows; `only` is the one source validation holds, else None."""
+
+    table: pd.DataFrame
+    trained_on: pd.Series
+    judged_on: pd.Series
+    only: str | None
+
+
+def validation_split_pitfall(df: pd.DataFrame, val_fraction: float = 0.2) -> Pitfall:
+    """The Data page's pitfall: lesson_split (the last 20%, unshuffled) against split() (stratified, seed 0)."""
+    import pandas as pd
+
+    keras_train, keras_val = lesson_split(df, val_fraction)
+    _, stratified_val = split(df, val_fraction, seed=0)
+    judged_on = keras_val["source"].value_counts()
+    table = pd.DataFrame(
+        {
+            f"validation_split={val_fraction} (last {val_fraction:.0%})": judged_on,
+            "split() (stratified)": stratified_val["source"].value_counts(),
+        }
+    ).reindex(list(SOURCES)).fillna(0).astype(int)
+    return Pitfall(table, keras_train["source"].value_counts(), judged_on,
+                   judged_on.index[0] if len(judged_on) == 1 else None)

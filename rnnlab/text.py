@@ -71,3 +71,11 @@ def token_counts(texts) -> pd.Series:
         name="count",
         dtype="int64",
     )
+
+
+def token_ids(text: str, counts) -> tuple[list[str], list[int]]:
+    """The words of `text` (tokenize) and their ids in a vocabulary ordered as token_counts() gives it: a word at
+    position i has id i + 2 (0 is padding, 1 '[UNK]', the id of any word not in `counts`)."""
+    index = {token: position + 2 for position, token in enumerate(counts.index)}
+    words = tokenize(text)
+    return words, [index.get(word, 1) for word in words]

@@ -182,3 +182,14 @@ def test_lesson_split_validates_on_yelp_only(sentiment_df):
     assert set(val_df["source"]) == {"yelp"}
     assert val_df["text"].iloc[0] == sentiment_df["text"].iloc[2400]
     assert train_df["source"].value_counts().to_dict() == {"amazon": 1000, "imdb": 1000, "yelp": 400}
+
+
+def test_validation_split_pitfall_counts_each_way(sentiment_df):
+    table, trained_on, judged_on, only = data.validation_split_pitfall(sentiment_df, 0.2)
+    assert list(table.index) == ["amazon", "imdb", "yelp"]
+    assert table["validation_split=0.2 (last 20%)"].tolist() == [0, 0, 600]
+    assert table["split() (stratified)"].tolist() == [200, 200, 200]
+    assert only == "yelp" and judged_on.to_dict() == {"yelp": 600}
+    assert trained_on.to_dict() == {"amazon": 1000, "imdb": 1000, "yelp": 400}
+    mixed = sentiment_df.sample(frac=1.0, random_state=0).reset_index(drop=True)
+    assert data.validation_split_pitfall(mixed, 0.2).only is None  # shuffled rows: every source in validation

@@ -45,3 +45,17 @@ def test_tokenize_mirrors_textvectorization():
     assert words == ["the", "script", "is\x85was", "there", "a", "script"]
     assert text.tokenize("CAFÉ ... !!!") == ["cafÉ"]  # only ASCII letters are lowercased, as in tf.strings.lower
     assert text.sentence_lengths(["", "?!", "one two\tthree"]).tolist() == [0, 0, 3]
+
+
+def test_token_ids_follow_the_counts_order_and_unknown_is_one():
+    counts = text.token_counts(["good good movie", "bad movie movie"])  # movie 3, good 2, bad 1
+    assert list(counts.index) == ["movie", "good", "bad"]
+    assert text.token_ids("A GOOD, good Movie by Zzyzx!", counts) == (["a", "good", "good", "movie", "by", "zzyzx"],
+                                                                     [1, 3, 3, 2, 1, 1])
+    assert text.token_ids(" -- ", counts) == ([], [])
+
+
+def test_token_ids_equal_the_lessons_vectorizer(sentiment_df, lesson_vectorizer):
+    counts = text.token_counts(sentiment_df["text"])
+    sentence = "Very good movie, Mochen Yang!"
+    assert text.token_ids(sentence, counts)[1] == [int(i) for i in lesson_vectorizer([sentence]).numpy()[0]]
