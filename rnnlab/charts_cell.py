@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from rnnlab.charts.gradients import gradient_by_step
+from rnnlab.charts.heatmap import heatmap
 from rnnlab.charts.style import layout, styles_for
 
 READER_COLORS = {"forward": "#0072B2", "backward": "#D55E00"}
@@ -60,6 +61,14 @@ def most_active_units(part: dict, k: int = MOST_ACTIVE_UNITS) -> np.ndarray:
         return np.arange(units)
     activity = np.abs(hidden).mean(axis=0) if len(hidden) else np.zeros(units)
     return np.argsort(-activity, kind="stable")[:k]
+
+
+def unit_heatmap(part: dict, array: str, units, title: str = "") -> go.Figure:
+    """One array ('hidden', a gate, ...) of one reader of rnnlab.inspect.unroll() as a heatmap of the chosen
+    `units` x words, tall enough for its rows (16 units: 412 px; past 32, 2 px a row)."""
+    fig = heatmap(part[array][:, units].T, list(part["tokens"]), title=title, row_labels=units)
+    fig.update_layout(height=220 + (2 if len(units) > 32 else 12) * len(units))
+    return fig
 
 
 def gate_dip(gates: pd.DataFrame, margin: float = 0.05) -> list[dict]:
