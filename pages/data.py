@@ -5,7 +5,6 @@ TensorFlow; the vocabulary and ids are those of the lesson's vectorizer adapted 
 may upload their own sentences instead; the charts then describe those.
 """
 
-import pandas as pd
 import streamlit as st
 
 from rnnlab import charts
@@ -61,7 +60,7 @@ with explanation:
     shown = min(len(ids), SHOWN_WORDS)  # a pasted book shows only its start
     more = f" ... ({len(ids):,} words in all)" if len(ids) > shown else ""
     st.markdown(f"Token ids: **{ids[:shown]}**{more}" if words else "No words: only spaces, punctuation or nothing.")
-    st.dataframe(pd.DataFrame({"word": words[:shown], "token id": ids[:shown]}), hide_index=True, width="content")
+    st.dataframe({"word": words[:shown], "token id": ids[:shown]}, hide_index=True, width="content")
 
 classroom_view.upload_section()
 
