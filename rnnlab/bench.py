@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-LESSON_ARCHS = ("SimpleRNN", "LSTM", "GRU", "BiLSTM")
+from rnnlab.models import LESSON_ARCHS
 
 
 def plain_recipe(arch, train_df, val_df, epochs=10, batch_size=32, embed_dim=64, units=128, learning_rate=1e-3,
