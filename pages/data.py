@@ -1,15 +1,15 @@
 """Data: the 3000 labelled sentences, their sources and lengths, and how a sentence becomes token ids.
 
-Everything here is pandas and pure Python (rnnlab.data's twins of TextVectorization), so the page opens without
+Everything here is pandas and pure Python (rnnlab.text's twins of TextVectorization), so the page opens without
 TensorFlow; the vocabulary and ids are those of the lesson's vectorizer adapted on all 3000 sentences. A learner
 may upload their own sentences instead; the charts then describe those.
 """
 
-import pandas as pd
 import streamlit as st
 
 from rnnlab import charts
-from rnnlab.data import lesson_split, sentence_lengths, split, tokenize
+from rnnlab.data import validation_split_pitfall
+from rnnlab.text import sentence_lengths, token_ids
 from rnnlab.ui import classroom_view, helpers, presenter
 from rnnlab.ui.state import StateKeys
 
@@ -56,23 +56,17 @@ with explanation:
     )
     helpers.init_state({StateKeys.DATA_SENTENCE: "very good movie"})
     typed = st.text_input("Type a sentence", key=StateKeys.DATA_SENTENCE)
-    token_ids = {token: position + 2 for position, token in enumerate(counts.index)}
-    words = tokenize(typed)
-    ids = [token_ids.get(word, 1) for word in words]
+    words, ids = token_ids(typed, counts)
     shown = min(len(ids), SHOWN_WORDS)  # a pasted book shows only its start
     more = f" ... ({len(ids):,} words in all)" if len(ids) > shown else ""
     st.markdown(f"Token ids: **{ids[:shown]}**{more}" if words else "No words: only spaces, punctuation or nothing.")
-    st.dataframe(pd.DataFrame({"word": words[:shown], "token id": ids[:shown]}), hide_index=True, width="content")
+    st.dataframe({"word": words[:shown], "token id": ids[:shown]}, hide_index=True, width="content")
 
 classroom_view.upload_section()
 
 st.subheader("A pitfall: Keras' validation_split")
-uci = helpers.sentiment_data()  # the pitfall is the UCI files' order, whatever this session trains on
-keras_train, keras_val = lesson_split(uci, 0.2)
-_, stratified_val = split(uci, 0.2, seed=0)
-trained_on = keras_train["source"].value_counts()
-judged_on = keras_val["source"].value_counts()
-only = judged_on.index[0] if len(judged_on) == 1 else None
+# The pitfall is the UCI files' order, whatever this session trains on.
+validation, trained_on, judged_on, only = validation_split_pitfall(helpers.sentiment_data(), 0.2)
 st.markdown(
     "The lesson trains with `fit(..., validation_split=0.2)`. Keras then takes the **last** 20% of the rows as "
     "validation, unshuffled. The files are concatenated Amazon, IMDB, Yelp, so the validation set is "
@@ -82,12 +76,6 @@ st.markdown(
        if only else f"{', '.join(f'{n:,} {s}' for s, n in judged_on.items())} sentences. ")
     + "RNN Lab's `split()` draws 20% of every source and class instead."
 )
-validation = pd.DataFrame(
-    {
-        "validation_split=0.2 (last 20%)": keras_val["source"].value_counts(),
-        "split() (stratified)": stratified_val["source"].value_counts(),
-    }
-).reindex(["amazon", "imdb", "yelp"]).fillna(0).astype(int)
 st.dataframe(validation, width="content")
 
 helpers.think_about_it(

@@ -4,11 +4,9 @@ The toy is NumPy (rnnlab.gradients.toy); the measurements run TensorFlow on the 
 untrained twins, once per model (kept in the session), on validation sentences of at least 20 words.
 """
 
-import pandas as pd
 import streamlit as st
 
-from rnnlab import charts, gradients
-from rnnlab.jobs import load_split
+from rnnlab import charts, gradients, measure
 from rnnlab.ui import helpers, presenter, training_gradients
 from rnnlab.ui.state import StateKeys as K
 
@@ -49,17 +47,11 @@ else:
     drawn = presenter.choose_runs(list(trained), "gradients", label="Models drawn")
     trained = {name: trained[name] for name in drawn}
     measured = st.session_state.setdefault(K.MEASURED_GRADIENTS, {})
-
-    def gradient_norms(name, job):  # once per model for the whole server (gradients.measured_once)
-        return gradients.measured_once(job.result, "gradients", lambda: gradients.measured_gradients(
-            job.result, load_split(job.config)[1], min_words=20, max_sentences=200))
-
-    helpers.measure_each(trained, measured, gradient_norms, "Measuring gradients",
+    helpers.measure_each(trained, measured, measure.gradient_norms, "Measuring gradients",
                          "Each model and an untrained twin read up to 200 long validation sentences forwards and "
                          "backwards, once per model for the whole server (the first time also loads TensorFlow).")
-    frames = [measured[job.id].assign(model=name) for name, job in trained.items() if not measured[job.id].empty]
-    if frames:
-        drawn = pd.concat(frames, ignore_index=True)
+    drawn = measure.drawn(trained, measured)
+    if drawn is not None:
         st.plotly_chart(presenter.chart(charts.gradient_by_step(drawn)), width="stretch")
         st.markdown(gradients.describe_curves(drawn))
         bidirectional = any(job.config["arch"].startswith("Bi") for job in trained.values())
@@ -82,20 +74,10 @@ else:
         "over 20 of the same long sentences. Faint and dotted: untrained."
     )
     chains = st.session_state.setdefault(K.MEASURED_JACOBIANS, {})
-
-    def jacobian_norms(name, job):  # once per model for the whole server, like the gradients above
-        def measure():
-            ids, _ = gradients.long_sentences(job.result, load_split(job.config)[1], min_words=20, max_sentences=20)
-            return gradients.jacobian_chains({name: job.result}, list(ids), include_untrained=True, max_distance=20)
-
-        return gradients.measured_once(job.result, "jacobians", measure)
-
-    helpers.measure_each(trained, chains, jacobian_norms, "Measuring Jacobian chains",
+    helpers.measure_each(trained, chains, measure.jacobian_norms, "Measuring Jacobian chains",
                          "One Jacobian per word of 20 long sentences, once per model.")
-    chain_frames = [chains[job.id].assign(model=name) for name, job in trained.items()
-                    if not chains[job.id].empty]
-    if chain_frames:
-        drawn_chains = pd.concat(chain_frames, ignore_index=True)
+    drawn_chains = measure.drawn(trained, chains)
+    if drawn_chains is not None:
         st.plotly_chart(presenter.chart(charts.jacobian_chain(drawn_chains)), width="stretch")
         st.markdown("The chain, line by line: " + gradients.describe_curves(drawn_chains, "jacobian_norm"))
     st.markdown(

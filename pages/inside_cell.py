@@ -6,27 +6,18 @@ The numbers come from rnnlab.inspect, which steps the layer's own trained weight
 
 import streamlit as st
 
-from rnnlab import charts, charts_cell, inspect
+from rnnlab import charts_cell, inspect
 from rnnlab.ui import helpers, presenter
 from rnnlab.ui.state import StateKeys as K
 
 helpers.require_app_frame()  # a page opened by its own address on a fresh server
 
 
-def heatmap(reader: str | None, part: dict, array: str, units):
-    """One array of one reader as a heatmap of the chosen units x words, tall enough for its rows."""
-    title = inspect.TITLES[array] + (f", {reader} reader" if reader else "")
-    fig = charts.heatmap(part[array][:, units].T, list(part["tokens"]), title=title, row_labels=units)
-    fig.update_layout(height=220 + (2 if len(units) > 32 else 12) * len(units))  # 16 units: 412 px
-    return fig
-
-
 def show_cell(run, unrolled: dict, all_units: bool) -> None:
     """Every gate and state under its equation; a bidirectional model's two readers side by side. (The equation
     gets the full width: beside a heatmap, the GRU's candidate and the presenter's larger type were cut off.)
     Each reader shows its most active units unless `all_units`."""
-    readers = [("forward", unrolled["forward"]), ("backward", unrolled["backward"])] if "forward" in unrolled \
-        else [(None, unrolled)]
+    readers = inspect.readers(unrolled)
     if len(readers) == 2:
         st.markdown("A bidirectional model has two readers: the forward one reads left to right, the backward "
                     "one right to left (its columns run from the last word to the first). The classifier sees "
@@ -42,7 +33,9 @@ def show_cell(run, unrolled: dict, all_units: bool) -> None:
     for array, equation in inspect.EQUATIONS[inspect.cell_kind(run.arch)].items():
         st.latex(equation)
         for column, (reader, part) in zip(presenter.columns(len(readers)), readers):  # stacked when presenting
-            column.plotly_chart(presenter.chart(heatmap(reader, part, array, units[reader])), width="stretch")
+            title = inspect.TITLES[array] + (f", {reader} reader" if reader else "")
+            column.plotly_chart(presenter.chart(charts_cell.unit_heatmap(part, array, units[reader], title)),
+                                width="stretch")
 
 
 st.title("Inside the cell: gates and states, word by word")
@@ -80,8 +73,7 @@ else:
                        + charts_cell.gate_dip_caption(gates))
 
         st.subheader("Which words moved the answer")
-        with run.lock:
-            contributions = inspect.word_contributions(run, sentence)
+        contributions = inspect.word_contributions(run, sentence)  # under the model's lock
         st.markdown(f"**P(positive) = {contributions.attrs['probability']:.3f}**. Green words push it up, "
                     "orange ones down; hover a word for its number.")
         st.markdown("Leaving the word out: P(sentence) − P(sentence without it)")

@@ -4,7 +4,6 @@ All counts come from rnnlab.params (pure arithmetic, no TensorFlow); Keras' own 
 when asked for, behind a button, to show the two agree.
 """
 
-import pandas as pd
 import streamlit as st
 
 from rnnlab import charts, params
@@ -36,7 +35,7 @@ with presenter.controls("Sizes"):  # folded away in presenter mode
     units = units_column.slider("Units (h)", 8, 256, key=K.PARAMS_UNITS)
 
 lesson = list(helpers.LESSON_ARCHS)
-ledger = pd.concat([params.breakdown(arch, vocab_size, embed_dim, units).assign(arch=arch) for arch in lesson])
+ledger = params.lesson_ledger(lesson, vocab_size, embed_dim, units)
 with_embedding, without_embedding = presenter.columns(2)  # one under the other in presenter mode
 with_embedding.plotly_chart(presenter.chart(charts.param_stacked_bars(ledger, title="The whole model")),
                             width="stretch")
@@ -61,18 +60,9 @@ trained = helpers.trained_jobs()
 if not trained:
     st.caption("Train a model (Train page) and its own ledger appears here, beside the lesson's.")
 else:
-    from rnnlab.config import load_split
-
-    rows = []
-    for name, job in trained.items():
-        train_df, _ = load_split(job.config)
-        rows.append(params.model_ledger(name, job.config["arch"], params.vocabulary_size(train_df["text"]),
-                                        job.config["embed_dim"], job.config["units"], len(train_df)))
-        if lesson_vocab:
-            all_sentences = len(helpers.sentiment_data())
-            rows.append(params.model_ledger(f"{name}, the lesson's vocabulary", job.config["arch"], lesson_vocab,
-                                            job.config["embed_dim"], job.config["units"], all_sentences))
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+    rows = params.trained_ledgers({name: job.config for name, job in trained.items()}, lesson_vocab,
+                                  len(helpers.sentiment_data()) if lesson_vocab else 0)
+    st.dataframe(rows, hide_index=True, width="stretch",
                  column_config={c: st.column_config.NumberColumn(format="localized")
                                 for c in ("sentences", "vocabulary", "embedding", "recurrent", "classifier", "total")})
     st.markdown(
@@ -100,15 +90,10 @@ checked = st.session_state.setdefault(K.KERAS_COUNTS, {})
 settings = (vocab_size, embed_dim, units)
 if st.button("Count with Keras", icon=":material/fact_check:",
              help="Builds each model with Keras and calls count_params() (loads TensorFlow: a few seconds)"):
-    from rnnlab.models import build_model
-
     with st.spinner("Building the models with Keras..."):
-        checked[settings] = {a: build_model(a, vocab_size, embed_dim, units).count_params() for a in ARCHITECTURES}
+        checked[settings] = params.keras_counts(*settings)
 if settings in checked:
-    keras_counts = pd.DataFrame({"architecture": list(checked[settings]), "Keras count_params()": checked[settings].values()})
-    keras_counts["ledger total"] = [int(params.breakdown(a, *settings)["count"].sum()) for a in keras_counts["architecture"]]
-    keras_counts["agree"] = keras_counts["Keras count_params()"] == keras_counts["ledger total"]
-    st.dataframe(keras_counts, hide_index=True, width="content")
+    st.dataframe(params.keras_agreement(checked[settings], *settings), hide_index=True, width="content")
 else:
     st.caption("Press the button to build the five models with Keras for these sizes and compare its counts.")
 

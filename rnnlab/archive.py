@@ -93,6 +93,7 @@ def load_archive(source):
     import keras
 
     from rnnlab.models import ARCHITECTURES
+    from rnnlab.text import make_vectorizer
     from rnnlab.training import TrainedModel
 
     if isinstance(source, (bytes, bytearray)):
@@ -137,9 +138,7 @@ def load_archive(source):
         history["gradient_by_step"] = [by_epoch[e] for e in sorted(by_epoch)]
     for row in batches:
         row["step"], row["epoch"] = int(row["step"]), int(row["epoch"])
-    vectorizer = keras.layers.TextVectorization(
-        standardize="lower_and_strip_punctuation", split="whitespace", output_mode="int", vocabulary=vocabulary
-    )
+    vectorizer = make_vectorizer(vocabulary=vocabulary)
     run = TrainedModel(
         arch=record["arch"], config=dict(record.get("train_config") or {}), model=model, vectorizer=vectorizer,
         vocabulary=vocabulary, history=history, batch_history=batches, seconds=float(record.get("seconds", 0)),

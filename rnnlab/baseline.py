@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from rnnlab.data import token_counts, tokenize
+from rnnlab.text import token_counts, tokenize
 
 NAME = "Bag of words"
 DEFAULTS = dict(epochs=10, batch_size=32, learning_rate=0.01, l2=1e-4)

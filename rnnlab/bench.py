@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-LESSON_ARCHS = ("SimpleRNN", "LSTM", "GRU", "BiLSTM")
+from rnnlab.models import LESSON_ARCHS
 
 
 def plain_recipe(arch, train_df, val_df, epochs=10, batch_size=32, embed_dim=64, units=128, learning_rate=1e-3,
@@ -30,7 +30,7 @@ def plain_recipe(arch, train_df, val_df, epochs=10, batch_size=32, embed_dim=64,
     import keras
     import tensorflow as tf
 
-    from rnnlab.data import make_vectorizer
+    from rnnlab.text import make_vectorizer
     from rnnlab.models import recurrent_layer
 
     started = time.perf_counter()

@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from rnnlab.charts import _layout, gradient_by_step, styles_for
+from rnnlab.charts.gradients import gradient_by_step
+from rnnlab.charts.heatmap import heatmap
+from rnnlab.charts.style import layout, styles_for
 
 READER_COLORS = {"forward": "#0072B2", "backward": "#D55E00"}
 GATE_TITLES = {"forget_gate": "forget gate f_t", "update_gate": "update gate z_t"}
@@ -43,7 +45,7 @@ def gate_by_word(gates: pd.DataFrame, title: str | None = None) -> go.Figure:
         fig.update_xaxes(tickvals=words["position"].tolist(), ticktext=words["word"].astype(str).tolist())
     fig.update_xaxes(title_text="word")
     fig.update_yaxes(range=[0, 1.02], title_text="mean over units")
-    return _layout(fig, title or f"Mean {GATE_TITLES.get(gate, gate)} per word: near 1 keeps the past")
+    return layout(fig, title or f"Mean {GATE_TITLES.get(gate, gate)} per word: near 1 keeps the past")
 
 
 MOST_ACTIVE_UNITS = 16  # rows a heatmap shows by default: enough to see patterns, few enough to read
@@ -59,6 +61,14 @@ def most_active_units(part: dict, k: int = MOST_ACTIVE_UNITS) -> np.ndarray:
         return np.arange(units)
     activity = np.abs(hidden).mean(axis=0) if len(hidden) else np.zeros(units)
     return np.argsort(-activity, kind="stable")[:k]
+
+
+def unit_heatmap(part: dict, array: str, units, title: str = "") -> go.Figure:
+    """One array ('hidden', a gate, ...) of one reader of rnnlab.inspect.unroll() as a heatmap of the chosen
+    `units` x words, tall enough for its rows (16 units: 412 px; past 32, 2 px a row)."""
+    fig = heatmap(part[array][:, units].T, list(part["tokens"]), title=title, row_labels=units)
+    fig.update_layout(height=220 + (2 if len(units) > 32 else 12) * len(units))
+    return fig
 
 
 def gate_dip(gates: pd.DataFrame, margin: float = 0.05) -> list[dict]:
@@ -136,7 +146,7 @@ def accuracy_by_lag(rows, title: str = "Validation accuracy against the lag") ->
     fig.update_xaxes(title_text="lag k (words after the decisive word)", tickformat="d",
                      tickvals=lags if len(lags) <= 12 else None)
     fig.update_yaxes(range=[0.4, 1.02], title_text="validation accuracy", tickformat=".0%")
-    return _layout(fig, title)
+    return layout(fig, title)
 
 
 def task_gradient(df: pd.DataFrame, lag: int, title: str = "Gradient reaching each word of the task") -> go.Figure:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from rnnlab.charts import CLASS_COLORS, _layout, colors_for, log_ticks
+from rnnlab.charts.style import CLASS_COLORS, colors_for, layout, log_ticks
 
 # Negative lean vermilion, none light grey, positive green: the classes' colours everywhere in RNN Lab.
 LEAN_SCALE = [[0.0, CLASS_COLORS["negative"]], [0.5, "#E8E8E8"], [1.0, CLASS_COLORS["positive"]]]
@@ -37,7 +37,7 @@ def embedding_map(projected: pd.DataFrame, title: str = "Embedding, projected to
     )
     fig.update_xaxes(title_text="first principal component", zeroline=False)
     fig.update_yaxes(title_text="second principal component", zeroline=False)
-    return _layout(fig, title, height=520)
+    return layout(fig, title, height=520)
 
 
 def gradient_by_epoch(curves: Mapping[str, tuple[str, list]], epoch: int,
@@ -67,7 +67,7 @@ def gradient_by_epoch(curves: Mapping[str, tuple[str, list]], epoch: int,
     yrange = [np.log10(min(positive)) - 0.1, np.log10(max(positive)) + 0.1] if positive else None
     fig.update_yaxes(type="log", title_text="‖∂loss/∂x_t‖ (log scale)", tickvals=tickvals or None,
                      ticktext=ticktext or None, range=yrange)
-    return _layout(fig, title or f"Gradient reaching each word after epoch {epoch}")
+    return layout(fig, title or f"Gradient reaching each word after epoch {epoch}")
 
 
 def max_gradient_norm(runs: Mapping[str, tuple[str, list[dict], float | None]],
@@ -103,4 +103,4 @@ def max_gradient_norm(runs: Mapping[str, tuple[str, list[dict], float | None]],
     fig.update_xaxes(title_text="batch")
     fig.update_yaxes(type="log", title_text="global gradient norm ‖g‖ (log scale)", tickvals=tickvals or None,
                      ticktext=ticktext or None)
-    return _layout(fig, title)
+    return layout(fig, title)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rnnlab.data import tokenize
+from rnnlab.text import tokenize
 
 PROJECTION_COLUMNS = ["word", "x", "y", "count", "lean"]
 # Words seen fewer times than this have a lean that is mostly noise (one review can make it): separability

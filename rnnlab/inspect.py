@@ -235,6 +235,14 @@ def _probability_gradient_function(model):
     return probability_gradient
 
 
+def readers(unrolled: dict) -> list[tuple[str | None, dict]]:
+    """The readers of an unroll() result as (name, part): ('forward', ...), ('backward', ...) for a bidirectional
+    model, else one (None, the whole result)."""
+    if "forward" in unrolled:
+        return [("forward", unrolled["forward"]), ("backward", unrolled["backward"])]
+    return [(None, unrolled)]
+
+
 def word_contributions(run, sentence) -> pd.DataFrame:
     """How much each word of `sentence` pushes `run`'s P(positive) up (positive values) or down (negative).
 
@@ -245,7 +253,7 @@ def word_contributions(run, sentence) -> pd.DataFrame:
     gradient_x_input]; attrs['probability'] is P(sentence). Empty (attrs probability nan) with no words."""
     import tensorflow as tf
 
-    from rnnlab.predict import _probabilities_for_ids, _words_as_typed, model_cache, model_lock
+    from rnnlab.predict import probabilities_for_ids, _words_as_typed, model_cache, model_lock
 
     ids = token_ids(run, sentence)
     tokens = list(_tokens(run, ids))
@@ -261,12 +269,12 @@ def word_contributions(run, sentence) -> pd.DataFrame:
     left_out[0] = ids
     for i in range(steps):
         left_out[i + 1, : steps - 1] = np.delete(ids, i)
-    probabilities = _probabilities_for_ids(run.model, left_out)
     model = run.model
     cache = model_cache(model)
     if "probability_gradient" not in cache:
         cache["probability_gradient"] = _probability_gradient_function(model)
-    with model_lock(model):
+    with model_lock(model):  # both readings of one model, with no other session's call between them
+        probabilities = probabilities_for_ids(model, left_out)
         _, gradient, embedded = cache["probability_gradient"](tf.constant(ids[None, :]))
     gradient_x_input = np.sum(gradient.numpy()[0] * embedded.numpy()[0], axis=-1).astype(np.float64)
     frame = pd.DataFrame(

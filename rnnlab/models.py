@@ -8,6 +8,8 @@ from __future__ import annotations
 
 # The lesson's four, plus a bidirectional GRU for comparison.
 ARCHITECTURES = ("SimpleRNN", "LSTM", "GRU", "BiLSTM", "BiGRU")
+# The lesson's own four, the ones its recipe trains (prepare, bench and the pages' defaults).
+LESSON_ARCHS = ARCHITECTURES[:4]
 
 # One line each, in the learner's words, for pages and tables.
 DESCRIPTIONS = {

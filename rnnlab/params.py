@@ -26,7 +26,7 @@ def vocabulary_size(texts) -> int:
     padding '' and '[UNK]' (rnnlab.data.token_counts tokenizes as it does, without TensorFlow). train() adapts
     on the training sentences only, so its models' embeddings have vocabulary_size(train_df.text) rows; the
     lesson adapts on all the sentences (validation included), hence its larger count."""
-    from rnnlab.data import token_counts
+    from rnnlab.text import token_counts
 
     return len(token_counts(texts)) + 2
 
@@ -134,6 +134,44 @@ def model_ledger(name: str, arch: str, vocab_size: int, embed_dim: int, units: i
     return dict(model=name, arch=arch, sentences=int(sentences), vocabulary=int(vocab_size), embed_dim=int(embed_dim),
                 units=int(units), embedding=int(row["embedding"]), recurrent=int(row["recurrent"]),
                 classifier=int(row["classifier"]), total=int(row["total"]))
+
+
+def lesson_ledger(archs, vocab_size: int, embed_dim: int = 64, units: int = 128) -> pd.DataFrame:
+    """breakdown() of each architecture in `archs`, one frame with an `arch` column (the stacked bars' input)."""
+    return pd.concat([breakdown(arch, vocab_size, embed_dim, units).assign(arch=arch) for arch in archs])
+
+
+def trained_ledgers(configs: dict, lesson_vocab: int | None = None, all_sentences: int = 0) -> pd.DataFrame:
+    """One model_ledger() row per trained model ({name: its training configuration}): its own vocabulary (adapted
+    on its training sentences, rnnlab.config.load_split) and, when `lesson_vocab` is given, the same model with
+    the lesson's vocabulary adapted on all `all_sentences` sentences."""
+    from rnnlab.config import load_split  # reads the data (cached): only when there are trained models
+
+    rows = []
+    for name, config in configs.items():
+        train_df, _ = load_split(config)
+        rows.append(model_ledger(name, config["arch"], vocabulary_size(train_df["text"]), config["embed_dim"],
+                                 config["units"], len(train_df)))
+        if lesson_vocab:
+            rows.append(model_ledger(f"{name}, the lesson's vocabulary", config["arch"], lesson_vocab,
+                                     config["embed_dim"], config["units"], all_sentences))
+    return pd.DataFrame(rows)
+
+
+def keras_counts(vocab_size: int, embed_dim: int, units: int, archs=ARCHITECTURES) -> dict[str, int]:
+    """Keras' own count_params() of each architecture built at these sizes (loads TensorFlow: a few seconds)."""
+    from rnnlab.models import build_model
+
+    return {arch: build_model(arch, vocab_size, embed_dim, units).count_params() for arch in archs}
+
+
+def keras_agreement(counts: dict[str, int], vocab_size: int, embed_dim: int, units: int) -> pd.DataFrame:
+    """keras_counts() beside the ledger's totals: columns architecture, Keras count_params(), ledger total, agree."""
+    table = pd.DataFrame({"architecture": list(counts), "Keras count_params()": list(counts.values())})
+    table["ledger total"] = [int(breakdown(arch, vocab_size, embed_dim, units)["count"].sum())
+                             for arch in table["architecture"]]
+    table["agree"] = table["Keras count_params()"] == table["ledger total"]
+    return table
 
 
 def doubling_answer(arch: str, vocab_size: int, embed_dim: int, units: int) -> str:

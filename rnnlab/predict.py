@@ -65,15 +65,9 @@ def _as_text(value) -> str:
     return text.encode("utf-8", errors="replace").decode("utf-8")
 
 
-def warm_up(runs: dict) -> None:
-    """Trace each run's compiled call now (about half a second per model), e.g. right after training, so the
-    learner's first prediction is fast too."""
-    for run in runs.values():
-        _probabilities_for_ids(run.model, np.ones((1, 1), dtype=np.int32))
-
-
-def _probabilities_for_ids(model, token_ids: np.ndarray) -> np.ndarray:
-    """P(positive) for each row of int token ids, as float64 (n,)."""
+def probabilities_for_ids(model, token_ids: np.ndarray) -> np.ndarray:
+    """P(positive) for each row of int token ids, as float64 (n,): the one prediction path of RNN Lab (the compiled
+    call under the model's lock); TrainedModel.predict and every page's prediction come here."""
     ids = np.asarray(token_ids).astype(np.int32)
     if ids.shape[0] == 0:
         return np.zeros(0)
@@ -94,14 +88,14 @@ def probabilities(runs: dict, sentences) -> pd.DataFrame:
     texts = [_as_text(s) for s in sentences]
     columns = {}
     for name, run in runs.items():
-        columns[name] = _probabilities_for_ids(run.model, run.encode(texts)) if texts else np.zeros(0)
+        columns[name] = probabilities_for_ids(run.model, run.encode(texts)) if texts else np.zeros(0)
     return pd.DataFrame(columns, index=pd.Index(texts, name="sentence"), columns=list(runs))
 
 
 def _words_as_typed(sentence: str) -> list[str]:
     """The sentence's words as the user typed them, one per token the vectorizer makes: ASCII-whitespace
     chunks that keep something after punctuation is stripped ('meal!' stays, a lone '-' is dropped)."""
-    from rnnlab.data import tokenize
+    from rnnlab.text import tokenize
 
     for space in "\t\n\r\f\v":
         sentence = sentence.replace(space, " ")
@@ -129,7 +123,7 @@ def prefix_probabilities(runs: dict, sentence: str) -> pd.DataFrame:
         ids = ids[ids != 0]
         if len(ids) == 0:
             continue
-        probs = _probabilities_for_ids(run.model, _prefix_batch(ids))
+        probs = probabilities_for_ids(run.model, _prefix_batch(ids))
         vocabulary = getattr(run, "vocabulary", None)
         tokens = [str(vocabulary[i]) if vocabulary is not None and i < len(vocabulary) else str(i) for i in ids]
         # Texts longer than the encoder's limit are truncated, so the typed words may outnumber the tokens.

@@ -12,10 +12,10 @@ import sys
 import time
 
 from rnnlab import jobs, runs
+from rnnlab.models import LESSON_ARCHS
 
-# The lesson's four architectures, with its recipe: 10 epochs, batch 32, embedding 64, 128 units, seed 0 and
+# The lesson's four architectures (rnnlab.models.LESSON_ARCHS), with its recipe: 10 epochs, batch 32, embedding 64, 128 units, seed 0 and
 # the default split (jobs.DEFAULT_CONFIG), so the Train page's default settings find these runs already stored.
-LESSON_ARCHS = ("SimpleRNN", "LSTM", "GRU", "BiLSTM")
 BAR_WIDTH = 30
 
 

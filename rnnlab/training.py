@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from rnnlab.data import make_vectorizer, tokenize
+from rnnlab.text import make_vectorizer, tokenize
 from rnnlab.models import build_model, check_arch
 
 # Sentences are cut after this many words when predicting. The longest training sentence has 70; a 100,000
@@ -102,9 +102,9 @@ class TrainedModel:
         sentences = [sentences] if isinstance(sentences, str) else list(sentences)
         if not sentences:
             return np.zeros(0, dtype=np.float32)
-        ids = self.encode(sentences)
-        with self.lock:
-            return np.asarray(self.model(ids, training=False), dtype=np.float32)[:, 0]
+        from rnnlab.predict import probabilities_for_ids  # the compiled call, under this model's lock
+
+        return probabilities_for_ids(self.model, self.encode(sentences)).astype(np.float32)
 
 
 def _configure_threads():

@@ -95,3 +95,13 @@ def test_accuracy_by_lag_tells_runs_of_one_architecture_apart_by_dash():
     assert [t.name for t in means] == ["SimpleRNN", "SimpleRNN, lr 0.001", "GRU"]
     assert means[0].line.color == means[1].line.color != means[2].line.color
     assert [t.line.dash for t in means] == ["solid", "dash", "solid"]
+
+
+def test_unit_heatmap_shows_the_chosen_units_and_grows_with_them():
+    part = {"tokens": np.array(["good", "bad", "good"]), "hidden": np.arange(3 * 40, dtype=float).reshape(3, 40)}
+    fig = charts_cell.unit_heatmap(part, "hidden", np.array([5, 2]), title="h_t")
+    (trace,) = fig.data
+    np.testing.assert_array_equal(np.asarray(trace.z), part["hidden"][:, [5, 2]].T)  # units x words
+    assert fig.layout.height == 220 + 12 * 2 and fig.layout.title.text == "h_t"
+    assert charts_cell.unit_heatmap(part, "hidden", np.arange(16)).layout.height == 412
+    assert charts_cell.unit_heatmap(part, "hidden", np.arange(40)).layout.height == 220 + 2 * 40

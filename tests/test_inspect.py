@@ -209,3 +209,14 @@ def test_the_gru_note_is_a_weighted_average_in_keras_convention_and_names_cho():
     assert "Cho et al. (2014)" in note and "their z is Keras' 1 − z" in note
     # Keras' z weighs the past (test_gru_hidden_is_an_update_gated_average): with z -> 1 the state stays.
     assert inspect.gate_sum_note(inspect.unroll(fake_run("SimpleRNN"), SENTENCE)) == ""
+
+
+@pytest.mark.parametrize("arch", ["GRU", "BiLSTM"])
+def test_readers_name_a_bidirectional_models_two_readers(arch):
+    unrolled = inspect.unroll(fake_run(arch), SENTENCE)
+    readers = inspect.readers(unrolled)
+    if arch.startswith("Bi"):
+        assert [name for name, _ in readers] == ["forward", "backward"]
+        assert readers[0][1] is unrolled["forward"] and readers[1][1] is unrolled["backward"]
+    else:
+        assert readers == [(None, unrolled)]

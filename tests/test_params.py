@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+from rnnlab import params
 from rnnlab.models import ARCHITECTURES, build_model
 from rnnlab.params import breakdown, compare, layer_formula, summary
 
@@ -116,3 +117,31 @@ def test_doubling_answer_quotes_compare():
     wide = compare(5404, 64, 256, archs=["LSTM"]).iloc[0]
     assert f"= {wide['recurrent']:,}," in answer and f"{wide['total']:,} in all" in answer
     assert "98,816" in answer and "3.3 times" in answer
+
+
+def test_lesson_ledger_stacks_each_architectures_breakdown():
+    ledger = params.lesson_ledger(["SimpleRNN", "LSTM"], 5000, 64, 128)
+    assert ledger["arch"].unique().tolist() == ["SimpleRNN", "LSTM"]
+    for arch in ("SimpleRNN", "LSTM"):
+        assert ledger[ledger["arch"] == arch]["count"].sum() == params.breakdown(arch, 5000, 64, 128)["count"].sum()
+
+
+def test_keras_agreement_compares_each_count_with_the_ledger():
+    right = int(params.breakdown("GRU", 5000, 64, 128)["count"].sum())
+    table = params.keras_agreement({"GRU": right, "LSTM": 7}, 5000, 64, 128)
+    assert table.columns.tolist() == ["architecture", "Keras count_params()", "ledger total", "agree"]
+    assert table["ledger total"].tolist() == [right, int(params.breakdown("LSTM", 5000, 64, 128)["count"].sum())]
+    assert table["agree"].tolist() == [True, False]
+
+
+def test_trained_ledgers_give_each_model_its_own_vocabulary_and_the_lessons(sentiment_df):
+    from rnnlab.config import load_split
+
+    config = dict(arch="GRU", embed_dim=16, units=8, subset=300)
+    train_df, _ = load_split(config)
+    rows = params.trained_ledgers({"GRU": config}, lesson_vocab=5000, all_sentences=len(sentiment_df))
+    assert rows["model"].tolist() == ["GRU", "GRU, the lesson's vocabulary"]
+    assert rows["vocabulary"].tolist() == [params.vocabulary_size(train_df["text"]), 5000]
+    assert rows["sentences"].tolist() == [len(train_df), 3000]
+    assert rows["total"].tolist() == [params.model_ledger("x", "GRU", v, 16, 8, 0)["total"] for v in rows["vocabulary"]]
+    assert len(params.trained_ledgers({"GRU": config})) == 1  # no lesson vocabulary: the model's own row only

@@ -58,8 +58,8 @@ def test_no_sentences_gives_an_empty_table_with_the_model_columns(runs):
 
 def test_prefix_probabilities_equal_each_prefix_read_alone(runs, monkeypatch):
     calls = []
-    original = predict._probabilities_for_ids
-    monkeypatch.setattr(predict, "_probabilities_for_ids", lambda m, ids: calls.append(ids.shape) or original(m, ids))
+    original = predict.probabilities_for_ids
+    monkeypatch.setattr(predict, "probabilities_for_ids", lambda m, ids: calls.append(ids.shape) or original(m, ids))
     sentence = "I really hate -- this  Zzyzx meal!"
     prefixes = predict.prefix_probabilities(runs, sentence)
     assert calls == [(6, 6), (6, 6)]  # one batched call per model: 6 words, 6 prefixes

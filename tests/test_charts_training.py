@@ -1,0 +1,83 @@
+"""rnnlab.charts.training: the training curves' traces, epochs and smoothing.
+(Figures come from `rnnlab.charts`, which re-exports every chart module.)"""
+
+import numpy as np
+import plotly.io as pio
+
+from rnnlab import charts
+
+
+def names(fig):
+    return [trace.name for trace in fig.data]
+
+
+def _run(name, arch, epochs, batches_per_epoch, finished_epochs):
+    steps = epochs * batches_per_epoch
+    batch_history = [
+        dict(step=s, epoch=(s - 1) // batches_per_epoch, loss=1.0 / s, accuracy=0.5 + 0.4 * s / steps)
+        for s in range(1, steps + 1)
+    ]
+    history = dict(
+        loss=[0.6] * finished_epochs,
+        accuracy=[0.7] * finished_epochs,
+        val_loss=[0.5 - 0.1 * e for e in range(finished_epochs)],
+        val_accuracy=[0.75 + 0.05 * e for e in range(finished_epochs)],
+    )
+    return dict(name=name, arch=arch, batch_history=batch_history, history=history,
+                batches_per_epoch=batches_per_epoch)
+
+
+def test_training_curves_draw_batches_in_fractional_epochs_and_validation_per_epoch():
+    runs = [_run("SimpleRNN", "SimpleRNN", 2, 5, 2), _run("GRU", "GRU", 1, 4, 1)]
+    fig = charts.training_curves(runs, title="Two runs")
+    assert fig.layout.title.text == "Two runs"
+    assert fig.layout.template == pio.templates["plotly_white"]
+    assert [a.text for a in fig.layout.annotations] == ["Loss", "Accuracy"]
+    each = "training (each batch)"
+    assert names(fig) == [
+        f"SimpleRNN {each}", "SimpleRNN training", "SimpleRNN",
+        f"SimpleRNN {each}", "SimpleRNN training", "SimpleRNN",
+        f"GRU {each}", "GRU training", "GRU", f"GRU {each}", "GRU training", "GRU",
+    ]
+    simple_raw, simple_loss, simple_val_loss, simple_raw_acc, simple_acc, simple_val_acc = fig.data[:6]
+    np.testing.assert_allclose(simple_raw.x, np.arange(1, 11) / 5)  # step / batches_per_epoch
+    np.testing.assert_allclose(simple_loss.x, simple_raw.x)
+    np.testing.assert_allclose(simple_raw.y, 1.0 / np.arange(1, 11))
+    # The solid line: the mean of the last round(5 / 8) = 1 batch here, so each batch's own value.
+    assert charts.smoothing_window(runs[0]) == 1
+    np.testing.assert_allclose(simple_loss.y, 1.0 / np.arange(1, 11))
+    np.testing.assert_allclose(simple_loss.customdata, simple_raw.y)  # hover shows the batch's own value
+    assert simple_raw.opacity == 0.3 and simple_loss.opacity is None
+    assert list(simple_val_loss.x) == [1.0, 2.0] and list(simple_val_loss.y) == [0.5, 0.4]
+    assert simple_val_acc.mode == "markers+lines" and simple_loss.mode == "lines"
+    assert list(simple_val_acc.y) == [0.75, 0.8]
+    assert simple_loss.xaxis == "x" and simple_acc.xaxis == "x2" and simple_raw_acc.xaxis == "x2"
+    assert len(fig.data[7].x) == 4 and len(fig.data[8].x) == 1
+    # Colour per run, the architecture's; one legend entry per run (its validation line), below the plot; every
+    # trace of a run switches with it (same legend group).
+    assert {t.line.color for t in fig.data[:6]} == {charts.ARCH_COLORS["SimpleRNN"]}
+    assert {t.line.color for t in fig.data[6:]} == {charts.ARCH_COLORS["GRU"]}
+    assert [t.showlegend for t in fig.data] == [False, False, True, False, False, False] * 2
+    assert len({t.legendgroup for t in fig.data[:6]}) == 1 and simple_raw.legendgroup == "SimpleRNN"
+    assert fig.layout.legend.orientation == "h" and fig.layout.legend.yanchor == "bottom"
+
+
+def test_training_curves_average_the_last_eighth_of_an_epoch():
+    run = _run("LSTM", "LSTM", 1, 40, 1)  # 40 batches: a window of 5
+    assert charts.smoothing_window(run) == 5
+    fig = charts.training_curves([run])
+    raw, mean = np.asarray(fig.data[0].y), np.asarray(fig.data[1].y)
+    np.testing.assert_allclose(mean[:3], [raw[0], raw[:2].mean(), raw[:3].mean()])  # a short start averages less
+    np.testing.assert_allclose(mean[10], raw[6:11].mean())
+    assert np.std(np.diff(mean)) < np.std(np.diff(raw))
+
+
+def test_training_curves_of_a_run_just_started_and_one_without_batches_per_epoch():
+    empty = dict(name="LSTM", arch="LSTM", batch_history=[], history={}, batches_per_epoch=10)
+    fig = charts.training_curves([empty])
+    assert len(fig.data) == 6 and all(len(t.x) == 0 for t in fig.data)
+    run = _run("GRU", "GRU", 2, 3, 1)
+    run["batches_per_epoch"] = None  # inferred: the most batches seen in one epoch
+    fig = charts.training_curves([run])
+    np.testing.assert_allclose(fig.data[0].x, np.arange(1, 7) / 3)
+    np.testing.assert_allclose(fig.data[1].x, np.arange(1, 7) / 3)
