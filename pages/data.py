@@ -17,10 +17,10 @@ helpers.require_app_frame()  # a page opened by its own address on a fresh serve
 
 SHOWN_WORDS = 100
 
-st.title("The data: 3000 sentences, and how text becomes numbers")
+st.title("The data: labelled sentences, and how text becomes numbers")
 st.markdown(
     "Each line of the UCI *Sentiment Labelled Sentences* set is one review sentence with a label: 1 positive, "
-    "0 negative, 500 of each from Amazon, IMDB and Yelp. A network cannot read words, so a TextVectorization "
+    "0 negative, from Amazon, IMDB and Yelp (counted below). A network cannot read words, so a TextVectorization "
     "layer lowercases each sentence, strips punctuation, splits it at spaces and replaces every word by its "
     "rank in the vocabulary. Batches are padded with 0 to their longest sentence, not to a fixed length."
 )
@@ -52,7 +52,8 @@ with explanation:
         "the Embedding layer's `mask_zero=True` tells the recurrent layer to skip those steps.\n"
         "- **1, `[UNK]`: any word outside the vocabulary**, such as a name the data never contained.\n\n"
         + ("Try it: with your sentences' vocabulary the ids differ from the lesson's." if helpers.data_choice()
-           else "Try it: *very good movie* is [18, 19, 26]; *Mochen Yang* is [1, 1], two unknown words.")
+           else "Try it: *very good movie* is {}; *Mochen Yang* is {}, two unknown words.".format(
+               *(list(token_ids(example, counts)[1]) for example in ("very good movie", "Mochen Yang"))))
     )
     helpers.init_state({StateKeys.DATA_SENTENCE: "very good movie"})
     typed = st.text_input("Type a sentence", key=StateKeys.DATA_SENTENCE)

@@ -45,6 +45,6 @@ helpers.think_about_it(
     "Why use a recurrent network for text at all, rather than a network that takes a fixed number of inputs?",
     "Text is a sequence, and its order carries meaning. Word embeddings feed naturally into a network that reads "
     "one vector per step. Sentences vary in length, and a recurrent network uses the same weights at every step "
-    "(parameter sharing), so one network reads 3 words or 70. And the architecture adapts to the task: "
+    "(parameter sharing), so one network reads the shortest review and the longest alike. And the architecture adapts to the task: "
     "many-to-one for classification, as here, or many-to-many (an encoder-decoder) for translation or chat.",
 )

@@ -21,7 +21,7 @@ SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 PAGES = ["Home", "Data", "Train", "Parameters", "Predict", "Gradients"]
 TITLES = {
     "Home": "RNN Lab: recurrent networks that read sentiment",
-    "Data": "The data: 3000 sentences, and how text becomes numbers",
+    "Data": "The data: labelled sentences, and how text becomes numbers",
     "Train": "Train: watch a recurrent network learn",
     "Parameters": "Parameters: what each architecture pays for its memory",
     "Predict": "Predict: how sure is each network?",

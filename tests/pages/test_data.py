@@ -7,7 +7,7 @@ from tests.pages.conftest import figures, open_page, texts
 
 def test_data_page_shows_the_lessons_numbers_and_three_charts():
     at = open_page("data")
-    assert texts(at.title) == ["The data: 3000 sentences, and how text becomes numbers"]
+    assert texts(at.title) == ["The data: labelled sentences, and how text becomes numbers"]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Sentences"] == "3,000"
     assert metrics["Vocabulary (with '' and [UNK])"] == "5,404"
@@ -26,6 +26,8 @@ def test_a_typed_sentence_becomes_token_ids():
     at = open_page("data")
     assert at.text_input(key=StateKeys.DATA_SENTENCE).value == "very good movie"
     assert "Token ids: **[18, 19, 26]**" in texts(at.markdown)
+    # The explanation's examples are computed from the same vocabulary, not quoted.
+    assert any("*very good movie* is [18, 19, 26]; *Mochen Yang* is [1, 1]" in t for t in texts(at.markdown))
     at.text_input(key=StateKeys.DATA_SENTENCE).input("Mochen Yang").run()
     assert "Token ids: **[1, 1]**" in texts(at.markdown)
     table = at.dataframe[0].value
