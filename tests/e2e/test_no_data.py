@@ -14,7 +14,7 @@ import pytest
 from tests.e2e.conftest import Server, _free_port, server_env
 from tests.e2e.test_browser import assert_no_exception, main_button, wait_until_idle
 from tests.e2e.test_projector import SCREENS, goto, screenshot
-from tests.test_data import zip_bytes
+from tests.test_download import zip_bytes
 
 
 @pytest.fixture(scope="module")

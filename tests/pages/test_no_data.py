@@ -6,7 +6,7 @@ import pytest
 
 from rnnlab.ui.state import StateKeys
 from tests.pages.conftest import button, open_page, texts
-from tests.test_data import serve, zip_bytes
+from tests.test_download import serve, zip_bytes
 
 
 def page_text(at) -> str:
