@@ -500,10 +500,9 @@ def _load(stored: StoredRun, sha: str | None = None):
         model = keras.saving.load_model(stored.path / MODEL_FILE, compile=False, safe_mode=True)
     except Exception as error:
         raise RunStoreError(f"{MODEL_FILE} of {stored.id} cannot be loaded: {type(error).__name__}: {error}") from None
-    # The lesson's vectorizer settings with the saved vocabulary ('' and '[UNK]' first, as get_vocabulary gives).
-    vectorizer = keras.layers.TextVectorization(
-        standardize="lower_and_strip_punctuation", split="whitespace", output_mode="int", vocabulary=vocabulary
-    )
+    from rnnlab.text import make_vectorizer  # the one place of the lesson's vectorizer settings
+
+    vectorizer = make_vectorizer(vocabulary=vocabulary)  # '' and '[UNK]' first, as get_vocabulary gave them
     run = TrainedModel(
         arch=stored.arch,
         config=dict(stored.train_config),

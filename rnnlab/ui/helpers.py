@@ -15,11 +15,10 @@ from pathlib import Path
 import streamlit as st
 
 from rnnlab import classroom, jobs, runs
+from rnnlab.models import LESSON_ARCHS  # noqa: F401  the lesson's four (Quick train, Parameters), defined once
 from rnnlab.ui.state import StateKeys
 
 APP_SCRIPT = Path(__file__).resolve().parents[2] / "app.py"
-# The lesson's four architectures: what "Quick train" trains, and the Parameters page compares.
-LESSON_ARCHS = ("SimpleRNN", "LSTM", "GRU", "BiLSTM")
 # Quick train: the lesson's settings with 3 epochs instead of 10 (about 80% validation accuracy already).
 QUICK_TRAIN = dict(epochs=3)
 # How often live views poll their jobs while one is active: under a second, so curves move at least once a
