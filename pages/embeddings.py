@@ -39,9 +39,11 @@ else:
         cached.clear()
         cached[job.id, min_count] = embeddings.compare(run, min_count, sentences=train_df)
     result = cached[job.id, min_count]
-    left, right = st.columns(2)
+    st.markdown(f"**{name}**: its embedding after training, beside the same architecture untrained.")
+    left, right = presenter.columns(2)  # one under the other in presenter mode
     for column, state in ((left, "trained"), (right, "untrained")):
-        title = f"{name}, {state} ({len(result[state]):,} words)"
+        # The run's name is above: a long one in each half-width title would be cut at the chart's edge.
+        title = f"{state.capitalize()} ({len(result[state]):,} words)"
         column.plotly_chart(presenter.chart(charts_embedding.embedding_map(result[state], title)),
                             width="stretch", key=f"embedding_{state}")
     after, before = result["separability"]["trained"], result["separability"]["untrained"]

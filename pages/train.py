@@ -164,9 +164,9 @@ if rows:
                            "text/csv", icon=":material/table:")
         st.markdown("**Take a run home:** one zip with its `.keras` model, vocabulary, configuration and history "
                     "(CSV); `rnnlab.runs.load_archive(path)` loads it back.")
-        download_columns = st.columns(4)
-        for i, (name, job) in enumerate(helpers.trained_jobs().items()):  # the zip is made when clicked
-            download_columns[i % 4].download_button(
+        # One under the other: a run's full name does not fit a quarter of the page (the layout check found it).
+        for name, job in helpers.trained_jobs().items():  # the zip is made when clicked
+            st.download_button(
                 f"{name} (.zip)", lambda job=job: archive.to_zip(job.result, dict(job.config)),
                 archive.file_name(name, job.config), "application/zip", icon=":material/download:",
                 key=f"download_{job.id}")

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from rnnlab.ui.pages import HOME, PAGES as NAVIGATION
 from tests.e2e.test_browser import assert_no_exception, main_button, set_number, wait_until_idle
@@ -46,6 +47,8 @@ def choose_architectures(page, archs: list[str]) -> None:
     """Pick exactly `archs` in the Train page's multiselect, one option at a time (each pick reruns the page)."""
     box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Architectures")
     chosen = lambda: [t.strip() for t in box.locator("[data-tag]").all_inner_texts()]  # noqa: E731
+    box.wait_for()
+    wait_until_idle(page)  # the chips are drawn: an empty read would try to add a chosen one, not offered
     for _ in range(3):
         for name in [c for c in chosen() if c not in archs]:
             box.get_by_role("button", name=f"Remove {name}").click()
@@ -54,7 +57,10 @@ def choose_architectures(page, archs: list[str]) -> None:
             field = box.locator("input")
             field.click()
             field.fill(arch)
-            page.get_by_role("option", name=arch, exact=True).click()
+            try:
+                page.get_by_role("option", name=arch, exact=True).click(timeout=15_000)
+            except PlaywrightTimeout:  # not offered: already chosen after all; the next round reads the chips again
+                pass
             page.keyboard.press("Escape")
             wait_until_idle(page)
         if sorted(chosen()) == sorted(archs):
@@ -152,7 +158,9 @@ def test_every_page_fits_at_both_sizes_with_presenter_mode_off_and_on(trained_ta
 
 
 def legend_entries(page, title: str) -> list[str]:
-    chart = page.locator('[data-testid="stPlotlyChart"]').filter(has=page.locator(".gtitle", has_text=title))
+    # The whole title: "Gradient reaching each word" must not also match "... after epoch 3" (another chart).
+    exact = page.locator(".gtitle", has_text=re.compile(rf"^{re.escape(title)}$"))
+    chart = page.locator('[data-testid="stPlotlyChart"]').filter(has=exact)
     chart.locator(".legendtext").first.wait_for()
     return [t.strip() for t in chart.locator(".legendtext").all_text_contents()]
 
@@ -199,6 +207,7 @@ def test_predict_follows_a_typed_sentence_and_explains_unknown_words(trained_tab
     shown = selector.locator("input").input_value() if selector.locator("input").count() else ""
     assert "Mochen Yang" in shown + selector.inner_text()  # the new line, not the last one nor the old choice
     cells = page.locator('[data-testid="stTable"] tbody tr').first.locator("td").all_inner_texts()
-    assert len(cells) == 4 and all(0 <= float(c) <= 1 for c in cells), cells  # the latest four models
+    # The latest four models, then the bag-of-words reference (rnnlab.baseline) in the last column.
+    assert len(cells) == 5 and all(0 <= float(c) <= 1 for c in cells), cells
     assert_no_exception(page)
     screenshot(page, SCREENS / "predict-unknown-words.png")

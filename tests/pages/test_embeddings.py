@@ -29,8 +29,8 @@ def test_maps_separability_and_neighbours_of_the_chosen_model(trained_session):
     expected = embeddings.compare(job.result, 3, sentences=load_split(job.config)[0])
     maps = figures(at)
     assert [m["layout"]["title"]["text"] for m in maps] == [
-        f"{GRU_NAME}, trained ({len(expected['trained']):,} words)",
-        f"{GRU_NAME}, untrained ({len(expected['untrained']):,} words)"]
+        f"Trained ({len(expected['trained']):,} words)", f"Untrained ({len(expected['untrained']):,} words)"]
+    assert f"**{GRU_NAME}**: its embedding after training, beside the same architecture untrained." in texts(at.markdown)
     for chart, state in zip(maps, ("trained", "untrained")):
         frame = expected[state].iloc[::-1]
         assert chart["data"][0]["text"] == frame["word"].tolist()
