@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from rnnlab import classroom, jobs, runs
+from tests.test_jobs import wait_for as jobs_wait_for
 
 CONFIG = dict(arch="SimpleRNN", units=8, embed_dim=8, epochs=2, subset=200)
 
@@ -50,12 +51,8 @@ class GatedTrainer:
 
 
 def wait_for(condition, timeout=60.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
+    """tests/test_jobs.py's poll, with a minute for the real trainings here."""
+    return jobs_wait_for(condition, timeout)
 
 
 def test_three_sessions_asking_at_once_share_one_run_and_a_fourth_config_trains_apart(store, tmp_path):
