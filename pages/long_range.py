@@ -13,10 +13,10 @@ import streamlit as st
 
 from rnnlab import baseline, charts_cell, longrange
 from rnnlab.models import ARCHITECTURES
-from rnnlab.ui import helpers, longrange_queue, presenter
+from rnnlab.ui import frame, longrange_queue, page_parts, presenter, widgets
 from rnnlab.ui.state import StateKeys as K
 
-helpers.require_app_frame()  # a page opened by its own address on a fresh server
+frame.require_app_frame()  # a page opened by its own address on a fresh server
 
 RATES = (1e-3, 3e-3, 1e-2)  # the learning rates offered
 
@@ -59,7 +59,7 @@ else:
 
 st.subheader("Try it")
 controls, results_column = st.columns([1, 2])
-helpers.init_state({K.LONGRANGE_LAG: 75, K.LONGRANGE_ARCHS: ["SimpleRNN", "LSTM", "GRU"],
+widgets.init_state({K.LONGRANGE_LAG: 75, K.LONGRANGE_ARCHS: ["SimpleRNN", "LSTM", "GRU"],
                     K.LONGRANGE_LEARNING_RATE: longrange.DEFAULTS["learning_rate"], K.LONGRANGE_SEED: 0})
 # A remembered value the widgets do not offer (an old session, a hand-set state) would make Streamlit raise.
 if st.session_state[K.LONGRANGE_LEARNING_RATE] not in RATES:
@@ -125,7 +125,7 @@ if at_lag:
                 "rate of 0.01 the SimpleRNN's collapses instead.")
 
 slow = longrange.load_results(longrange.SLOW_RESULTS_PATH)
-helpers.think_about_it(
+page_parts.think_about_it(
     longrange.think_question(measured, slow),
     longrange.think_answer(measured, slow) if measured
     else "Run `python -m rnnlab.longrange` first: the answer quotes what it measures.",

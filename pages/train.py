@@ -11,10 +11,10 @@ import streamlit as st
 
 from rnnlab.config import BOUNDS
 from rnnlab.models import ARCHITECTURES
-from rnnlab.ui import address, classroom_view, helpers, presenter, train_view
+from rnnlab.ui import address, classroom_view, frame, guards, presenter, session, train_view, widgets
 from rnnlab.ui.state import StateKeys as K
 
-helpers.require_app_frame()  # a page opened by its own address on a fresh server
+frame.require_app_frame()  # a page opened by its own address on a fresh server
 
 VALIDATION = {label: selection for label, (_, selection) in address.VALIDATION.items()}
 LEARNING_RATES = address.LEARNING_RATES
@@ -27,9 +27,9 @@ st.markdown(
     "diamonds are the validation set, measured after each epoch on sentences the network never trains on. Train "
     "several architectures to compare them."
 )
-helpers.require_data()
+guards.require_data()
 
-helpers.init_state(address.initial_values())
+widgets.init_state(address.initial_values())
 address.sync()  # settings from a shared link (/train?archs=LSTM,GRU&units=64): refused ones say why
 
 
@@ -67,20 +67,20 @@ address.write()  # the address now says these settings: copy it to share them
 configs = [dict(arch=arch, **settings) for arch in archs]
 split_config = train_view.split_config(settings)
 reference = train_view.reference_for(split_config)  # word order ignored, on the split these settings train on
-already_training = bool(configs) and all(helpers.is_active(config) for config in configs)
+already_training = bool(configs) and all(session.is_active(config) for config in configs)
 train_column, stop_column, note_column = st.columns([1.5, 1.5, 5], vertical_alignment="center")
 if train_column.button("Train", type="primary", icon=":material/play_arrow:", width="stretch",
                        disabled=not configs,
                        help="Already training these settings: pressing again says where" if already_training else None):
     try:
-        helpers.start_training(configs)
+        session.start_training(configs)
     except ValueError as error:  # settings out of bounds (the widgets keep them in, a preset state may not)
         st.error(str(error), icon=":material/error:")
     else:
         st.rerun()
-if stop_column.button("Stop", icon=":material/stop:", width="stretch", disabled=not helpers.can_stop(),
+if stop_column.button("Stop", icon=":material/stop:", width="stretch", disabled=not session.can_stop(),
                       help="Stops the runs this session started; a shared run is stopped by its starter"):
-    helpers.stop_session_jobs()
+    session.stop_session_jobs()
     st.rerun()
 with note_column:
     classroom_view.shared_stop_caption()
