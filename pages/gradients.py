@@ -6,7 +6,7 @@ untrained twins, once per model (kept in the session), on validation sentences o
 
 import streamlit as st
 
-from rnnlab import charts, gradients, measure
+from rnnlab import charts, gradient_curves, gradients, measure
 from rnnlab.ui import frame, guards, page_parts, presenter, stored, training_gradients, widgets
 from rnnlab.ui.state import StateKeys as K
 
@@ -53,7 +53,7 @@ else:
     drawn = measure.drawn(trained, measured)
     if drawn is not None:
         st.plotly_chart(presenter.chart(charts.gradient_by_step(drawn)), width="stretch")
-        st.markdown(gradients.describe_curves(drawn))
+        st.markdown(gradient_curves.describe_curves(drawn))
         bidirectional = any(job.config["arch"].startswith("Bi") for job in trained.values())
         st.markdown(
             ("**Why the BiLSTM looks different:** " if bidirectional else "**Train a BiLSTM to compare:** ")
@@ -79,7 +79,7 @@ else:
     drawn_chains = measure.drawn(trained, chains)
     if drawn_chains is not None:
         st.plotly_chart(presenter.chart(charts.jacobian_chain(drawn_chains)), width="stretch")
-        st.markdown("The chain, line by line: " + gradients.describe_curves(drawn_chains, "jacobian_norm"))
+        st.markdown("The chain, line by line: " + gradient_curves.describe_curves(drawn_chains, "jacobian_norm"))
     st.markdown(
         "**Gates do not stop explosions.** The LSTM's additive cell-state path (c_t = f_t c_(t-1) + i_t c~_t) "
         "lets a gradient pass without being squashed at every step, which answers the *vanishing* gradient; it "

@@ -25,7 +25,7 @@ WIDGET_BOUNDS = {
     StateKeys.PARAMS_UNITS: (8, 256),
     StateKeys.GRADIENTS_W: (0.5, 1.5),
     StateKeys.GRADIENTS_T: (1, 5000),  # rnnlab.gradients.T_MAX
-    StateKeys.LONGRANGE_LAG: (3, 120),  # rnnlab.longrange.min_lag() to the slider's end
+    StateKeys.LONGRANGE_LAG: (3, 120),  # rnnlab.longrange_task.min_lag() to the slider's end
     StateKeys.LONGRANGE_SEED: (0, 999),
 }
 
