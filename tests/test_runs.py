@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pytest
 
-from rnnlab import jobs, runs
+from rnnlab import jobs, run_files, run_schema, runs
 from rnnlab.data import make_vectorizer
 from rnnlab.models import ARCHITECTURES, build_model
 from rnnlab.training import TrainedModel, train
@@ -39,7 +39,7 @@ def fake_run(arch, vectorizer, *, stopped=False, seed=0, epochs_done=2, embed_di
     """A TrainedModel with an untrained (seeded) model and a made-up history: fast to build, real to save."""
     vocabulary = [str(token) for token in vectorizer.get_vocabulary()]
     history = {name: [0.5 + 0.04 * i + 0.01 * k for i in range(epochs_done)]
-               for k, name in enumerate(runs.METRIC_NAMES)}
+               for k, name in enumerate(run_schema.METRIC_NAMES)}
     batches = [dict(step=s + 1, epoch=s // 3, loss=0.7 - 0.01 * s, accuracy=0.5 + 0.01 * s)
                for s in range(3 * epochs_done)]
     config = dict(arch=arch, epochs=epochs, batch_size=32, embed_dim=embed_dim, units=units, learning_rate=1e-3,
@@ -241,7 +241,7 @@ def test_a_model_with_code_in_it_is_refused_by_safe_mode(store, vectorizer):
     model_path = stored.path / runs.MODEL_FILE
     hostile.save(model_path)
     record = json.loads((stored.path / runs.RUN_FILE).read_text())
-    record["files"][runs.MODEL_FILE] = dict(size=model_path.stat().st_size, sha256=runs._sha256(model_path))
+    record["files"][runs.MODEL_FILE] = dict(size=model_path.stat().st_size, sha256=run_files.sha256(model_path))
     (stored.path / runs.RUN_FILE).write_text(json.dumps(record))
     with pytest.raises(runs.RunStoreError, match="cannot be loaded.*(unsafe|safe_mode|lambda)"):
         runs.load_run(stored.id, cached=False)
@@ -280,7 +280,7 @@ def test_a_crash_while_saving_the_model_leaves_earlier_runs_intact(store, vector
 
     listed, problems = runs.list_runs()
     assert [run.id for run in listed] == [earlier.id] and problems == []
-    assert sorted(p.name for p in store.iterdir()) == [runs.LOCK_FILE, earlier.id]  # no temp folder left
+    assert sorted(p.name for p in store.iterdir()) == [run_files.LOCK_FILE, earlier.id]  # no temp folder left
     assert {p.name: p.read_bytes() for p in earlier.path.iterdir()} == before
     np.testing.assert_allclose(runs.load_run(earlier.id, cached=False).predict(SENTENCES),
                                fake_run("SimpleRNN", vectorizer).predict(SENTENCES), atol=1e-6)
