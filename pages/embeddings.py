@@ -7,8 +7,7 @@ The numbers come from rnnlab.embeddings (PCA, lean, neighbours and separability,
 import streamlit as st
 
 from rnnlab import charts_embedding, embeddings
-from rnnlab.config import load_split
-from rnnlab.ui import frame, guards, page_parts, presenter, stored, widgets
+from rnnlab.ui import embeddings_view, frame, guards, page_parts, presenter, stored, widgets
 from rnnlab.ui.state import StateKeys as K
 
 frame.require_app_frame()  # a page opened by its own address on a fresh server
@@ -31,17 +30,10 @@ else:
     model_column, count_column = st.columns([1, 2])
     name = model_column.selectbox("Model", list(trained), key=K.EMBED_MODEL)
     min_count = count_column.slider("Show the words seen at least this often", 1, 20, key=K.EMBED_MIN_COUNT)
-    job = trained[name]
-    run = job.result
-    train_df, _ = load_split(job.config)  # the sentences it was trained on: counts and leans come from them
-    cached = st.session_state.setdefault(K.EMBED_RESULTS, {})  # typing a word does not redo the maps
-    if (job.id, min_count) not in cached:
-        cached.clear()
-        cached[job.id, min_count] = embeddings.compare(run, min_count, sentences=train_df)
-    result = cached[job.id, min_count]
+    result = embeddings_view.maps(trained[name], min_count)  # kept: typing a word does not redo the maps
     st.markdown(f"**{name}**: its embedding after training, beside the same architecture untrained.")
     left, right = presenter.columns(2)  # one under the other in presenter mode
-    for column, state in ((left, "trained"), (right, "untrained")):
+    for column, state in zip((left, right), embeddings_view.STATES):
         # The run's name is above: a long one in each half-width title would be cut at the chart's edge.
         title = f"{state.capitalize()} ({len(result[state]):,} words)"
         column.plotly_chart(presenter.chart(charts_embedding.embedding_map(result[state], title)),
@@ -52,8 +44,7 @@ else:
     st.subheader("A word's nearest neighbours")
     word = st.text_input("A word", max_chars=60, key=K.EMBED_WORD)
     try:
-        tables = {state: embeddings.neighbours(run, word, k=10, trained=state == "trained")
-                  for state in ("trained", "untrained")}
+        tables = embeddings_view.neighbour_tables(trained[name].result, word)
     except ValueError as error:
         st.warning(str(error), icon=":material/warning:")
     else:

@@ -8,7 +8,7 @@ import streamlit as st
 
 from rnnlab import charts, params
 from rnnlab.models import ARCHITECTURES, DESCRIPTIONS, LESSON_ARCHS
-from rnnlab.ui import dataset, frame, page_parts, presenter, stored, widgets
+from rnnlab.ui import dataset, frame, page_parts, parameters_view, presenter, widgets
 from rnnlab.ui.state import StateKeys as K
 
 frame.require_app_frame()  # a page opened by its own address on a fresh server
@@ -51,26 +51,11 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     column_config={"recurrent / SimpleRNN's": st.column_config.NumberColumn("× SimpleRNN's", format="%.3fx"),
-                   **{c: st.column_config.NumberColumn(format="localized")
-                      for c in ("embedding", "recurrent", "classifier", "total")}},
+                   **{c: parameters_view.LOCALIZED for c in ("embedding", "recurrent", "classifier", "total")}},
 )
 
 st.subheader("The models you trained: their own ledgers")
-trained = stored.trained_jobs()
-if not trained:
-    st.caption("Train a model (Train page) and its own ledger appears here, beside the lesson's.")
-else:
-    rows = params.trained_ledgers({name: job.config for name, job in trained.items()}, lesson_vocab,
-                                  len(dataset.sentiment_data()) if lesson_vocab else 0)
-    st.dataframe(rows, hide_index=True, width="stretch",
-                 column_config={c: st.column_config.NumberColumn(format="localized")
-                                for c in ("sentences", "vocabulary", "embedding", "recurrent", "classifier", "total")})
-    st.markdown(
-        "Why the two differ: training adapts the vocabulary on the **training sentences only**, so a word seen "
-        "only in validation sentences is unknown to the model ('[UNK]') and gets no embedding row, while the "
-        "lesson's recipe adapts it on all the sentences, validation included; only the embedding (V x d) "
-        "changes."
-    )
+parameters_view.trained_ledgers(lesson_vocab)
 
 st.subheader("One architecture, gate by gate")
 arch = st.segmented_control("Architecture", ARCHITECTURES, key=K.PARAMS_ARCH) or "LSTM"
@@ -86,16 +71,7 @@ ledger_table.dataframe(table, hide_index=True, width="stretch", height=560,
 ledger_table.metric(f"{arch} total", f"{int(table['count'].sum()):,}")
 
 st.subheader("Does Keras agree?")
-checked = st.session_state.setdefault(K.KERAS_COUNTS, {})
-settings = (vocab_size, embed_dim, units)
-if st.button("Count with Keras", icon=":material/fact_check:",
-             help="Builds each model with Keras and calls count_params() (loads TensorFlow: a few seconds)"):
-    with st.spinner("Building the models with Keras..."):
-        checked[settings] = params.keras_counts(*settings)
-if settings in checked:
-    st.dataframe(params.keras_agreement(checked[settings], *settings), hide_index=True, width="content")
-else:
-    st.caption("Press the button to build the five models with Keras for these sizes and compare its counts.")
+parameters_view.keras_check(vocab_size, embed_dim, units)
 
 page_parts.think_about_it(
     f"Move the units from {units} to {2 * units}. Which parts of the LSTM grow, by how much, and why does the "
