@@ -58,9 +58,9 @@ with controls:
     # Both buttons always drawn, one disabled: a widget that changes places leaves its old self on the page (greyed,
     # still clickable) until the script run ends, and this run trains for minutes.
     train_button, stop_button = st.columns(2)
-    train_button.button("Train", type="primary", icon=":material/play_arrow:", key="longrange.train",
+    train_button.button("Train", type="primary", icon=":material/play_arrow:", key=K.LONGRANGE_TRAIN,
                         disabled=busy or not st.session_state[K.LONGRANGE_ARCHS], on_click=longrange_queue.enqueue)
-    stop_button.button("Stop", icon=":material/stop:", key="longrange.stop", disabled=not busy,
+    stop_button.button("Stop", icon=":material/stop:", key=K.LONGRANGE_STOP, disabled=not busy,
                        on_click=longrange_queue.stop, help="Ends the training; models already trained stay in the "
                        "results.")
 

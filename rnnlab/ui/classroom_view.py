@@ -83,9 +83,7 @@ def stored_rows(taken: set[str]) -> list[dict]:
 
 
 def _label(run: runs.StoredRun) -> str:
-    config = run.config
     best = run.metrics.get("best_val_accuracy")
-    data = "your data, " if config.get("data") else ""
     stopped = f" after {run.metrics.get('epochs_done')} epochs" if run.stopped else ""
     accuracy = f", best validation accuracy {best:.3f}" if best is not None else ""
     return f"{naming.stored_name(run)}: {run.status}{stopped}{accuracy}"

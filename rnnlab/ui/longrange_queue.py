@@ -9,7 +9,6 @@ the next drawing of the page trains it again from its start. Stop empties the qu
 
 from __future__ import annotations
 
-
 import streamlit as st
 
 from rnnlab import jobs, longrange, longrange_task
@@ -69,7 +68,6 @@ def train(settings: dict) -> str:
         while queue:
             item = queue[0]
             item["started"] = True
-            shown = dict(at=0.0, epoch="")
 
             def on_progress(progress, item=item):
                 if "batch" not in progress:

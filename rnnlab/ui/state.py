@@ -89,6 +89,8 @@ class StateKeys:
     LONGRANGE_ARCHS = "longrange.archs"
     LONGRANGE_LEARNING_RATE = "longrange.learning_rate"
     LONGRANGE_SEED = "longrange.seed"
+    LONGRANGE_TRAIN = "longrange.train"  # the Train and Stop buttons
+    LONGRANGE_STOP = "longrange.stop"
     LONGRANGE_RESULTS = "rnnlab.longrange_results"
     LONGRANGE_RUNS = "rnnlab.longrange_runs"
     LONGRANGE_GRADIENTS = "rnnlab.longrange_gradients"
