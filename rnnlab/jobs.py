@@ -1,6 +1,14 @@
-"""Training on Ray, as pages, scripts and tests use it: `start(config, owner)`, `get(run_id)`, `jobs_for(owner)`,
-`stop(run_id)` on the process-wide engine, and the names of rnnlab.engine (see there how runs train: one Ray
-actor per run, a registry shared by every server, a watchdog) and of the configuration schema (rnnlab.config).
+"""Training on Ray, as pages, scripts and tests use it: `start(config, owner)`, `get(run_id)`, `jobs_for(owner)`
+and `stop(run_id)` on the process-wide engine, the configuration schema (rnnlab.config), and the parts:
+
+- rnnlab.engine.connection: joining RAY_ADDRESS's cluster or starting a local Ray on 127.0.0.1 (lazily, once
+  per process); run states; the settings a training worker starts with (priority, TensorFlow threads).
+- rnnlab.engine.run_actor: `RunActor`, one training run as one Ray actor (one CPU, a GPU where there is one),
+  which trains, answers snapshot() and stop(), stores the run, reports its end and exits; `run_work` for other
+  trainings (the long-range page's).
+- rnnlab.engine.registry: what all servers share (the live run of each configuration, its starter, the queue,
+  how runs ended) and the watchdog that fails dead or silent workers.
+- rnnlab.engine.client: `Engine` (starts runs), `Job` (a server's read-only view of a run), `JobSnapshot`.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from rnnlab.engine.connection import (
     ACTIVE, FAILED, FINISHED, QUEUED, REGISTRY_NAME, RUNNING, STOPPED, connect, connected, gpus, heartbeat_s,
     namespace, remote, worker_env,
 )
-from rnnlab.engine.registry import Registry, died
+from rnnlab.engine.registry import Registry
 from rnnlab.engine.run_actor import RunActor
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,6 @@ class JobSnapshot:
     summary: Mapping[str, Any]  # once ended with a model: seconds, parameters, best_val_accuracy, epochs_done
     stopping: bool = False  # Stop was pressed and the trainer has not ended yet
     stored_run_id: str | None = None  # where the run store keeps it, once ended with a model
-    stop_requested: bool = False  # it ended because Stop came (possibly as its last epoch finished)
 
     @property
     def label(self) -> str:
@@ -112,29 +111,25 @@ class Job:
         registry = self.engine.registry()
         if self._snapshot is None or self._snapshot.status == QUEUED:
             entry = ray.get(registry.status.remote(self.id, True), timeout=10)
-            if entry is None:
-                return self._build(dict(state=FAILED, error="The run is unknown to the Ray cluster (restarted?)"))
-            if entry["state"] != RUNNING:
-                return self._ended_or_queued(entry)
+            if entry is None or entry["state"] != RUNNING:
+                return self._from_registry(entry)
         try:
             self._actor = self._actor or ray.get_actor(self.id, namespace=self.engine.namespace)
             live = ray.get(self._actor.snapshot.remote(len(self._batches)), timeout=5)
         except GetTimeoutError:  # busy for a moment; the watchdog fails it if it stays silent
             return self._snapshot or self._build(dict(state=RUNNING))
-        except (RayActorError, ValueError) as error:  # ended and exited, or died
+        except (RayActorError, ValueError):  # it ended and exited, or died (the watchdog records that in seconds)
             entry = ray.get(registry.status.remote(self.id, True), timeout=10)
             if entry is not None and entry["state"] in ACTIVE:
-                reason = died(entry, str(error).strip().splitlines()[0] if str(error).strip() else "")
-                ray.get(registry.ended.remote(self.id, FAILED, reason), timeout=10)
-                entry = ray.get(registry.status.remote(self.id, True), timeout=10)
-            if entry is None:
-                return self._build(dict(state=FAILED, error=f"The run's worker is gone: {error}"))
-            return self._ended_or_queued(entry)
+                return self._snapshot or self._build(dict(state=RUNNING))
+            return self._from_registry(entry)
         self._batches.extend(MappingProxyType(b) for b in live["batches"])
         return self._build(dict(live, state=live["status"]))
 
-    def _ended_or_queued(self, entry: dict) -> JobSnapshot:
-        if entry["state"] not in ACTIVE and entry.get("batches") and len(entry["batches"]) > len(self._batches):
+    def _from_registry(self, entry: dict | None) -> JobSnapshot:
+        if entry is None:
+            return self._build(dict(state=FAILED, error="The run is unknown to the Ray cluster (restarted?)"))
+        if entry["state"] not in ACTIVE and len(entry.get("batches") or ()) > len(self._batches):
             self._batches.extend(MappingProxyType(b) for b in entry["batches"][len(self._batches):])
         return self._build(entry)
 
@@ -155,20 +150,13 @@ class Job:
             batch=state.get("batch") if state.get("batch") is not None else (last["batch"] if last else 0),
             batches_per_epoch=per_epoch, eta=eta, summary=MappingProxyType(dict(state.get("summary") or {})),
             stopping=status in ACTIVE and bool(state.get("stopping") or self._stop_requested),
-            stored_run_id=state.get("stored_run_id"), stop_requested=self._stop_requested,
+            stored_run_id=state.get("stored_run_id"),
         )
 
-    @property
-    def status(self) -> str:
-        return self.snapshot().status
-
-    @property
-    def error(self) -> str | None:
-        return self.snapshot().error
-
-    @property
-    def active(self) -> bool:
-        return self.snapshot().active
+    def __getattr__(self, name: str):
+        if name in ("status", "error", "active"):  # the latest snapshot's
+            return getattr(self.snapshot(), name)
+        raise AttributeError(name)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the run has ended (finished, stopped or failed); False if the timeout came first."""
@@ -254,17 +242,12 @@ class Engine:
 
     def _job(self, entry: Mapping[str, Any]) -> Job:
         with self._lock:
-            job = self._jobs.get(entry["run_id"])
-            if job is None:
-                job = self._jobs[entry["run_id"]] = Job(self, entry)
-                # Forget the oldest ended runs beyond KEEP_JOBS (sessions then fall back to the run store).
-                while len(self._jobs) > self.KEEP_JOBS:
-                    oldest = self._jobs[next(iter(self._jobs))]
-                    if oldest._snapshot is None or oldest._snapshot.active:
-                        self._jobs.move_to_end(oldest.id)
-                        break
-                    del self._jobs[oldest.id]
-            return job
+            if entry["run_id"] not in self._jobs:
+                self._jobs[entry["run_id"]] = Job(self, entry)
+                ended = [i for i, job in self._jobs.items() if job._snapshot is not None and not job._snapshot.active]
+                for run_id in ended[:max(0, len(self._jobs) - self.KEEP_JOBS)]:  # sessions fall back to the store
+                    del self._jobs[run_id]
+            return self._jobs[entry["run_id"]]
 
     def live(self, key: str) -> Job | None:
         """The queued or running run of this configuration key anywhere in the cluster, or None."""

@@ -19,7 +19,7 @@ from rnnlab.engine.connection import ACTIVE, FAILED, QUEUED, RUNNING, STOPPED
 CHECK_S = 2.0  # how often a running run is asked how it is
 
 
-def died(entry: dict, detail: str) -> str:
+def _died(entry: dict, detail: str) -> str:
     return (f"The training worker (pid {entry.get('pid')}) ended unexpectedly (killed, or out of memory): "
             f"{detail}")
 
@@ -140,7 +140,7 @@ class Registry:
             try:
                 actor = ray.get_actor(run_id, namespace=self._namespace)
             except ValueError:
-                self.ended(run_id, FAILED, died(entry, "its actor is gone"))
+                self.ended(run_id, FAILED, _died(entry, "its actor is gone"))
                 continue
             self._asked[run_id] = (now, actor, actor.snapshot.remote(10**9))
         pending = {call: run_id for run_id, (_, _, call) in self._asked.items()}
@@ -154,7 +154,7 @@ class Registry:
             try:
                 state = ray.get(call)
             except Exception as error:  # RayActorError: the worker died
-                self.ended(run_id, FAILED, died(entry, _first_line(error)))
+                self.ended(run_id, FAILED, _died(entry, _first_line(error)))
                 continue
             if state["status"] == RUNNING and state["silent_for"] > entry["heartbeat"]:
                 ray.kill(actor, no_restart=True)

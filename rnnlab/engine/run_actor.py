@@ -120,7 +120,7 @@ class RunActor:
 
 class WorkActor:
     """A training that is not a run of the sentiment model (the long-range page's): `fn(on_progress, stop)` runs
-    in a thread; progress() answers meanwhile, result() once it is done. Owned by the caller, who kills it."""
+    in a thread; progress() answers meanwhile, and with its result once done. Owned by the caller, who kills it."""
 
     def __init__(self, fn: Callable, env: dict):
         os.environ.update(env)
@@ -139,16 +139,13 @@ class WorkActor:
             outcome = dict(result=fn(self._report, self._stop))
         except BaseException as error:
             outcome = dict(error=f"{type(error).__name__}: {error}")
+        outcome.setdefault("error", None)
         with self._lock:
             self._outcome = outcome
 
     def progress(self) -> dict:
         with self._lock:
-            return dict(self._progress, done=self._outcome is not None, error=(self._outcome or {}).get("error"))
-
-    def result(self):
-        with self._lock:
-            return (self._outcome or {}).get("result")
+            return dict(self._progress, done=self._outcome is not None, **(self._outcome or dict(error=None)))
 
     def stop(self) -> None:
         self._stop.set()
@@ -170,7 +167,7 @@ def run_work(fn: Callable, on_progress: Callable[[dict], None] | None = None, po
             if progress["done"]:
                 if progress["error"]:
                     raise RuntimeError(progress["error"])
-                return ray.get(actor.result.remote(), timeout=60)
+                return progress["result"]
             if on_progress is not None and progress:
                 on_progress(progress)
             if stop is not None and stop.is_set():
