@@ -72,10 +72,11 @@ def test_config_key_is_stable_and_ignores_spelling_of_defaults():
 
 class FakeTrainer:
     """Emits one batch every 20 ms for `batches` batches (5 per epoch) or until stopped; `fail` raises instead,
-    `hang_after` stops reporting (sleeps for ever) after that many batches."""
+    `hang_after` stops reporting (sleeps for ever) after that many batches, `jam_after` jams its actor then (the
+    batch's logs block while the actor holds its lock, so the actor answers no call any more)."""
 
-    def __init__(self, batches=1000, fail=None, hang_after=None):
-        self.batches, self.fail, self.hang_after = batches, fail, hang_after
+    def __init__(self, batches=1000, fail=None, hang_after=None, jam_after=None):
+        self.batches, self.fail, self.hang_after, self.jam_after = batches, fail, hang_after, jam_after
 
     def __call__(self, arch, train_df, val_df, *, epochs, on_batch, on_epoch, stop, **settings):
         if self.fail:
@@ -83,7 +84,7 @@ class FakeTrainer:
         done = 0
         for step in range(1, self.batches + 1):
             # Counted from 0, as rnnlab.training does.
-            on_batch(step, dict(epoch=(step - 1) // 5, batch=(step - 1) % 5, batches_per_epoch=5,
+            on_batch(step, (JammingLogs if step == self.jam_after else dict)(epoch=(step - 1) // 5, batch=(step - 1) % 5, batches_per_epoch=5,
                                 loss=1.0 / step, accuracy=0.5, seconds=0.02 * step))
             done = step
             if step % 5 == 0:
@@ -97,6 +98,15 @@ class FakeTrainer:
         model = SimpleNamespace(count_params=lambda: 1234)
         return SimpleNamespace(stopped=stop.is_set(), history=history, seconds=0.02 * done, model=model,
                                epochs_done=done // 5)
+
+
+class JammingLogs(dict):
+    """A batch's logs whose batches_per_epoch never comes (RunActor reads it under its lock)."""
+
+    def get(self, key, default=None):
+        if key == "batches_per_epoch":
+            time.sleep(3600)
+        return super().get(key, default)
 
 
 def fake_engine(trainer, **options):
@@ -150,7 +160,9 @@ def test_two_cpus_run_two_runs_and_the_third_waits_with_its_place_in_the_queue(c
     started = [engine.start({"arch": arch, "units": 9}, owner="a") for arch in ("SimpleRNN", "LSTM", "GRU", "BiLSTM")]
     assert wait_for(lambda: [j.snapshot().status for j in started].count("running") == 2)
     waiting = [job for job in started if job.snapshot().status == "queued"]
-    assert sorted(job.snapshot().queue_position for job in waiting) == [1, 2]
+    # Each Job caches its snapshot for a moment (Job.CACHE_S): a waiting run's place is fresh within that.
+    assert wait_for(lambda: sorted(job.snapshot().queue_position for job in waiting) == [1, 2]), \
+        [job.snapshot().queue_position for job in waiting]
     first_waiting = min(waiting, key=lambda job: job.snapshot().queue_position)
     running = [job for job in started if job.snapshot().status == "running"]
     assert running[0].stop()
@@ -257,6 +269,29 @@ def test_a_worker_that_stops_reporting_is_failed_and_its_cpu_freed(clean_cluster
     assert job.status == "failed"
     assert "reported nothing for" in job.error and "RNNLAB_HEARTBEAT_S=2" in job.error
     assert wait_for(lambda: job.id not in run_actors())  # killed: its CPU is free again
+
+
+def test_a_jammed_worker_does_not_hold_up_the_watchdog_for_the_others(clean_cluster):
+    """The watchdog asks every running run at once: one that never answers is failed after the heartbeat time,
+    while another run's death is seen within seconds (not after the jammed one's heartbeat)."""
+    import ray
+
+    jammed = fake_engine(FakeTrainer(batches=10_000, jam_after=2), heartbeat=12).start(
+        {"arch": "LSTM", "units": 15}, owner="a")
+    killed = fake_engine(FakeTrainer(batches=10_000), heartbeat=12).start({"arch": "GRU", "units": 15}, owner="a")
+    registry = killed.engine.registry()
+    assert wait_for(lambda: len(killed.snapshot().batches) >= 3
+                    and ray.get(registry.status.remote(jammed.id))["state"] == "running")
+    time.sleep(3)  # the watchdog has asked the jammed run by now, and waits for its answer
+    pid = ray.get(ray.get_actor(killed.id, namespace=killed.engine.namespace).snapshot.remote(10**9))["pid"]
+    os.kill(pid, signal.SIGKILL)
+    killed_at = time.time()
+    assert wait_for(lambda: ray.get(registry.status.remote(killed.id))["state"] == "failed", 30)
+    assert time.time() - killed_at < 6  # seen by the watchdog (no page asked) while the jammed run stays silent
+    assert "ended unexpectedly" in ray.get(registry.status.remote(killed.id))["error"]
+    assert jammed.wait(60) and jammed.status == "failed"
+    assert "did not answer for 12 s" in jammed.error
+    assert wait_for(lambda: jammed.id not in run_actors())
 
 
 def test_when_ray_cannot_start_training_says_what_to_check_and_nothing_else_breaks(tmp_path):

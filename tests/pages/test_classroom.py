@@ -228,7 +228,7 @@ def test_a_stop_that_came_as_the_last_epoch_ended_says_so():
         return jobs.JobSnapshot(
             id="LSTM-x", owner="a", config=validate_config(dict(arch="LSTM", units=64)), key="x", status="stopped",
             error=None, queue_position=None, batches=(), epochs=(), epoch=10, batch=75, batches_per_epoch=75,
-            elapsed=60.0, eta=None, summary={"epochs_done": epochs_done})
+            eta=None, summary={"epochs_done": epochs_done})
 
     assert progress.stopped_caption(stopped_after(10)) == (
         "LSTM, 64 units: Stop came as its last epoch was ending, so it trained all 10 epochs; it is kept as a "
