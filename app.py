@@ -7,7 +7,7 @@ train or predict load it when they first need it.
 import streamlit as st
 
 from rnnlab import classroom
-from rnnlab.ui import helpers, presenter
+from rnnlab.ui import frame, presenter, session, sidebar, widgets
 from rnnlab.ui.pages import HOME, PAGES
 
 st.set_page_config(page_title="RNN Lab", page_icon=":material/neurology:", layout="wide")
@@ -15,9 +15,9 @@ st.set_page_config(page_title="RNN Lab", page_icon=":material/neurology:", layou
 pages = [st.Page(entry.path, title=entry.title, icon=entry.icon, default=entry is HOME) for entry in PAGES]
 page = st.navigation(pages)
 
-helpers.keep_widget_state()
-helpers.session_id()
-helpers.watch_jobs()
+widgets.keep_widget_state()
+session.session_id()
+session.watch_jobs()
 classroom.install()  # every training that ends is saved in the run store (once per server process)
 presenter.init()
 presenter.apply()
@@ -26,10 +26,10 @@ with st.sidebar:
 status_box = st.sidebar.container()
 try:
     page.run()
-except helpers.PageStop:  # a page's guard ended it early (no data): the status below is still drawn
+except frame.PageStop:  # a page's guard ended it early (no data): the status below is still drawn
     pass
 finally:
     # Drawn after the page (also when a page stops early with st.stop()), so the page paints first: the
     # status reads the data set, and importing pandas for it costs about a second on a fresh server.
     with status_box:
-        helpers.sidebar_status()
+        sidebar.sidebar_status()

@@ -10,10 +10,10 @@ import streamlit as st
 from rnnlab import charts
 from rnnlab.data import validation_split_pitfall
 from rnnlab.text import sentence_lengths, token_ids
-from rnnlab.ui import classroom_view, helpers, presenter
+from rnnlab.ui import classroom_view, dataset, frame, guards, page_parts, presenter, widgets
 from rnnlab.ui.state import StateKeys
 
-helpers.require_app_frame()  # a page opened by its own address on a fresh server
+frame.require_app_frame()  # a page opened by its own address on a fresh server
 
 SHOWN_WORDS = 100
 
@@ -24,11 +24,11 @@ st.markdown(
     "layer lowercases each sentence, strips punctuation, splits it at spaces and replaces every word by its "
     "rank in the vocabulary. Batches are padded with 0 to their longest sentence, not to a fixed length."
 )
-helpers.require_data()
-df = helpers.chosen_data()
-counts = helpers.chosen_vocabulary_counts()
+guards.require_data()
+df = dataset.chosen_data()
+counts = dataset.chosen_vocabulary_counts()
 lengths = sentence_lengths(df["text"])
-if helpers.data_choice():
+if dataset.data_choice():
     st.info("These charts describe **your uploaded sentences**, which every page now trains on (see *Bring your "
             "own data* below to switch back).", icon=":material/upload_file:")
 
@@ -51,11 +51,11 @@ with explanation:
         "- **0, the empty string `''`: padding.** Short sentences in a batch are filled with 0 up to the longest; "
         "the Embedding layer's `mask_zero=True` tells the recurrent layer to skip those steps.\n"
         "- **1, `[UNK]`: any word outside the vocabulary**, such as a name the data never contained.\n\n"
-        + ("Try it: with your sentences' vocabulary the ids differ from the lesson's." if helpers.data_choice()
+        + ("Try it: with your sentences' vocabulary the ids differ from the lesson's." if dataset.data_choice()
            else "Try it: *very good movie* is {}; *Mochen Yang* is {}, two unknown words.".format(
                *(list(token_ids(example, counts)[1]) for example in ("very good movie", "Mochen Yang"))))
     )
-    helpers.init_state({StateKeys.DATA_SENTENCE: "very good movie"})
+    widgets.init_state({StateKeys.DATA_SENTENCE: "very good movie"})
     typed = st.text_input("Type a sentence", key=StateKeys.DATA_SENTENCE)
     words, ids = token_ids(typed, counts)
     shown = min(len(ids), SHOWN_WORDS)  # a pasted book shows only its start
@@ -67,7 +67,7 @@ classroom_view.upload_section()
 
 st.subheader("A pitfall: Keras' validation_split")
 # The pitfall is the UCI files' order, whatever this session trains on.
-validation, trained_on, judged_on, only = validation_split_pitfall(helpers.sentiment_data(), 0.2)
+validation, trained_on, judged_on, only = validation_split_pitfall(dataset.sentiment_data(), 0.2)
 st.markdown(
     "The lesson trains with `fit(..., validation_split=0.2)`. Keras then takes the **last** 20% of the rows as "
     "validation, unshuffled. The files are concatenated Amazon, IMDB, Yelp, so the validation set is "
@@ -79,7 +79,7 @@ st.markdown(
 )
 st.dataframe(validation, width="content")
 
-helpers.think_about_it(
+page_parts.think_about_it(
     "With `validation_split=0.2` the lesson's model scores well on validation. What exactly did that number "
     "measure, and would you trust it for Amazon or IMDB reviews?",
     f"It measured how well a model trained on Amazon, IMDB and the first {trained_on.get('yelp', 0):,} Yelp "

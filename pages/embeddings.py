@@ -8,10 +8,10 @@ import streamlit as st
 
 from rnnlab import charts_embedding, embeddings
 from rnnlab.config import load_split
-from rnnlab.ui import helpers, presenter
+from rnnlab.ui import frame, guards, page_parts, presenter, stored, widgets
 from rnnlab.ui.state import StateKeys as K
 
-helpers.require_app_frame()  # a page opened by its own address on a fresh server
+frame.require_app_frame()  # a page opened by its own address on a fresh server
 
 st.title("What the embedding learned")
 st.markdown(
@@ -21,11 +21,11 @@ st.markdown(
     "leans positive (green) or negative (vermilion) in the training sentences and sized by how often it occurs. "
     "On the right, the same architecture before training: the weights it started from."
 )
-trained = helpers.trained_jobs()
+trained = stored.trained_jobs()
 if not trained:
-    helpers.offer_quick_train("embeddings")
+    guards.offer_quick_train("embeddings")
 else:
-    helpers.init_state({K.EMBED_MIN_COUNT: 2, K.EMBED_WORD: "great"})
+    widgets.init_state({K.EMBED_MIN_COUNT: 2, K.EMBED_WORD: "great"})
     if st.session_state.get(K.EMBED_MODEL) not in trained:
         st.session_state[K.EMBED_MODEL] = next(iter(trained))
     model_column, count_column = st.columns([1, 2])
@@ -63,7 +63,7 @@ else:
             column.dataframe(table, hide_index=True, width="stretch",
                              column_config={"similarity": st.column_config.NumberColumn(format="%.3f")})
 
-helpers.think_about_it(
+page_parts.think_about_it(
     "Which method trained this embedding: skip-gram, CBOW, both, or neither?",
     "Neither. Skip-gram and CBOW pre-train vectors on another task (predicting a word from its neighbours or "
     "the reverse). Here the vectors start random and only the sentiment loss moves them, so words end up close "

@@ -6,11 +6,11 @@ untrained twins, once per model (kept in the session), on validation sentences o
 
 import streamlit as st
 
-from rnnlab import charts, gradients, measure
-from rnnlab.ui import helpers, presenter, training_gradients
+from rnnlab import charts, gradient_curves, gradients, measure
+from rnnlab.ui import frame, guards, page_parts, presenter, stored, training_gradients, widgets
 from rnnlab.ui.state import StateKeys as K
 
-helpers.require_app_frame()  # a page opened by its own address on a fresh server
+frame.require_app_frame()  # a page opened by its own address on a fresh server
 
 st.title("Gradients: why long sentences are hard to learn from")
 st.markdown(
@@ -23,7 +23,7 @@ st.markdown(
 
 st.subheader("The toy: one weight, many steps")
 chart_column, control_column = presenter.columns([3, 1])  # one under the other in presenter mode
-helpers.init_state({K.GRADIENTS_W: 0.9, K.GRADIENTS_T: 150})
+widgets.init_state({K.GRADIENTS_W: 0.9, K.GRADIENTS_T: 150})
 with control_column, presenter.controls("w and t"):  # folded away in presenter mode
     w_low, w_high, w_step = gradients.W_RANGE
     w = st.slider("w", w_low, w_high, step=w_step, key=K.GRADIENTS_W)
@@ -40,20 +40,20 @@ st.markdown(
     "loss is with respect to each word's embedding, by distance from the last word, averaged over the "
     "validation sentences of at least 20 words."
 )
-trained = helpers.trained_jobs()
+trained = stored.trained_jobs()
 if not trained:
-    helpers.offer_quick_train("measured gradients")
+    guards.offer_quick_train("measured gradients")
 else:
     drawn = presenter.choose_runs(list(trained), "gradients", label="Models drawn")
     trained = {name: trained[name] for name in drawn}
     measured = st.session_state.setdefault(K.MEASURED_GRADIENTS, {})
-    helpers.measure_each(trained, measured, measure.gradient_norms, "Measuring gradients",
-                         "Each model and an untrained twin read up to 200 long validation sentences forwards and "
-                         "backwards, once per model for the whole server (the first time also loads TensorFlow).")
+    page_parts.measure_each(trained, measured, measure.gradient_norms, "Measuring gradients",
+                            "Each model and an untrained twin read up to 200 long validation sentences forwards and "
+                            "backwards, once per model for the whole server (the first time also loads TensorFlow).")
     drawn = measure.drawn(trained, measured)
     if drawn is not None:
         st.plotly_chart(presenter.chart(charts.gradient_by_step(drawn)), width="stretch")
-        st.markdown(gradients.describe_curves(drawn))
+        st.markdown(gradient_curves.describe_curves(drawn))
         bidirectional = any(job.config["arch"].startswith("Bi") for job in trained.values())
         st.markdown(
             ("**Why the BiLSTM looks different:** " if bidirectional else "**Train a BiLSTM to compare:** ")
@@ -74,12 +74,12 @@ else:
         "over 20 of the same long sentences. Faint and dotted: untrained."
     )
     chains = st.session_state.setdefault(K.MEASURED_JACOBIANS, {})
-    helpers.measure_each(trained, chains, measure.jacobian_norms, "Measuring Jacobian chains",
-                         "One Jacobian per word of 20 long sentences, once per model.")
+    page_parts.measure_each(trained, chains, measure.jacobian_norms, "Measuring Jacobian chains",
+                            "One Jacobian per word of 20 long sentences, once per model.")
     drawn_chains = measure.drawn(trained, chains)
     if drawn_chains is not None:
         st.plotly_chart(presenter.chart(charts.jacobian_chain(drawn_chains)), width="stretch")
-        st.markdown("The chain, line by line: " + gradients.describe_curves(drawn_chains, "jacobian_norm"))
+        st.markdown("The chain, line by line: " + gradient_curves.describe_curves(drawn_chains, "jacobian_norm"))
     st.markdown(
         "**Gates do not stop explosions.** The LSTM's additive cell-state path (c_t = f_t c_(t-1) + i_t c~_t) "
         "lets a gradient pass without being squashed at every step, which answers the *vanishing* gradient; it "
@@ -88,7 +88,7 @@ else:
         "to clip the gradient's norm."
     )
 
-helpers.think_about_it(
+page_parts.think_about_it(
     "Is the vanishing or exploding gradient a problem for deep feed-forward networks too?",
     "Yes: the gradient is multiplied once per layer on its way back, so through many layers it can also shrink "
     "or grow. But each feed-forward layer has its own weights, so it is a product of different matrices, not "

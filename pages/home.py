@@ -5,10 +5,10 @@ It imports no TensorFlow and loads nothing heavy, so it is the first thing a cla
 
 import streamlit as st
 
-from rnnlab.ui import helpers
+from rnnlab.ui import dataset, frame, page_parts
 from rnnlab.ui.pages import LEARNING_PATH
 
-helpers.require_app_frame()  # a page opened by its own address on a fresh server
+frame.require_app_frame()  # a page opened by its own address on a fresh server
 
 st.title("RNN Lab: recurrent networks that read sentiment")
 st.markdown(
@@ -25,23 +25,23 @@ for step, entry in enumerate(LEARNING_PATH, start=1):
     text.markdown(entry.line)
 
 st.subheader("The data set")
-ok, message = helpers.data_status()
+ok, message = dataset.data_status()
 if ok:
     st.success(f"Ready: {message}.", icon=":material/check_circle:")
 else:
-    st.warning(helpers.headline(message), icon=":material/warning:")
+    st.warning(dataset.headline(message), icon=":material/warning:")
     st.markdown(
         "Get it in one of three ways:\n"
         "1. set the environment variable `RNNLAB_DATA_DIR` to a folder holding `amazon_cells_labelled.txt`, "
         "`imdb_labelled.txt` and `yelp_labelled.txt`;\n"
         "2. unpack the official zip into the project's `data/` folder;\n"
         f"3. download it here, from the UCI Machine Learning Repository (data set 331), into "
-        f"`{helpers.data_destination()}`:"
+        f"`{dataset.data_destination()}`:"
     )
-    helpers.download_button()
+    dataset.download_button()
     st.caption("The data is CC BY 4.0, by Kotzias, Denil, de Freitas and Smyth (KDD 2015).")
 
-helpers.think_about_it(
+page_parts.think_about_it(
     "Why use a recurrent network for text at all, rather than a network that takes a fixed number of inputs?",
     "Text is a sequence, and its order carries meaning. Word embeddings feed naturally into a network that reads "
     "one vector per step. Sentences vary in length, and a recurrent network uses the same weights at every step "

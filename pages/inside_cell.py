@@ -7,10 +7,10 @@ The numbers come from rnnlab.inspect, which steps the layer's own trained weight
 import streamlit as st
 
 from rnnlab import charts_cell, inspect
-from rnnlab.ui import helpers, presenter
+from rnnlab.ui import frame, guards, page_parts, presenter, stored, widgets
 from rnnlab.ui.state import StateKeys as K
 
-helpers.require_app_frame()  # a page opened by its own address on a fresh server
+frame.require_app_frame()  # a page opened by its own address on a fresh server
 
 
 def show_cell(run, unrolled: dict, all_units: bool) -> None:
@@ -44,13 +44,13 @@ st.markdown(
     "heatmap has one row per unit and one column per word, so you can watch a gate open (yellow, near 1) or "
     "close (dark, near 0) as a word arrives, and the hidden state (blue positive, red negative) change with it."
 )
-runs = helpers.trained_runs()
+runs = stored.trained_runs()
 if not runs:
-    helpers.offer_quick_train("cells to look inside")
+    guards.offer_quick_train("cells to look inside")
 else:
     model_column, sentence_column, units_column = st.columns([1, 3, 1], vertical_alignment="bottom")
     name = model_column.selectbox("Model", list(runs), key=K.INSIDE_MODEL)
-    helpers.init_state({K.INSIDE_SENTENCE: "The service was slow but the food was great"})
+    widgets.init_state({K.INSIDE_SENTENCE: "The service was slow but the food was great"})
     sentence = sentence_column.text_input("Sentence", max_chars=400, key=K.INSIDE_SENTENCE)
     all_units = units_column.toggle("All units", key=K.INSIDE_ALL_UNITS,
                                     help=f"Every unit's row; by default the {charts_cell.MOST_ACTIVE_UNITS} "
@@ -81,7 +81,7 @@ else:
         st.markdown("Gradient × input: the derivative of P along the word's own embedding, one backward pass")
         st.html(charts_cell.contribution_html(contributions["word"], contributions["gradient_x_input"]))
 
-helpers.think_about_it(
+page_parts.think_about_it(
     "The GRU's state is h_t = z_t h_{t-1} + (1 − z_t) h̃_t, a weighted average of the past and the new (the "
     "LSTM's C_t = f_t C_{t-1} + i_t C̃_t is a gated sum, an average only when f_t + i_t = 1). What does this "
     "resemble from time-series forecasting?",

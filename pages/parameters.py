@@ -7,11 +7,11 @@ when asked for, behind a button, to show the two agree.
 import streamlit as st
 
 from rnnlab import charts, params
-from rnnlab.models import ARCHITECTURES, DESCRIPTIONS
-from rnnlab.ui import helpers, presenter
+from rnnlab.models import ARCHITECTURES, DESCRIPTIONS, LESSON_ARCHS
+from rnnlab.ui import dataset, frame, page_parts, presenter, stored, widgets
 from rnnlab.ui.state import StateKeys as K
 
-helpers.require_app_frame()  # a page opened by its own address on a fresh server
+frame.require_app_frame()  # a page opened by its own address on a fresh server
 
 st.title("Parameters: what each architecture pays for its memory")
 st.markdown(
@@ -22,9 +22,9 @@ st.markdown(
 )
 
 # The lesson adapts its vectorizer on every sentence: its vocabulary, computed from the data.
-ready, _ = helpers.data_status()
-lesson_vocab = len(helpers.vocabulary_counts()) + 2 if ready else None
-helpers.init_state({K.PARAMS_VOCAB: lesson_vocab or 5000, K.PARAMS_EMBED_DIM: 64, K.PARAMS_UNITS: 128,
+ready, _ = dataset.data_status()
+lesson_vocab = len(dataset.vocabulary_counts()) + 2 if ready else None
+widgets.init_state({K.PARAMS_VOCAB: lesson_vocab or 5000, K.PARAMS_EMBED_DIM: 64, K.PARAMS_UNITS: 128,
                     K.PARAMS_ARCH: "LSTM"})
 with presenter.controls("Sizes"):  # folded away in presenter mode
     vocab_column, embed_column, units_column = st.columns(3)
@@ -34,7 +34,7 @@ with presenter.controls("Sizes"):  # folded away in presenter mode
     embed_dim = embed_column.slider("Embedding size (d)", 8, 128, key=K.PARAMS_EMBED_DIM)
     units = units_column.slider("Units (h)", 8, 256, key=K.PARAMS_UNITS)
 
-lesson = list(helpers.LESSON_ARCHS)
+lesson = list(LESSON_ARCHS)
 ledger = params.lesson_ledger(lesson, vocab_size, embed_dim, units)
 with_embedding, without_embedding = presenter.columns(2)  # one under the other in presenter mode
 with_embedding.plotly_chart(presenter.chart(charts.param_stacked_bars(ledger, title="The whole model")),
@@ -56,12 +56,12 @@ st.dataframe(
 )
 
 st.subheader("The models you trained: their own ledgers")
-trained = helpers.trained_jobs()
+trained = stored.trained_jobs()
 if not trained:
     st.caption("Train a model (Train page) and its own ledger appears here, beside the lesson's.")
 else:
     rows = params.trained_ledgers({name: job.config for name, job in trained.items()}, lesson_vocab,
-                                  len(helpers.sentiment_data()) if lesson_vocab else 0)
+                                  len(dataset.sentiment_data()) if lesson_vocab else 0)
     st.dataframe(rows, hide_index=True, width="stretch",
                  column_config={c: st.column_config.NumberColumn(format="localized")
                                 for c in ("sentences", "vocabulary", "embedding", "recurrent", "classifier", "total")})
@@ -97,7 +97,7 @@ if settings in checked:
 else:
     st.caption("Press the button to build the five models with Keras for these sizes and compare its counts.")
 
-helpers.think_about_it(
+page_parts.think_about_it(
     f"Move the units from {units} to {2 * units}. Which parts of the LSTM grow, by how much, and why does the "
     "recurrent layer grow faster than the units do?",
     params.doubling_answer("LSTM", vocab_size, embed_dim, units),

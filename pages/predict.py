@@ -7,10 +7,10 @@ yet the page says so and offers a one-click quick training of the lesson's four 
 import streamlit as st
 
 from rnnlab import baseline, charts, predict
-from rnnlab.ui import helpers, presenter
+from rnnlab.ui import frame, guards, page_parts, presenter, stored, widgets
 from rnnlab.ui.state import StateKeys as K
 
-helpers.require_app_frame()  # a page opened by its own address on a fresh server
+frame.require_app_frame()  # a page opened by its own address on a fresh server
 
 st.title("Predict: how sure is each network?")
 st.markdown(
@@ -19,20 +19,20 @@ st.markdown(
     "try your own: negations, sarcasm, words the vocabulary has never seen. Below, watch one sentence being "
     "read: the probability each model would give if the sentence stopped after each word."
 )
-runs = helpers.trained_runs()
+runs = stored.trained_runs()
 if not runs:
-    helpers.offer_quick_train("predictions")
+    guards.offer_quick_train("predictions")
 else:
     drawn = presenter.choose_runs(list(runs), "predict", label="Models compared")
     runs = {name: runs[name] for name in drawn}
-    helpers.init_state({K.PREDICT_TEXT: "I hate this meal!\nI love this restaurant"})
+    widgets.init_state({K.PREDICT_TEXT: "I hate this meal!\nI love this restaurant"})
     text = st.text_area("Sentences, one a line", height=150, key=K.PREDICT_TEXT)
     sentences, warnings = predict.clean_sentences(text, max_sentences=20, max_chars=2000)
     sentences = list(dict.fromkeys(sentences))  # a sentence typed twice is shown once
     for warning in warnings:
         st.warning(warning, icon=":material/warning:")
     # The order-blind reference, fitted on the split of the first model (the lesson's default for stored runs).
-    jobs_used = helpers.trained_jobs()
+    jobs_used = stored.trained_jobs()
     try:
         reference = baseline.for_config(next(iter(jobs_used.values())).config if jobs_used else {})
     except ValueError:  # a configuration from an older store: the default split
@@ -48,7 +48,7 @@ else:
         st.plotly_chart(presenter.chart(charts.prediction_bars(table)), width="stretch")
 
         st.subheader("Word by word: how the networks read")
-        helpers.follow_new_option(K.PREDICT_SENTENCE, sentences, K.PREDICT_SENTENCES_SEEN)
+        widgets.follow_new_option(K.PREDICT_SENTENCE, sentences, K.PREDICT_SENTENCES_SEEN)
         sentence = st.selectbox("Sentence (the last one typed, or pick another)", sentences, key=K.PREDICT_SENTENCE)
         prefixes = predict.prefix_probabilities(runs, sentence)
         if prefixes.empty:
@@ -83,7 +83,7 @@ else:
                                 for name in [*runs, baseline.NAME]})
     st.markdown(baseline.order_pairs_sentence(pairs, list(runs)))
 
-helpers.think_about_it(
+page_parts.think_about_it(
     "Every model here is *many-to-one*: a whole sentence in, one probability out. Which tasks need "
     "*many-to-many* instead, and how is such a network built?",
     "Translation, summarisation and chat produce a sequence, not one number. They use an **encoder-decoder**: "

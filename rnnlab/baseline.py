@@ -237,7 +237,7 @@ def order_pairs_sentence(table: pd.DataFrame, models: list[str]) -> str:
 def longrange_accuracy(lag: int = 75, seed: int = 0, train_size: int = 4000, val_size: int = 1000) -> float:
     """The baseline's validation accuracy on rnnlab.longrange's task (its sentences as words): every sentence
     holds two positive and two negative signal words, so counting them gives chance, about 0.5."""
-    from rnnlab.longrange import decode, make_task
+    from rnnlab.longrange_task import decode, make_task
 
     def frame(task):
         return pd.DataFrame({"text": [decode(row) for row in task.ids], "label": task.labels})

@@ -1,13 +1,11 @@
-"""The long-term dependency problem as a generated task: the label is decided by one signal word `lag` words
-before the end, and the learner watches which architectures can still learn it as the lag grows.
+"""Training on the long-range task (rnnlab.longrange_task: the label is decided by one signal word `lag` words
+before the end), so the learner watches which architectures can still learn it as the lag grows, and what
+training did inside each network.
 
-The decisive word is the first signal word of the sentence; the `lag` words after it are neutral fillers and
-three distractors, signal words just like it. Every sentence holds two positive and two negative signal words,
-so counting them all tells nothing: a network must tell the first one apart, `lag` words back, from the later
-ones that try to overwrite it. `python -m rnnlab.longrange` trains every architecture at every lag with three
+`python -m rnnlab.longrange` trains every architecture at every lag with three
 seeds and writes the table, with what training did inside the networks at lag 75 and the provenance (date,
 machine, versions, command), to results/longrange.json (RESULTS_PATH), which the page shows; at Adam's 1e-3 the
-SimpleRNN behaves differently (the page lets you try).
+SimpleRNN behaves differently (the page lets you try). rnnlab.longrange_results reads the file back.
 """
 
 from __future__ import annotations
@@ -26,97 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-POSITIVE_WORDS = ("good", "great")
-NEGATIVE_WORDS = ("bad", "awful")
-# Neutral fillers: twenty everyday words that say nothing about sentiment.
-FILLER_WORDS = (
-    "the", "a", "table", "window", "chair", "road", "paper", "water", "green", "seven",
-    "monday", "door", "cloud", "pencil", "river", "stone", "garden", "lamp", "clock", "bottle",
-)
-# The same layout as the sentiment vocabularies: 0 is padding, 1 is '[UNK]' (never used here).
-VOCABULARY = ("", "[UNK]", *POSITIVE_WORDS, *NEGATIVE_WORDS, *FILLER_WORDS)
-WORD_ID = {word: i for i, word in enumerate(VOCABULARY)}
-
-# The settings of the measured table (module note, `python -m rnnlab.longrange`). Chosen by measurement: with
-# these, SimpleRNN stays near chance from a lag of 45 while LSTM and GRU reach 99-100% in a few epochs.
-DEFAULTS = dict(
-    prefix_length=5,  # filler words before the decisive signal
-    signal_pairs=2,  # positive/negative pairs of signal words per sentence, the decisive one included
-    train_size=4000,
-    val_size=1000,
-    embed_dim=16,
-    units=32,
-    batch_size=32,
-    learning_rate=1e-2,
-    max_epochs=10,
-    max_seconds=50.0,
-    target_accuracy=0.99,
-)
-QUICK_LAGS = (15, 75)
-FULL_LAGS = (15, 30, 45, 60, 75, 90)
-# The lag at which `python -m rnnlab.longrange` also measures what training did inside each network (gradient at
-# the decisive word, recurrent weights, gates), the figures the page's "Think about it" answer quotes.
-DIAGNOSTIC_LAG = 75
-# Where `python -m rnnlab.longrange` writes its table, with its provenance; the page reads it from there.
-RESULTS_PATH = Path(__file__).resolve().parent.parent / "results" / "longrange.json"
-
-
-@dataclass
-class Task:
-    """One generated data set: token ids (n, prefix_length + 1 + lag), labels (n,) and the decisive position."""
-
-    ids: np.ndarray
-    labels: np.ndarray
-    lag: int
-    decisive_position: int
-
-    @property
-    def steps(self) -> int:
-        return self.ids.shape[1]
-
-
-def min_lag(signal_pairs: int = DEFAULTS["signal_pairs"]) -> int:
-    """The shortest lag with room for the distractors after the decisive word."""
-    return 2 * int(signal_pairs) - 1
-
-
-def make_task(lag: int, n: int, seed: int = 0, prefix_length: int = DEFAULTS["prefix_length"],
-              signal_pairs: int = DEFAULTS["signal_pairs"]) -> Task:
-    """`n` sentences of prefix_length + 1 + lag words, deterministic for a given seed.
-
-    Each sentence holds `signal_pairs` positive and as many negative signal words, in random order. The first of
-    them, the decisive word, sits at position prefix_length, so exactly `lag` words follow it, and gives the
-    label (1 = positive). The others, the distractors, look just like it but sit at random places among those
-    `lag` words; every remaining word is a filler drawn uniformly from twenty. Since every sentence has as many
-    positive as negative signal words, a bag of words is at chance. (The distractors lean the other way, 2 of 3
-    with the default pair count, so a reader of the *latest* signal word would be right only a third of the
-    time; any reader still has to keep something from `lag` words back.)"""
-    lag, n, prefix_length, signal_pairs = int(lag), int(n), int(prefix_length), int(signal_pairs)
-    if n < 1 or signal_pairs < 1 or prefix_length < 0 or lag < min_lag(signal_pairs):
-        raise ValueError(f"need n >= 1, signal_pairs >= 1, prefix_length >= 0 and lag >= {min_lag(signal_pairs)} "
-                         f"(room for the distractors), got n={n}, signal_pairs={signal_pairs}, "
-                         f"prefix_length={prefix_length}, lag={lag}")
-    rng = np.random.default_rng(seed)
-    steps = prefix_length + 1 + lag
-    fillers = np.array([WORD_ID[w] for w in FILLER_WORDS], dtype=np.int32)
-    positive = np.array([WORD_ID[w] for w in POSITIVE_WORDS], dtype=np.int32)
-    negative = np.array([WORD_ID[w] for w in NEGATIVE_WORDS], dtype=np.int32)
-    ids = rng.choice(fillers, size=(n, steps)).astype(np.int32)
-    # Polarities of all signals: half positive, half negative, shuffled per sentence; the first one decides.
-    polarity = np.tile(np.repeat([1, 0], signal_pairs), (n, 1))
-    polarity = np.take_along_axis(polarity, rng.random(polarity.shape).argsort(axis=1), axis=1)
-    words = np.where(polarity == 1, rng.choice(positive, size=polarity.shape),
-                     rng.choice(negative, size=polarity.shape))
-    ids[:, prefix_length] = words[:, 0]
-    # The distractors: distinct random places among the lag words after the decisive one.
-    places = prefix_length + 1 + rng.random((n, lag)).argsort(axis=1)[:, : 2 * signal_pairs - 1]
-    ids[np.arange(n)[:, None], places] = words[:, 1:]
-    return Task(ids=ids, labels=polarity[:, 0].astype(np.int32), lag=lag, decisive_position=prefix_length)
-
-
-def decode(ids) -> str:
-    """Token ids back to words, padding dropped: make_task's sentences in readable form."""
-    return " ".join(VOCABULARY[i] for i in np.asarray(ids).reshape(-1) if i != 0)
+from rnnlab.longrange_task import (DEFAULTS, DIAGNOSTIC_LAG, FULL_LAGS, QUICK_LAGS, RESULTS_PATH, VOCABULARY,
+                                   make_task, min_lag)
 
 
 @dataclass
@@ -136,6 +45,7 @@ class LongRangeRun:
         return self.history["val_accuracy"][-1] if self.history["val_accuracy"] else float("nan")
 
     vocabulary = list(VOCABULARY)
+
 
 
 def train_on_task(arch: str, lag: int, seed: int = 0, on_epoch=None, stop=None, on_batch=None,
@@ -195,6 +105,7 @@ def train_on_task(arch: str, lag: int, seed: int = 0, on_epoch=None, stop=None, 
     return run
 
 
+
 def gradient_by_step(run: LongRangeRun, n: int = 200) -> "pd.DataFrame":
     """How much gradient reaches each word of the task: rnnlab.gradients.gradient_norm_by_step on `n` fresh
     sentences, for the trained model and its untrained twin (same architecture and seed, not trained).
@@ -216,9 +127,11 @@ def gradient_by_step(run: LongRangeRun, n: int = 200) -> "pd.DataFrame":
     return pd.concat(frames, ignore_index=True)[GRADIENT_COLUMNS]
 
 
+
 def run_name(arch: str, learning_rate: float) -> str:
     """'LSTM' with the default learning rate, else 'LSTM, lr 0.001': how pages and tables name a run."""
     return arch if learning_rate == DEFAULTS["learning_rate"] else f"{arch}, lr {learning_rate:g}"
+
 
 
 def diagnose(run: LongRangeRun, n: int = 200, unrolled: int = 50) -> dict:
@@ -255,6 +168,7 @@ def diagnose(run: LongRangeRun, n: int = 200, unrolled: int = 50) -> dict:
     return out
 
 
+
 def measure(archs, lags, seeds, on_run=None, diagnostic_lag=None, **settings) -> list[dict]:
     """Train every architecture at every lag with every seed: [{"arch", "lag", "seed", "val_accuracy",
     "seconds", "epochs"}], in that order. on_run(row) is called after each training. Runs at `diagnostic_lag`
@@ -272,6 +186,7 @@ def measure(archs, lags, seeds, on_run=None, diagnostic_lag=None, **settings) ->
                 if on_run is not None:
                     on_run(row)
     return rows
+
 
 
 def provenance(argv, started: float, threads) -> dict:
@@ -297,171 +212,6 @@ def provenance(argv, started: float, threads) -> dict:
         wall_seconds=round(time.perf_counter() - started, 1),
     )
 
-
-def load_results(path=None) -> dict | None:
-    """The table `python -m rnnlab.longrange` wrote ({"provenance", "settings", "rows"}), or None if there is
-    none at `path` (default RESULTS_PATH)."""
-    path = Path(path or RESULTS_PATH)
-    if not path.is_file():
-        return None
-    return json.loads(path.read_text())
-
-
-def describe_provenance(results: dict) -> str:
-    """One line for under the table: the command, date, machine and versions it was measured with."""
-    p = results["provenance"]
-    def count(n):  # TensorFlow reports 0 for "its default" (one per core)
-        return str(n) if n else "default"
-
-    threads = f"{count(p['intra_op_threads'])} intra-op / {count(p['inter_op_threads'])} inter-op threads"
-    return (f"Measured by `{p['command']}` on {p['date']}: {p['cpu_count']} CPUs ({threads}, load "
-            f"{p['load_average'][0] if p.get('load_average') else 'unknown'} at the start), TensorFlow "
-            f"{p['tensorflow']}, Keras {p['keras']}, {len(results['rows'])} models in {p['wall_seconds'] / 60:.1f} "
-            "minutes.")
-
-
-def spread_files(folder=None) -> list[Path]:
-    """The lag-75 runs over more seeds and thread settings (results/longrange_lag75_threads*.json)."""
-    return sorted(Path(folder or RESULTS_PATH.parent).glob("longrange_lag75_threads*.json"))
-
-
-def cut_short(row: dict, settings: dict) -> bool:
-    """Whether the clock, not the epochs, ended this run: past max_seconds, short of the target and of max_epochs
-    (a slow or busy machine trains fewer epochs in the same time)."""
-    return (row["seconds"] > settings["max_seconds"] and row["val_accuracy"] < settings["target_accuracy"]
-            and row["epochs"] < settings["max_epochs"])
-
-
-def diagnosed_rows(results: dict) -> list[dict]:
-    """The file's diagnostics, each with its training row's epochs and seconds and whether it was cut short."""
-    rows = {(r["arch"], r["lag"], r["seed"]): r for r in results["rows"]}
-    out = []
-    for d in results["diagnostics"]:
-        row = rows[d["arch"], d["lag"], d["seed"]]
-        out.append({**d, "epochs": row["epochs"], "seconds": row["seconds"],
-                    "cut_short": cut_short(row, results["settings"])})
-    return out
-
-
-def spread_table(results_list) -> "pd.DataFrame":
-    """How much the lag-75 numbers move between seeds and thread settings: one row per file and architecture,
-    the range over its seeds of the validation accuracy and of the gradient at the decisive word (trained and
-    untrained), how many runs the time limit cut short, with the file's thread settings and date."""
-    import pandas as pd
-
-    rows = []
-    for results in results_list:
-        p = results["provenance"]
-        diagnosed = diagnosed_rows(results)
-        for arch in dict.fromkeys(d["arch"] for d in diagnosed):
-            found = [d for d in diagnosed if d["arch"] == arch]
-            accuracy = [d["val_accuracy"] for d in found]
-            trained = [d["trained"]["decisive_gradient"] for d in found]
-            untrained = [d["untrained"]["decisive_gradient"] for d in found]
-            rows.append({"threads (intra, inter)": f"{p['intra_op_threads']}, {p['inter_op_threads']}", "arch": arch,
-                         "seeds": len(found), "val_accuracy min": min(accuracy), "val_accuracy max": max(accuracy),
-                         f"cut short by the {results['settings']['max_seconds']:.0f} s limit":
-                             sum(d["cut_short"] for d in found),
-                         "trained gradient min": min(trained), "trained gradient max": max(trained),
-                         "untrained gradient min": min(untrained), "untrained gradient max": max(untrained),
-                         "seconds max": max(d["seconds"] for d in found), "measured": p["date"]})
-    return pd.DataFrame(rows)
-
-
-def spread_summary(results_list) -> str:
-    """One sentence under spread_table: what held on every run trained to its end, and which runs the clock cut."""
-    diagnosed = [d for results in results_list for d in diagnosed_rows(results)]
-    full = [d for d in diagnosed if not d["cut_short"]]
-    simple = [d["val_accuracy"] for d in full if d["arch"] == "SimpleRNN"]
-    gated = [d["val_accuracy"] for d in full if d["arch"] != "SimpleRNN"]
-    text = (f"Of the {len(diagnosed)} runs, the {len(full)} that trained until the target or the last epoch kept "
-            f"to their side of chance: SimpleRNN at most {max(simple):.3f}, LSTM and GRU at least {min(gated):.3f}. "
-            if simple and gated else "")
-    cut = [d for d in diagnosed if d["cut_short"]]
-    if cut:
-        text += (f"{len(cut)} run(s) were stopped by the clock before that (a single thread on a busy machine is "
-                 "slower): " + ", ".join(f"{d['arch']} seed {d['seed']} at {d['val_accuracy']:.3f} after "
-                                         f"{d['epochs']} epochs" for d in cut) + ". ")
-    return text + ("The gradient reaching the decisive word moves by orders of magnitude between seeds; what "
-                   "holds is its direction: training raised it for every LSTM and GRU and lowered it for every "
-                   "SimpleRNN.")
-
-
-def _span(values, digits: str = ".2g") -> str:
-    low, high = min(values), max(values)
-    return f"{low:{digits}}" if f"{low:{digits}}" == f"{high:{digits}}" else f"{low:{digits}} to {high:{digits}}"
-
-
-SLOW_RESULTS_PATH = RESULTS_PATH.parent / "longrange_lr0.001.json"  # the SimpleRNN at Adam's 0.001, lag 75
-
-
-def think_question(results: dict | None, slow: dict | None = None) -> str:
-    """The long-range page's question, its claims read from the files: the lag-75 accuracies at 0.01 and, if
-    measured, the SimpleRNN's at 0.001."""
-    question = ("At a learning rate of 0.01 the SimpleRNN stays at chance at lag 75 while the LSTM and GRU learn "
-                "it")
-    if results:
-        at_75 = [r for r in results["rows"] if r["lag"] == DIAGNOSTIC_LAG]
-        simple = [r["val_accuracy"] for r in at_75 if r["arch"] == "SimpleRNN"]
-        gated = [r["val_accuracy"] for r in at_75 if r["arch"] != "SimpleRNN"]
-        if simple and gated:
-            question += f" (measured: {_span(simple, '.2f')} against {_span(gated, '.3f')})"
-    question += ". Now set the learning rate to 0.001 and train the SimpleRNN again"
-    if slow and slow.get("rows"):
-        epochs = [r["epochs"] for r in slow["rows"]]
-        question += (f": measured, it learns the task ({_span([r['val_accuracy'] for r in slow['rows']], '.3f')}) "
-                     f"in {_span(epochs, 'd')} epoch{'s' if max(epochs) > 1 else ''}")
-    return question + ". What went wrong at 0.01, and what do the gates protect?"
-
-
-def think_answer(results: dict, slow: dict | None = None) -> str:
-    """The long-range page's answer, every figure read from the results file's lag-75 diagnostics (`slow`: the
-    same for the SimpleRNN at a learning rate of 0.001, if measured)."""
-    by_arch: dict[str, list] = {}
-    for d in results["diagnostics"]:
-        by_arch.setdefault(d["arch"], []).append(d)
-    simple, lstm, gru = by_arch.get("SimpleRNN", []), by_arch.get("LSTM", []), by_arch.get("GRU", [])
-    if not (simple and lstm and gru):
-        return "The results file has no lag-75 diagnostics for all three architectures: run `python -m rnnlab.longrange`."
-    seeds = ", ".join(str(d["seed"]) for d in simple)
-    p = results["provenance"]
-
-    def values(found, state, key):
-        return [d[state][key] for d in found]
-
-    trained_simple = values(simple, "trained", "decisive_gradient")
-    fell = ("exactly 0 in float32" if max(trained_simple) == 0 else f"{_span(trained_simple)}")
-    text = (
-        f"Figures from `{RESULTS_PATH.parent.name}/{RESULTS_PATH.name}` (lag {DIAGNOSTIC_LAG}, seeds {seeds}, "
-        f"`{p['command']}`, {p['date']}). Keras starts a SimpleRNN with orthogonal recurrent weights (largest "
-        f"singular value {_span(values(simple, 'untrained', 'recurrent_singular_value'), '.2f')}), which pass the "
-        f"gradient on almost unchanged: untrained, {_span(values(simple, 'untrained', 'decisive_gradient'))} "
-        f"reaches the decisive word. At 0.01 the large steps grew those weights (largest singular value "
-        f"{_span(values(simple, 'trained', 'recurrent_singular_value'), '.2f')}) and pushed "
-        f"{_span([100 * x for x in values(simple, 'trained', 'saturated_share')], '.0f')}% of the hidden values into "
-        f"the flat ends of tanh (|h| > 0.95), so the product of {DIAGNOSTIC_LAG} step-to-step factors fell to {fell}"
-        ": the lesson's w^t with nothing to stop it. How far it falls depends on the seed and the machine; that "
-        "the SimpleRNN stays at chance does not. "
-    )
-    if slow and slow.get("diagnostics"):
-        learned = [d["val_accuracy"] for d in slow["diagnostics"]]
-        text += (f"At 0.001 (measured too: `{slow['provenance']['command']}`) its validation accuracy is "
-                 f"{_span(learned, '.3f')}, the largest singular value {_span(values(slow['diagnostics'], 'trained', 'recurrent_singular_value'), '.2f')}"
-                 f" and {_span(values(slow['diagnostics'], 'trained', 'decisive_gradient'))} reaches the decisive "
-                 "word: smaller steps keep the weights near where they started. ")
-    text += (
-        "The gated cells start worse, not better: an untrained LSTM's gradient at the decisive word is "
-        f"{_span(values(lstm, 'untrained', 'decisive_gradient'))}, its forget gates near "
-        f"{_span(values(lstm, 'untrained', 'keep_gate'), '.2f')} on average (an untrained GRU: "
-        f"{_span(values(gru, 'untrained', 'decisive_gradient'))}, update gates "
-        f"{_span(values(gru, 'untrained', 'keep_gate'), '.2f')}). But training opens them: a forget (or update) "
-        "gate near 1 passes the state, and its gradient, along an additive path (after training "
-        f"{_span(values(lstm, 'trained', 'decisive_gradient'))} for the LSTM, "
-        f"{_span(values(gru, 'trained', 'decisive_gradient'))} for the GRU), and an input gate that closes after "
-        "the first signal word keeps the distractors out. The long-term dependency problem is real; gates make it "
-        "learnable rather than a matter of where training happens to take the weights."
-    )
-    return text
 
 
 def main(argv=None) -> int:

@@ -21,15 +21,15 @@ def gradient_norms(name: str, job):
 
 
 def jacobian_norms(name: str, job):
-    """rnnlab.gradients.jacobian_chains of the job's model (and its untrained twin) over 20 of the same long
+    """rnnlab.jacobians.jacobian_chains of the job's model (and its untrained twin) over 20 of the same long
     validation sentences, up to 20 words back."""
-    from rnnlab import gradients
+    from rnnlab import gradients, jacobians
     from rnnlab.config import load_split
 
     def measure():
         ids, _ = gradients.long_sentences(job.result, load_split(job.config)[1], min_words=MIN_WORDS,
                                           max_sentences=JACOBIAN_SENTENCES)
-        return gradients.jacobian_chains({name: job.result}, list(ids), include_untrained=True,
+        return jacobians.jacobian_chains({name: job.result}, list(ids), include_untrained=True,
                                          max_distance=JACOBIAN_DISTANCE)
 
     return gradients.measured_once(job.result, "jacobians", measure)

@@ -112,6 +112,6 @@ def gradient_by_step(df: pd.DataFrame, title: str = "Gradient reaching each word
 
 def jacobian_chain(df: pd.DataFrame, title: str = "How much of h_t survives to h_T") -> go.Figure:
     """One line per model of ‖∂h_T/∂h_t‖ over the distance T - t from the last word, log y axis: the measured
-    counterpart of the toy's w^(T-t). `df` is rnnlab.gradients.jacobian_chains() output: model, [arch,]
+    counterpart of the toy's w^(T-t). `df` is rnnlab.jacobians.jacobian_chains() output: model, [arch,]
     [trained,] distance, jacobian_norm."""
     return _by_distance_lines(df, "jacobian_norm", "‖∂h_T/∂h_t‖ (log scale)", title)

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from rnnlab import regularisation, runs
-from rnnlab.ui import helpers, presenter
+from rnnlab.ui import dataset, naming, presenter, session, stored
 from rnnlab.ui.state import StateKeys
 
 
@@ -46,7 +46,7 @@ def show_notices() -> None:
 
 def shared_stop_caption() -> None:
     """Under the Stop button: who may stop the shared runs this session watches (see README, 'Sharing')."""
-    shared = helpers.shared_active()
+    shared = session.shared_active()
     if shared:
         archs = "; ".join(job.snapshot().label for job in shared)
         st.caption(f":material/group: {archs}: started by another session, which alone can stop it. "
@@ -55,7 +55,7 @@ def shared_stop_caption() -> None:
 
 def stored_curves(taken: set[str]) -> list[dict]:
     """Curves (rnnlab.charts.training_curves' shape) of the stored runs this session uses."""
-    named = helpers._stored_names(helpers.stored_jobs(), taken)
+    named = naming.stored_names(stored.stored_jobs(), taken)
     return [dict(name=name, arch=job.stored.arch, batch_history=list(job.stored.batch_history),
                  history=dict(job.stored.history), batches_per_epoch=job.stored.batches_per_epoch)
             for name, job in named.items()]
@@ -63,7 +63,7 @@ def stored_curves(taken: set[str]) -> list[dict]:
 
 def stored_rows(taken: set[str]) -> list[dict]:
     """Rows of the Train page's comparison table for the stored runs this session uses."""
-    named = helpers._stored_names(helpers.stored_jobs(), taken)
+    named = naming.stored_names(stored.stored_jobs(), taken)
     return [
         {
             "run": name,
@@ -88,7 +88,7 @@ def _label(run: runs.StoredRun) -> str:
     data = "your data, " if config.get("data") else ""
     stopped = f" after {run.metrics.get('epochs_done')} epochs" if run.stopped else ""
     accuracy = f", best validation accuracy {best:.3f}" if best is not None else ""
-    return f"{helpers.stored_name(run)}: {run.status}{stopped}{accuracy}"
+    return f"{naming.stored_name(run)}: {run.status}{stopped}{accuracy}"
 
 
 def stored_runs_section() -> None:
@@ -113,13 +113,13 @@ def stored_runs_section() -> None:
         return
     ids = [run.id for run in usable]
     labels = {run.id: _label(run) for run in usable}
-    chosen = [run_id for run_id in helpers.stored_run_ids() if run_id in labels]
+    chosen = [run_id for run_id in session.stored_run_ids() if run_id in labels]
     st.session_state[StateKeys.STORED_RUN_IDS] = chosen  # a run deleted from the store leaves the picker
     st.multiselect("Use on every page", ids, format_func=labels.get, key=StateKeys.STORED_RUN_IDS)
     st.dataframe(
         pd.DataFrame(
             {
-                "run": helpers.stored_name(run),
+                "run": naming.stored_name(run),
                 "status": run.status,
                 "epochs": run.metrics.get("epochs_done"),
                 "best validation accuracy": run.metrics.get("best_val_accuracy"),
@@ -167,9 +167,9 @@ def upload_section() -> None:
         "`The soup was cold,0`. Lines that cannot be used are listed with the reason; the rest can replace the "
         f"UCI sentences for training on every page. At most {MAX_UPLOAD_BYTES // 2**20} MB."
     )
-    choice = helpers.data_choice()
+    choice = dataset.data_choice()
     if choice:
-        st.success(f"Training uses your uploaded sentences ({len(helpers.chosen_data()):,} of them).",
+        st.success(f"Training uses your uploaded sentences ({len(dataset.chosen_data()):,} of them).",
                    icon=":material/upload_file:")
         if st.button("Train on the UCI sentences again", icon=":material/undo:"):
             st.session_state[StateKeys.DATA_CHOICE] = None

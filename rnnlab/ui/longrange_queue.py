@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rnnlab import jobs, longrange
+from rnnlab import jobs, longrange, longrange_task
 from rnnlab.ui.state import StateKeys as K
 
 # The page's widgets whose values a queued training uses.
@@ -123,7 +123,7 @@ def train_on_ray(arch: str, lag: int, seed: int, on_progress, **settings) -> lon
 
     done = jobs.run_work(_TrainOnTask(arch, lag, seed, settings), on_progress)
     config = done["config"]
-    model = build_model(arch, len(longrange.VOCABULARY), config["embed_dim"], config["units"], seed=seed)
+    model = build_model(arch, len(longrange_task.VOCABULARY), config["embed_dim"], config["units"], seed=seed)
     model.set_weights(done["weights"])
     return longrange.LongRangeRun(arch=arch, lag=int(lag), seed=int(seed), config=config, model=model,
                                   history=done["history"], seconds=done["seconds"])

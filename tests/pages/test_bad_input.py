@@ -11,7 +11,7 @@ import pytest
 
 from rnnlab import jobs, runs
 from rnnlab.data import make_vectorizer
-from rnnlab.ui import helpers
+from rnnlab.ui import widgets
 from rnnlab.ui.state import StateKeys
 from tests.pages.conftest import button, open_page, texts
 from tests.test_runs import fake_run
@@ -128,8 +128,8 @@ def test_the_widget_bounds_kept_in_range_are_the_widgets_own():
     by_key.update({s.key: (s.min, s.max) for s in gradients.slider})
     long_range = open_page("long_range")
     by_key.update({s.key: (s.min, s.max) for s in [*long_range.slider, *long_range.number_input]})
-    assert {key: by_key[key] for key in helpers.WIDGET_BOUNDS} == {
-        key: tuple(type(by_key[key][0])(b) for b in bounds) for key, bounds in helpers.WIDGET_BOUNDS.items()}
+    assert {key: by_key[key] for key in widgets.WIDGET_BOUNDS} == {
+        key: tuple(type(by_key[key][0])(b) for b in bounds) for key, bounds in widgets.WIDGET_BOUNDS.items()}
 
 
 def test_long_range_page_with_settings_its_widgets_do_not_offer():

@@ -222,18 +222,18 @@ def test_stop_says_what_it_cancelled_and_what_it_stopped(store):
 
 def test_a_stop_that_came_as_the_last_epoch_ended_says_so():
     from rnnlab.config import validate_config
-    from rnnlab.ui import helpers
+    from rnnlab.ui import progress
 
     def stopped_after(epochs_done):
         return jobs.JobSnapshot(
             id="LSTM-x", owner="a", config=validate_config(dict(arch="LSTM", units=64)), key="x", status="stopped",
             error=None, queue_position=None, batches=(), epochs=(), epoch=10, batch=75, batches_per_epoch=75,
-            elapsed=60.0, eta=None, summary={"epochs_done": epochs_done})
+            eta=None, summary={"epochs_done": epochs_done})
 
-    assert helpers.stopped_caption(stopped_after(10)) == (
+    assert progress.stopped_caption(stopped_after(10)) == (
         "LSTM, 64 units: Stop came as its last epoch was ending, so it trained all 10 epochs; it is kept as a "
         "stopped run.")
-    assert helpers.stopped_caption(stopped_after(3)).startswith("LSTM, 64 units was stopped after 3 of 10 epochs")
+    assert progress.stopped_caption(stopped_after(3)).startswith("LSTM, 64 units was stopped after 3 of 10 epochs")
 
 
 def test_the_home_page_never_waits_for_ray_nor_imports_it():

@@ -1,7 +1,7 @@
 """The Gradients page: the w^t toy follows its sliders and names where the gradient vanishes or explodes; with
 trained models, one measured line per model plus its untrained twin."""
 
-from rnnlab import gradients
+from rnnlab import gradient_curves, gradients
 from rnnlab.ui.state import StateKeys
 from tests.pages.conftest import figures, open_page, texts, GRU_NAME, SIMPLE_RNN_NAME
 
@@ -58,7 +58,7 @@ def test_the_text_under_the_measured_chart_follows_its_curves(trained_session):
     for trace in measured["data"]:
         ratio = trace["y"][-1] / trace["y"][0]
         label = "untrained" if trace["name"].endswith("(untrained)") else "trained"
-        trend = gradients.trend(ratio)
+        trend = gradient_curves.trend(ratio)
         assert f"{label}, its line {trend} from the last word to the 19th before it (x{ratio:.2g})" in words
     assert f"The chain, line by line: **{SIMPLE_RNN_NAME}**" in words
     assert "does not by itself prevent *exploding* ones" in words

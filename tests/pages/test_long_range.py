@@ -3,7 +3,7 @@ small settings adds one result per architecture and the gradient-by-step chart f
 
 import numpy as np
 
-from rnnlab import longrange
+from rnnlab import longrange_results, longrange_task
 from tests.pages.conftest import ROOT, button, figures, texts
 
 PAGE = "pages/long_range.py"
@@ -32,9 +32,9 @@ def test_before_training_the_page_explains_and_shows_the_measured_table():
     assert example.count("<b ") == 1 and example.count("<u ") == 3  # the decisive word and 3 distractors
     (measured,) = figures(at)
     shown = {trace["name"] for trace in measured["data"] if trace.get("showlegend", True) is not False}
-    results = longrange.load_results()
+    results = longrange_results.load_results()
     assert shown == {row["arch"] for row in results["rows"]}
-    assert longrange.describe_provenance(results) in [c.value for c in at.caption]
+    assert longrange_results.describe_provenance(results) in [c.value for c in at.caption]
     # Counting is at chance on this task, computed now.
     from rnnlab import baseline
 
@@ -64,7 +64,7 @@ def test_train_adds_one_result_per_architecture_and_the_gradient_chart():
     gradient = next(c for c in charts if "Gradient reaching each word" in c["layout"]["title"]["text"])
     names = [t["name"] for t in gradient["data"]]
     assert names == ["SimpleRNN", "GRU", "SimpleRNN untrained", "GRU untrained"]  # one reference per architecture
-    steps = longrange.DEFAULTS["prefix_length"] + 1 + 4
+    steps = longrange_task.DEFAULTS["prefix_length"] + 1 + 4
     assert all(len(t["x"]) == steps for t in gradient["data"])
     assert all(np.all(np.array(t["y"]) > 0) for t in gradient["data"])
     assert gradient["layout"]["shapes"][0]["x0"] == 4  # the decisive word is marked

@@ -1,0 +1,138 @@
+"""This browser session and its training jobs: its id, the jobs it started or shares, the stored runs it uses,
+starting and stopping its runs, and the full rerun when a watched job ends.
+
+The jobs themselves live in rnnlab.jobs (which knows nothing of Streamlit); sharing is rnnlab.classroom's.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import streamlit as st
+
+from rnnlab import classroom, jobs, runs
+from rnnlab.ui.state import StateKeys
+
+
+# How often live views poll their jobs while one is active: under a second, so curves move at least once a
+# second even when a redraw takes a tenth of one. Training runs in another process, so polling does not slow it.
+LIVE_UPDATE_S = 0.8
+
+
+def session_id() -> str:
+    """This browser session's id: the owner of its training jobs."""
+    if StateKeys.SESSION_ID not in st.session_state:
+        st.session_state[StateKeys.SESSION_ID] = uuid.uuid4().hex
+    return st.session_state[StateKeys.SESSION_ID]
+
+
+def session_jobs() -> list[jobs.Job]:
+    """The jobs this session started or shares with another session, oldest first (those the server knows)."""
+    ids = st.session_state.get(StateKeys.JOB_IDS, [])
+    return [job for job in (jobs.get(job_id) for job_id in ids) if job is not None]
+
+
+def session_snapshots() -> list[jobs.JobSnapshot]:
+    return [job.snapshot() for job in session_jobs()]
+
+
+def config_overrides() -> dict:
+    """Merged into every config this session trains: the data it chose (an upload) and any CONFIG_OVERRIDES."""
+    overrides = {}
+    if st.session_state.get(StateKeys.DATA_CHOICE):
+        overrides["data"] = st.session_state[StateKeys.DATA_CHOICE]
+    return {**overrides, **st.session_state.get(StateKeys.CONFIG_OVERRIDES, {})}
+
+
+def stored_run_ids() -> list[str]:
+    """The stored runs this session uses. A new session starts with the lesson's four models if
+    `python -m rnnlab.prepare` stored them, so a class has predictions at once."""
+    if StateKeys.STORED_RUN_IDS not in st.session_state:
+        from rnnlab.prepare import lesson_configs
+
+        lesson = (runs.find(config) for config in lesson_configs())
+        st.session_state[StateKeys.STORED_RUN_IDS] = [s.id for s in lesson if s is not None and not s.stopped]
+    return list(st.session_state[StateKeys.STORED_RUN_IDS])
+
+
+def start_training(configs: list[dict]) -> list[classroom.Request]:
+    """Train each config for this session, sharing what the cluster already has (rnnlab.classroom): the same
+    configuration training for another session is watched, not trained again; a stored one is loaded at once.
+    Asking twice (a double click) comes back as the same run. Every press gets a notice, kept for one rerun;
+    if Ray cannot start, the notice says so and what to check."""
+    ids = st.session_state.setdefault(StateKeys.JOB_IDS, [])
+    stored_ids = stored_run_ids()
+    had_keys = {job.key for job in session_jobs()} | {s.key for s in (runs.read(i) for i in stored_ids) if s}
+    notices, requests = [], []
+    for config in configs:
+        try:
+            request = classroom.request_training({**config, **config_overrides()}, session_id())
+        except jobs.EngineUnavailable as error:
+            notices.append(("error", str(error)))
+            break
+        requests.append(request)
+        if request.job is not None and request.job.id not in ids:
+            ids.append(request.job.id)
+        if request.stored is not None and request.stored.id not in stored_ids:
+            stored_ids.append(request.stored.id)
+        if request.how == classroom.STORED and request.key in had_keys:
+            notices.append(("info", f"{request.name} is already here with these settings: it is in this "
+                                    "session's runs (the curves and the table of runs) and on every page."))
+        elif request.how != classroom.STARTED:
+            notices.append(("info", request.message))
+    st.session_state[StateKeys.STORED_RUN_IDS] = stored_ids
+    st.session_state[StateKeys.TRAIN_NOTICES] = notices
+    return requests
+
+
+def stop_session_jobs() -> list[str]:
+    """Stop this session's own queued or running runs (not those it shares: their starter decides); returns
+    what was done, in words (a notice for the page: a queued run is cancelled, a running one stops)."""
+    done = []
+    for job in session_jobs():
+        snapshot = job.snapshot()
+        if snapshot.active and classroom.stop(job, session_id()):
+            if snapshot.status == jobs.QUEUED:
+                done.append(f"Cancelled {snapshot.label}: it was waiting for a free CPU (place "
+                            f"{snapshot.queue_position} in the queue), so nothing was trained or kept.")
+            else:
+                done.append(f"Stopping {snapshot.label} after its current batch; what it learned is kept.")
+    st.session_state[StateKeys.TRAIN_NOTICES] = [("info", text) for text in done]
+    return done
+
+
+def can_stop() -> bool:
+    """Has this session started a run that is still queued or running?"""
+    return any(job.active and classroom.may_stop(job, session_id()) for job in session_jobs())
+
+
+def shared_active() -> list[jobs.Job]:
+    """Active runs this session watches but another session started (only that one may stop them)."""
+    return [job for job in session_jobs() if job.active and not classroom.may_stop(job, session_id())]
+
+
+def is_active(config: dict) -> bool:
+    """Does this session already have exactly this configuration queued or running? (False for a config that
+    is not valid: pressing Train then says why.)"""
+    try:
+        key = jobs.config_key({**config, **config_overrides()})
+    except ValueError:
+        return False
+    return any(job.key == key and job.active for job in session_jobs())
+
+
+def watch_jobs() -> None:
+    """Remember which jobs are active at this full rerun; `rerun_when_jobs_end` compares against it."""
+    st.session_state[StateKeys.WATCHED_JOB_IDS] = {job.id for job in session_jobs() if job.active}
+
+
+def any_active() -> bool:
+    return any(job.active for job in session_jobs())
+
+
+def rerun_when_jobs_end() -> None:
+    """Called from polling fragments: once a watched job ends, rerun the whole page so tables, buttons and
+    other pages' models catch up (and polling stops)."""
+    watched = st.session_state.get(StateKeys.WATCHED_JOB_IDS, set())
+    if any(job.id in watched and not job.active for job in session_jobs()):
+        st.rerun()

@@ -1,0 +1,158 @@
+"""What the Train page shows below its settings: the live curves (a fragment that redraws while a run trains),
+the table comparing this session's runs, and the page's question with the session's own numbers.
+
+The page lays out the widgets and calls these; the jobs they poll live in rnnlab.jobs, their names and stored
+runs in rnnlab.ui.session, naming and stored.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from rnnlab import archive, baseline, charts, params, regularisation
+from rnnlab.config import load_split
+from rnnlab.models import ARCHITECTURES
+from rnnlab.ui import classroom_view, dataset, naming, page_parts, presenter, progress, session, stored
+from rnnlab.ui.state import StateKeys
+
+
+def validation_choices(validation: dict) -> list[str]:
+    """The validation sets this session may pick (an uploaded set has one source, so only the stratified split
+    applies to it); a remembered choice that is no longer offered falls back to the first."""
+    choices = list(validation)[:1] if dataset.data_choice() else list(validation)
+    if st.session_state.get(StateKeys.TRAIN_VALIDATION) not in choices:
+        st.session_state[StateKeys.TRAIN_VALIDATION] = choices[0]
+    return choices
+
+
+def split_config(settings: dict) -> dict:
+    """The configuration whose split these settings train on (the first architecture stands for all)."""
+    return {"arch": ARCHITECTURES[0], **settings, **session.config_overrides()}
+
+
+def reference_for(split: dict):
+    """The word-order-blind baseline on the split these settings train on, or None for settings out of bounds
+    (the Train button then says why)."""
+    try:
+        return baseline.for_config(split)
+    except ValueError:
+        return None
+
+
+def live_curves(reference) -> None:
+    """Progress bars, failures and the training curves of this session's runs and its stored runs, redrawn
+    every LIVE_UPDATE_S while one is active (a fragment: the rest of the page is not rerun)."""
+
+    @st.fragment(run_every=session.LIVE_UPDATE_S if session.any_active() else None)
+    def curves():
+        snapshots = session.session_snapshots()
+        names = naming.run_names(snapshots)
+        for snapshot in snapshots:
+            if snapshot.active:
+                st.progress(snapshot.fraction, text=progress.progress_text(snapshot, names[snapshot.id]))
+            elif snapshot.status == "failed":
+                st.error(f"{snapshot.label} failed: {snapshot.error}", icon=":material/error:")
+        shown = [snapshot for snapshot in snapshots if snapshot.id in names]
+        runs = [progress.curve_data(snapshot, names[snapshot.id]) for snapshot in shown]
+        runs += classroom_view.stored_curves(naming.taken_names(snapshots))
+        drawn = presenter.choose_runs([run["name"] for run in runs], "train")
+        runs = [run for run in runs if run["name"] in drawn]
+        if runs:
+            line = reference and {"name": f"{baseline.NAME} (validation)", "value": reference.val_accuracy}
+            st.plotly_chart(presenter.chart(charts.training_curves(runs, reference=line)), width="stretch",
+                            key="training_curves")
+        else:
+            st.info("No runs yet: pick one or more architectures and press Train.", icon=":material/info:")
+        session.rerun_when_jobs_end()
+
+    curves()
+
+
+def ended_runs(snapshots: list) -> tuple[list, dict[str, str]]:
+    """The shown runs among `snapshots` that have ended with a summary, and every shown run's name by job id."""
+    names = naming.run_names(snapshots)
+    return [snapshot for snapshot in snapshots if snapshot.summary and snapshot.id in names], names
+
+
+def comparison_rows(snapshots: list, reference) -> list[dict]:
+    """One row per ended run of this session, then its stored runs, then the baseline (when there are runs)."""
+    ended, names = ended_runs(snapshots)
+    rows = [
+        {
+            "run": names.get(s.id, s.label),
+            "status": s.status,
+            "epochs": s.summary["epochs_done"],
+            "best validation accuracy": s.summary["best_val_accuracy"],
+            "seconds": s.summary["seconds"],
+            "parameters": s.summary["parameters"],
+            "units": s.config["units"],
+            "embedding": s.config["embed_dim"],
+            "learning rate": s.config["learning_rate"],
+            "clip norm": s.config.get("clip_norm"),
+            "regularisation": regularisation.describe(s.config),
+        }
+        for s in ended
+    ] + classroom_view.stored_rows(naming.taken_names(snapshots))
+    if rows and reference is not None:
+        rows.append(baseline.comparison_row(reference))
+    return rows
+
+
+def comparison_section(reference) -> None:
+    """The table comparing the runs (with the baseline), what a stopped or early-stopped run means, the table
+    as CSV and each run as a zip; nothing before the first run."""
+    snapshots = session.session_snapshots()
+    rows = comparison_rows(snapshots, reference)
+    if not rows:
+        return
+    ended, names = ended_runs(snapshots)
+    # One block: a fragment rerun that arrives late (after the full rerun a finished job causes) must not
+    # leave the table without its heading, which happened under load when they were separate elements.
+    with st.container():
+        st.subheader("Compare the runs")
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                     column_config=classroom_view.run_table_columns())
+        if reference is not None:
+            st.caption(f"{baseline.NAME}: logistic regression on which of the {len(reference.vocabulary) - 2:,} "
+                       "training words a sentence contains, fitted in a fraction of a second on the split "
+                       "these settings select. Whatever a recurrent network scores above it is what reading the "
+                       "words in order is worth here.")
+        for s in ended:
+            if s.status == "stopped":
+                st.caption(progress.stopped_caption(s))
+            elif stop := regularisation.early_stop(s.config, {"val_loss": [e["val_loss"] for e in s.epochs]}):
+                st.caption(regularisation.early_stop_sentence(names.get(s.id, s.label), stop))
+        st.download_button("Download the table (CSV)", pd.DataFrame(rows).to_csv(index=False), "rnnlab-runs.csv",
+                           "text/csv", icon=":material/table:")
+        st.markdown("**Take a run home:** one zip with its `.keras` model, vocabulary, configuration and history "
+                    "(CSV); `rnnlab.runs.load_archive(path)` loads it back.")
+        # One under the other: a run's full name does not fit a quarter of the page (the layout check found it).
+        for name, job in stored.trained_jobs().items():  # the zip is made when clicked
+            st.download_button(
+                f"{name} (.zip)", lambda job=job: archive.to_zip(job.result, dict(job.config)),
+                archive.file_name(name, job.config), "application/zip", icon=":material/download:",
+                key=f"download_{job.id}")
+
+
+def think_about_it(split: dict, reference, embed_dim: int) -> None:
+    """The page's question (which method trains the embedding?) with the sizes of these settings' split and
+    the session's own runs with and without dropout or early stopping."""
+    ended, names = ended_runs(session.session_snapshots())
+    train_df, _ = load_split(split if reference is not None else {"arch": ARCHITECTURES[0]})
+    vocabulary_size = params.vocabulary_size(train_df["text"])
+    own_numbers = regularisation.comparison([
+        (names.get(s.id, s.label), s.config, {m: [e[m] for e in s.epochs] for m in ("loss", "val_loss")})
+        for s in ended])
+    page_parts.think_about_it(
+        f"The loss you watch going down trains every weight, the Embedding's {vocabulary_size * embed_dim:,} "
+        "included. Which method trains that embedding here: skip-gram, CBOW, both, or neither?",
+        "Neither. The embedding starts random and is learned **end to end** with the recurrent layer and the "
+        "classifier, from this task's own loss. Skip-gram and CBOW *pre-train* embeddings on a different task "
+        "(predicting words from their context); nothing here is pre-trained. The model has far more parameters "
+        f"than the {len(train_df):,} training sentences of these settings ({vocabulary_size:,} words x "
+        f"{embed_dim} numbers in the embedding alone), and still learns: watch the validation curve to see when it "
+        "starts to memorise instead. Dropout on the embeddings and early stopping (the settings below the lesson's) "
+        "hold that memorising back."
+        + ("\n\n" + own_numbers if own_numbers else " Train one run with and one without them to compare."),
+    )
