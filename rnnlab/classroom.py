@@ -81,5 +81,26 @@ def stop(job: jobs.Job, owner: str, manager: jobs.Engine | None = None) -> bool:
 
 
 def install(manager: jobs.Engine | None = None) -> None:
-    """Kept for app.py: every run's actor saves itself into the run store when it ends, so nothing is left
-    to install in the server."""
+    """Called by app.py on every script run (idempotent). Every run's actor saves itself into the run store, so
+    nothing of the engine is installed here; what is: Streamlit calls `keras.backend.clear_session()` after every
+    script run of every session once Keras is imported (ScriptRunner's `_clean_problem_modules`, meant for apps
+    that build a new model on each rerun). That is a full garbage collection of the server's heap, under the
+    GIL, and it drops the compiled prediction calls, so each Predict run traced its models again: 0.8 s a run
+    alone, 6.5 s for the last of ten sessions opening Predict at once (scripts/predict_latency.py). The server
+    here builds no model per rerun (stored models are loaded once into a bounded cache), so only the
+    matplotlib part of that clean-up is kept."""
+    try:
+        from streamlit.runtime.scriptrunner import script_runner
+    except ImportError:  # another Streamlit: nothing to change
+        return
+    if getattr(script_runner._clean_problem_modules, "keeps_keras", False):
+        return
+
+    def clean_problem_modules() -> None:
+        import sys
+
+        if "matplotlib.pyplot" in sys.modules:
+            sys.modules["matplotlib.pyplot"].close("all")
+
+    clean_problem_modules.keeps_keras = True
+    script_runner._clean_problem_modules = clean_problem_modules

@@ -81,3 +81,30 @@ def test_training_curves_of_a_run_just_started_and_one_without_batches_per_epoch
     fig = charts.training_curves([run])
     np.testing.assert_allclose(fig.data[0].x, np.arange(1, 7) / 3)
     np.testing.assert_allclose(fig.data[1].x, np.arange(1, 7) / 3)
+
+
+def test_a_long_run_draws_a_bounded_number_of_points_with_the_mean_over_every_batch():
+    """10 epochs of 75 batches (the lesson's recipe): 750 batches, drawn as MAX_POINTS evenly spaced ones, the
+    first and the latest among them; the solid line is still the mean over every batch, not over the drawn ones."""
+    from rnnlab.charts.training import MAX_POINTS, drawn_points
+
+    run = _run("LSTM", "LSTM", 10, 75, 10)
+    rng = np.random.default_rng(0)
+    for record in run["batch_history"]:
+        record["loss"] = float(rng.uniform(0.2, 0.8))
+    fig = charts.training_curves([run])
+    raw, mean = fig.data[0], fig.data[1]
+    assert MAX_POINTS == 300 and len(raw.x) == len(mean.x) == 300
+    assert raw.x[0] == 1 / 75 and raw.x[-1] == 10.0  # the first batch and the latest
+    kept = drawn_points(750)
+    every = np.array([r["loss"] for r in run["batch_history"]])
+    window = charts.smoothing_window(run)  # round(75 / 8) = 9
+    full_mean = np.array([every[max(0, i - window + 1):i + 1].mean() for i in range(750)])
+    np.testing.assert_allclose(mean.y, full_mean[kept])
+    np.testing.assert_allclose(raw.y, every[kept])
+    assert not np.allclose(mean.y[1:], raw.y[1:])  # the mean is of all batches: it differs from the drawn ones
+    # A short run keeps every batch; the live page's four runs stay bounded however long they train.
+    assert list(drawn_points(5)) == [0, 1, 2, 3, 4]
+    assert len(drawn_points(10**5)) == 300
+    four = charts.training_curves([_run(a, a, 10, 75, 3) for a in ("SimpleRNN", "LSTM", "GRU", "BiLSTM")])
+    assert sum(len(t.x) for t in four.data) == 4 * (4 * 300 + 2 * 3)

@@ -159,3 +159,29 @@ def test_two_processes_joined_to_one_cluster_share_one_run(store, tmp_path):
     assert results[0][2] == results[1][2]
     assert all("STATUS finished" in out for out, _ in outputs), outputs
     assert runs.find(dict(arch="GRU", units=8, embed_dim=8, epochs=1, subset=100, seed=42)).status == "finished"
+
+
+def test_install_stops_streamlit_clearing_keras_after_every_script_run(monkeypatch):
+    """Streamlit's clean-up after each script run called keras.backend.clear_session() (a full garbage
+    collection, and the compiled prediction calls lost); after install() only matplotlib's part is left, and
+    the project's Streamlit config turns the post-run gc.collect() off."""
+    import tomllib
+    from types import SimpleNamespace
+
+    from streamlit.runtime.scriptrunner import script_runner
+
+    calls = []
+    monkeypatch.setitem(sys.modules, "keras", SimpleNamespace(backend=SimpleNamespace(
+        clear_session=lambda: calls.append("clear_session"))))
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", SimpleNamespace(close=lambda which: calls.append(which)))
+    monkeypatch.setattr(script_runner, "_clean_problem_modules", script_runner._clean_problem_modules)
+    if not getattr(script_runner._clean_problem_modules, "keeps_keras", False):  # Streamlit's own, as shipped
+        script_runner._clean_problem_modules()
+        assert calls == ["clear_session", "all"]
+        calls.clear()
+    classroom.install()
+    classroom.install()  # app.py calls it on every run: once is enough
+    script_runner._clean_problem_modules()
+    assert calls == ["all"]
+    config = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["postScriptGC"] is False

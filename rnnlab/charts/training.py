@@ -21,6 +21,18 @@ def _batches_per_epoch(run: dict) -> float:
     return float(counts.max()) if len(counts) else 1.0
 
 
+MAX_POINTS = 300  # per batch trace: the live page redraws every run's curves every second
+
+
+def drawn_points(count: int, limit: int = MAX_POINTS) -> np.ndarray:
+    """Which of `count` batches a trace draws: all up to `limit`, else `limit` evenly spaced ones, the first and
+    the latest always among them. A live chart of four 10-epoch runs is then 2,400 points per panel at most
+    however long they train, not 6,000 re-sent (and redrawn by the browser) every second."""
+    if count <= limit:
+        return np.arange(count)
+    return np.unique(np.linspace(0, count - 1, limit).round().astype(int))
+
+
 def smoothing_window(run: dict) -> int:
     """How many batches the training line of `run` averages: an eighth of an epoch, at least 1."""
     return max(1, round(_batches_per_epoch(run) / 8))
@@ -34,7 +46,8 @@ def training_curves(runs: Sequence[dict], title: str = "Training curves", refere
     batches from 1), history (per-epoch lists loss, accuracy, val_loss, val_accuracy; may be shorter while a run
     is still training) and batches_per_epoch. Training is drawn per batch at x = step / batches_per_epoch
     (fractional epochs): each batch's own value faint, and over it the mean of the last `smoothing_window(run)`
-    batches (a batch of 32 sentences is a noisy sample). Validation once per epoch at x = 1, 2, ... as markers
+    batches (a batch of 32 sentences is a noisy sample); a long run draws MAX_POINTS evenly spaced batches of
+    both lines (`drawn_points`), the mean still taken over every batch. Validation once per epoch at x = 1, 2, ... as markers
     and lines. Six traces per run, in order: training loss of each batch, training loss (mean), validation loss,
     then the same three for accuracy. One legend for both panels, below them: one entry per run (its validation
     line and marker), which switches all six of the run's traces on and off. `reference` ({"name", "value"}), if
@@ -48,12 +61,14 @@ def training_curves(runs: Sequence[dict], title: str = "Training curves", refere
         style = styles[name]
         color = style["color"]
         batches = pd.DataFrame(run.get("batch_history") or [], columns=["step", "epoch", "loss", "accuracy"])
-        x_batch = batches["step"].to_numpy(dtype=float) / _batches_per_epoch(run)
+        keep = drawn_points(len(batches))  # the mean is taken over every batch, then both lines are thinned
+        x_batch = batches["step"].to_numpy(dtype=float)[keep] / _batches_per_epoch(run)
         history = run.get("history") or {}
         window = smoothing_window(run)
         for col, metric in ((1, "loss"), (2, "accuracy")):
             first = col == 1
-            raw = batches[metric].to_numpy(dtype=float)
+            every = batches[metric].to_numpy(dtype=float)
+            raw, mean = every[keep], pd.Series(every).rolling(window, min_periods=1).mean().to_numpy()[keep]
             fig.add_trace(
                 go.Scatter(
                     x=x_batch,
@@ -69,7 +84,6 @@ def training_curves(runs: Sequence[dict], title: str = "Training curves", refere
                 row=1,
                 col=col,
             )
-            mean = pd.Series(raw).rolling(window, min_periods=1).mean().to_numpy()
             fig.add_trace(
                 go.Scatter(
                     x=x_batch,
