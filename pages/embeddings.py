@@ -6,7 +6,8 @@ The numbers come from rnnlab.embeddings (PCA, lean, neighbours and separability,
 
 import streamlit as st
 
-from rnnlab import charts_embedding, embeddings
+from rnnlab import embeddings
+from rnnlab.charts import embedding as charts_embedding
 from rnnlab.ui import embeddings_view, frame, guards, page_parts, presenter, stored, widgets
 from rnnlab.ui.state import StateKeys as K
 

@@ -6,7 +6,8 @@ The numbers come from rnnlab.inspect, which steps the layer's own trained weight
 
 import streamlit as st
 
-from rnnlab import charts_cell, inspect
+from rnnlab import inspect
+from rnnlab.charts import cell as charts_cell
 from rnnlab.ui import frame, guards, page_parts, presenter, stored, widgets
 from rnnlab.ui.state import StateKeys as K
 

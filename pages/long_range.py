@@ -10,7 +10,8 @@ page is next drawn, and Stop empties the queue, keeping every model already trai
 
 import streamlit as st
 
-from rnnlab import baseline, charts_cell, longrange_task
+from rnnlab import baseline, longrange_task
+from rnnlab.charts import cell as charts_cell
 from rnnlab.models import ARCHITECTURES
 from rnnlab.ui import frame, long_range_view, longrange_queue, page_parts, presenter
 from rnnlab.ui.state import StateKeys as K

@@ -1,10 +1,10 @@
-"""rnnlab.charts_cell: the gate line, the coloured text and the long-range charts carry the numbers they are given."""
+"""rnnlab.charts.cell: the gate line, the coloured text and the long-range charts carry the numbers they are given."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from rnnlab import charts_cell
+from rnnlab.charts import cell as charts_cell
 
 
 def test_gate_by_word_has_one_line_per_reader_in_sentence_order():

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from rnnlab import charts_embedding
+from rnnlab.charts import embedding as charts_embedding
 
 
 def test_embedding_map_colours_by_lean_symmetrically_and_sizes_by_count():

@@ -8,9 +8,9 @@ Figure, one function per kind of chart, in one module per page:
 - predictions: prediction_bars, prefix_lines, probability_table_style (Predict page)
 - gradients: toy_gradient, gradient_by_step, jacobian_chain (Gradients page)
 - heatmap: the units x words heatmap (Inside the cell page)
+- cell, embedding: the Inside the cell, Long range and embedding pages' own charts (imported as modules)
 
 Callers write `from rnnlab import charts; charts.training_curves(...)`: every public name is re-exported here.
-rnnlab.charts_cell and rnnlab.charts_embedding extend these with the same look.
 """
 
 from rnnlab.charts.dataset import class_balance, length_histogram, top_tokens

@@ -10,7 +10,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from rnnlab import charts_cell, longrange, longrange_results, longrange_task
+from rnnlab import longrange, longrange_results, longrange_task
+from rnnlab.charts import cell as charts_cell
 from rnnlab.models import ARCHITECTURES
 from rnnlab.ui import presenter, widgets
 from rnnlab.ui.state import StateKeys

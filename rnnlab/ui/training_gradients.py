@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rnnlab import charts_embedding, training
+from rnnlab import training
+from rnnlab.charts import embedding as charts_embedding
 from rnnlab.ui import presenter
 from rnnlab.ui.state import StateKeys as K
 

@@ -87,7 +87,7 @@ def test_a_sentence_without_words_is_reported(trained_session):
 
 
 def test_the_most_active_units_are_shown_and_the_rest_folded_until_asked(trained_session, monkeypatch):
-    from rnnlab import charts_cell
+    from rnnlab.charts import cell as charts_cell
 
     monkeypatch.setattr(charts_cell, "MOST_ACTIVE_UNITS", 3)  # the tiny models have 8 units
     at = open_alone(trained_session)
