@@ -24,11 +24,6 @@ def _died(entry: dict, detail: str) -> str:
             f"{detail}")
 
 
-def _first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
-
-
 class Registry:
     """What every server shares (see the module docstring); the last KEEP_ENDED ended runs are remembered."""
 
@@ -154,7 +149,7 @@ class Registry:
             try:
                 state = ray.get(call)
             except Exception as error:  # RayActorError: the worker died
-                self.ended(run_id, FAILED, _died(entry, _first_line(error)))
+                self.ended(run_id, FAILED, _died(entry, (str(error).strip() or type(error).__name__).splitlines()[0]))
                 continue
             if state["status"] == RUNNING and state["silent_for"] > entry["heartbeat"]:
                 ray.kill(actor, no_restart=True)

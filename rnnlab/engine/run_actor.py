@@ -14,7 +14,7 @@ import numbers
 import os
 import threading
 import time
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 from rnnlab.config import train_from_config
 from rnnlab.engine.connection import (
@@ -22,15 +22,6 @@ from rnnlab.engine.connection import (
 )
 
 log = logging.getLogger(__name__)
-
-
-def _history_record(step: int, logs: Mapping[str, Any], started: float) -> dict:
-    # rnnlab.training counts epochs and batches from 0; the records count them from 1 ("epoch 1 of 10").
-    return dict(
-        step=int(step), epoch=int(logs.get("epoch", 0)) + 1, batch=int(logs.get("batch", 0)) + 1,
-        loss=float(logs["loss"]), accuracy=float(logs["accuracy"]),
-        seconds=float(logs.get("seconds", time.time() - started)), time=time.time(),
-    )
 
 
 class RunActor:
@@ -55,7 +46,10 @@ class RunActor:
         threading.Thread(target=self._train, name=f"rnnlab-train-{run_id}", daemon=True).start()
 
     def _on_batch(self, step, logs) -> None:
-        record = _history_record(step, logs, self._started)
+        # rnnlab.training counts epochs and batches from 0; the records count them from 1 ("epoch 1 of 10").
+        record = dict(step=int(step), epoch=int(logs.get("epoch", 0)) + 1, batch=int(logs.get("batch", 0)) + 1,
+                      loss=float(logs["loss"]), accuracy=float(logs["accuracy"]),
+                      seconds=float(logs.get("seconds", time.time() - self._started)), time=time.time())
         with self._lock:
             self._batches.append(record)
             self._progress = dict(epoch=record["epoch"], batch=record["batch"],
