@@ -1,11 +1,8 @@
-"""The Ray actors that train. `RunActor` is one training run: a named, detached actor asking for one CPU (and
-one GPU where the cluster has them), so the cluster's size bounds how many train at once and Ray queues the
-rest. It trains in a thread from the moment Ray gives it its CPU, with the trainer's callbacks appending to
-its live history, answers `snapshot()` and `stop()` meanwhile, saves the run into the run store when it ends,
-reports the end to the registry and exits: after a run no actor or process of it is left.
-
-`run_work(fn)` runs any other training (the long-range page's) the same way, owned by its caller.
-"""
+"""The Ray actors that train. `RunActor` is one run: a named, detached actor asking for one CPU (and one GPU where
+the cluster has them), so the cluster's size bounds how many train at once and Ray queues the rest. It trains in
+a thread, its callbacks appending to the live history, answers `snapshot()` and `stop()` meanwhile, saves the run
+into the run store, reports its end to the registry and exits: nothing of it is left. `run_work(fn)` runs any
+other training (the long-range page's) the same way, owned by its caller."""
 
 from __future__ import annotations
 
@@ -32,8 +29,7 @@ class RunActor:
         os.environ.update(env)  # the server's data and run store, as it sees them
         self.run_id, self.config, self.save_runs = run_id, config, save_runs
         self._namespace, self._train_fn = registry_namespace, train_fn
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
+        self._lock, self._stop = threading.Lock(), threading.Event()
         self._batches: list[dict] = []
         self._epochs: list[dict] = []
         self._progress = dict(epoch=1, batch=0, batches_per_epoch=None)
