@@ -2,10 +2,10 @@
 of every server, every run that ends is kept in the run store, and only the session that started a training may
 stop it.
 
-`request_training(config, owner)` decides, in this order: a run of that configuration queued or running anywhere
-in the cluster (the owner's own: a double click; another session's: attach and watch the same curves), a finished
-run of it in the store (load at once), else a new run. The registry of rnnlab.jobs makes the last step atomic
-across servers: of two servers asking at once, exactly one starts it. Nothing here calls Streamlit.
+`request_training(config, owner)` decides, in this order: a finished run of that configuration in the store (load
+at once), a run of it queued or running anywhere in the cluster (the owner's own: a double click; another
+session's: attach and watch the same curves), else a new run. The registry of rnnlab.jobs makes the last two one
+atomic step across servers: of two servers asking at once, exactly one starts it. Nothing here calls Streamlit.
 """
 
 from __future__ import annotations
@@ -56,14 +56,12 @@ def request_training(config: Mapping[str, Any], owner: str, manager: jobs.Engine
     Ray cannot be started or reached."""
     manager = manager or jobs.manager()
     key = jobs.config_key(config)  # validates
-    live = manager.live(key)
-    if live is None:
-        stored = runs.find(config, runs_dir)
-        if stored is not None and stored.status == runs.FINISHED:
-            return Request(STORED, key, stored=stored)
-        live, started = manager.claim(config, owner)
-        if started:
-            return Request(STARTED, key, job=live)
+    stored = runs.find(config, runs_dir)
+    if stored is not None and stored.status == runs.FINISHED:  # Ray is not even needed
+        return Request(STORED, key, stored=stored)
+    live, started = manager.claim(config, owner)
+    if started:
+        return Request(STARTED, key, job=live)
     return Request(OWN if live.owner == owner else ATTACHED, key, job=live)
 
 

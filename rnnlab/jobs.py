@@ -21,8 +21,7 @@ from rnnlab.config import (  # noqa: F401  the schema lives in rnnlab.config; re
 )
 from rnnlab.engine.client import Engine, Job, JobSnapshot  # noqa: F401
 from rnnlab.engine.connection import (  # noqa: F401
-    ACTIVE, FAILED, FINISHED, QUEUED, REGISTRY_NAME, ROOT, RUNNING, STOPPED, EngineUnavailable, connect, connected,
-    heartbeat_s, local_cpus, namespace,
+    ACTIVE, FAILED, FINISHED, QUEUED, REGISTRY_NAME, ROOT, RUNNING, STOPPED, EngineUnavailable, connect,
 )
 from rnnlab.engine.registry import Registry  # noqa: F401
 from rnnlab.engine.run_actor import RunActor, WorkActor, run_work  # noqa: F401

@@ -545,9 +545,9 @@ def _cpu_seconds(process) -> float:
 
     total = 0.0
     for each in [process, *process.children(recursive=True)]:
-        try:
+        try:  # with the children each has reaped: Ray's training workers end with their runs
             times = each.cpu_times()
-            total += times.user + times.system
+            total += times.user + times.system + times.children_user + times.children_system
         except psutil.Error:
             pass
     return total

@@ -94,7 +94,7 @@ def test_a_long_run_draws_a_bounded_number_of_points_with_the_mean_over_every_ba
         record["loss"] = float(rng.uniform(0.2, 0.8))
     fig = charts.training_curves([run])
     raw, mean = fig.data[0], fig.data[1]
-    assert MAX_POINTS == 300 and len(raw.x) == len(mean.x) == 300
+    assert MAX_POINTS == 200 and len(raw.x) == len(mean.x) == 200
     assert raw.x[0] == 1 / 75 and raw.x[-1] == 10.0  # the first batch and the latest
     kept = drawn_points(750)
     every = np.array([r["loss"] for r in run["batch_history"]])
@@ -105,6 +105,6 @@ def test_a_long_run_draws_a_bounded_number_of_points_with_the_mean_over_every_ba
     assert not np.allclose(mean.y[1:], raw.y[1:])  # the mean is of all batches: it differs from the drawn ones
     # A short run keeps every batch; the live page's four runs stay bounded however long they train.
     assert list(drawn_points(5)) == [0, 1, 2, 3, 4]
-    assert len(drawn_points(10**5)) == 300
+    assert len(drawn_points(10**5)) == 200
     four = charts.training_curves([_run(a, a, 10, 75, 3) for a in ("SimpleRNN", "LSTM", "GRU", "BiLSTM")])
-    assert sum(len(t.x) for t in four.data) == 4 * (4 * 300 + 2 * 3)
+    assert sum(len(t.x) for t in four.data) == 4 * (4 * 200 + 2 * 3)

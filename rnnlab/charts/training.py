@@ -21,12 +21,12 @@ def _batches_per_epoch(run: dict) -> float:
     return float(counts.max()) if len(counts) else 1.0
 
 
-MAX_POINTS = 300  # per batch trace: the live page redraws every run's curves every second
+MAX_POINTS = 200  # per batch trace: the live page redraws every run's curves every second
 
 
 def drawn_points(count: int, limit: int = MAX_POINTS) -> np.ndarray:
     """Which of `count` batches a trace draws: all up to `limit`, else `limit` evenly spaced ones, the first and
-    the latest always among them. A live chart of four 10-epoch runs is then 2,400 points per panel at most
+    the latest always among them. A live chart of four 10-epoch runs is then 1,600 points per panel at most
     however long they train, not 6,000 re-sent (and redrawn by the browser) every second."""
     if count <= limit:
         return np.arange(count)

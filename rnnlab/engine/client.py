@@ -75,18 +75,12 @@ class Job:
     LOST_AFTER_S = 30  # a run that cannot be read for this long is shown as failed
 
     def __init__(self, engine: "Engine", entry: Mapping[str, Any]):
-        self.engine = engine
-        self.id: str = entry["run_id"]
-        self.owner: str = entry["owner"]
+        self.engine, self.id, self.owner, self.key = engine, entry["run_id"], entry["owner"], entry["key"]
         self.config: Mapping[str, Any] = MappingProxyType(dict(entry["config"]))
-        self.key: str = entry["key"]
         self._lock = threading.Lock()
         self._batches: list[Mapping[str, Any]] = []
         self._snapshot: JobSnapshot | None = None
-        self._snapshot_at = 0.0
-        self._stop_requested = False
-        self._actor = None
-        self._failing_since: float | None = None
+        self._snapshot_at, self._stop_requested, self._actor, self._failing_since = 0.0, False, None, None
 
     def snapshot(self) -> JobSnapshot:
         with self._lock:
@@ -223,12 +217,10 @@ class Engine:
 
     def __init__(self, namespace: str | None = None, train_fn: Callable | None = None, save_runs: bool = True,
                  heartbeat: float | None = None):
-        self.namespace = namespace or globals()["namespace"]()
-        self._train_fn, self.save_runs = train_fn, save_runs
-        self.heartbeat = heartbeat or heartbeat_s()
+        self.namespace, self.heartbeat = namespace or globals()["namespace"](), heartbeat or heartbeat_s()
+        self._train_fn, self.save_runs, self._registry = train_fn, save_runs, None
         self._lock = threading.Lock()
         self._jobs: collections.OrderedDict[str, Job] = collections.OrderedDict()
-        self._registry = None
 
     def registry(self):
         with self._lock:
@@ -248,13 +240,6 @@ class Engine:
                 for run_id in ended[:max(0, len(self._jobs) - self.KEEP_JOBS)]:  # sessions fall back to the store
                     del self._jobs[run_id]
             return self._jobs[entry["run_id"]]
-
-    def live(self, key: str) -> Job | None:
-        """The queued or running run of this configuration key anywhere in the cluster, or None."""
-        import ray
-
-        entry = ray.get(self.registry().live.remote(key), timeout=30)
-        return self._job(entry) if entry else None
 
     def start(self, config: Mapping[str, Any], owner: str) -> Job:
         """The live run of `config` (whoever started it), or a new run of it started for `owner`. Raises

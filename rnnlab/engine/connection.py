@@ -1,15 +1,11 @@
-"""Connecting to Ray, and what every part of the engine reads: run states, the namespace, the heartbeat, and
-the settings a training worker starts with (its priority and its TensorFlow threads).
-
-With no RAY_ADDRESS a local Ray starts on first need, on 127.0.0.1 only, with one CPU fewer than the machine
-has (the web server keeps a core) unless RNNLAB_RAY_CPUS says otherwise; with it, this process joins that
-cluster. Nothing imports Ray until then.
-"""
+"""Connecting to Ray (RAY_ADDRESS's cluster, else a local Ray on 127.0.0.1, started on first need: nothing imports
+Ray before), and what every part of the engine reads: run states, namespace, heartbeat, a worker's settings."""
 
 from __future__ import annotations
 
 import logging
 import os
+import queue
 import sys
 import threading
 import time
@@ -59,11 +55,9 @@ def worker_env() -> dict:
 
 
 def settle_worker(threads: bool = True) -> int:
-    """Run in a training worker before TensorFlow's first op: lower its priority (RNNLAB_WORKER_NICE, default
-    10) so the web server sharing the machine answers first, and give TensorFlow the worker's share of the
-    node's cores (cores x its CPUs / the CPUs Ray schedules there), so two trainings side by side do not
-    oversubscribe the cores while one alone still runs two ops at a time. Returns the threads chosen (0: left
-    to the trainer, with `threads=False`)."""
+    """In a training worker, before TensorFlow's first op: nice it (RNNLAB_WORKER_NICE, default 10: the web server
+    answers first) and give TensorFlow its share of the node's cores (cores x its CPUs / Ray's CPUs there, 1 or 2),
+    so trainings side by side do not oversubscribe the cores. Returns that share (0 with `threads=False`)."""
     import ray
 
     try:
@@ -136,33 +130,29 @@ def _in_keeper_thread(start: Callable[[], None]) -> None:
     """Run `start` (ray.init) in a thread that lives as long as the process. Ray's own processes die with the
     thread that started them (Linux's parent-death signal follows the thread): Streamlit runs each page in a
     thread that ends with the run, which would take the local Ray down with it a minute later (measured)."""
-    done: dict[str, Any] = {}
-    ready = threading.Event()
+    outcome: queue.Queue = queue.Queue()
 
     def keeper() -> None:
         try:
             start()
         except BaseException as error:  # handed to the caller
-            done["error"] = error
-        ready.set()
-        if "error" not in done:
-            threading.Event().wait()  # never returns: this thread must outlive Ray
+            return outcome.put(error)
+        outcome.put(None)
+        threading.Event().wait()  # never returns: this thread must outlive Ray
 
     threading.Thread(target=keeper, name="rnnlab-ray-keeper", daemon=True).start()
-    ready.wait()
-    if "error" in done:
-        raise done["error"]
+    error = outcome.get()
+    if error is not None:
+        raise error
 
 
 def _reachable(address: str, timeout: float = 5.0) -> None:
     """Fail in seconds, not minutes, when nothing listens at RAY_ADDRESS (ray.init retries for a long time)."""
     import socket
 
-    if address in ("auto", "local"):
-        return
-    host, _, port = address.split("://")[-1].rpartition(":")
-    with socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout):
-        pass
+    if address not in ("auto", "local"):
+        host, _, port = address.split("://")[-1].rpartition(":")
+        socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout).close()
 
 
 def connected() -> bool:

@@ -1,12 +1,8 @@
-"""The registry: one small actor per namespace (no CPU) that every server shares. It knows which configuration
-key is training under which run id, who started it (only the starter may stop it), the queue's order (each
-waiting run's place), and how each run ended. Its methods hold one lock, so claiming a key is atomic across
-servers.
-
-Its watchdog fails a run whose worker died (SIGKILL, out of memory) or stopped reporting for the heartbeat
-time (`RNNLAB_HEARTBEAT_S`), and kills it so its CPU is freed. It asks every running run at once and waits
-for all answers together, a second at most, so one silent worker never holds up the others.
-"""
+"""The registry: one small actor per namespace (no CPU) that every server shares: which configuration key trains
+under which run id, who started it (only the starter may stop it), the queue's order, how each run ended. Its
+methods hold one lock, so claiming a key is atomic across servers. Its watchdog fails (and kills, freeing its
+CPU) a run whose worker died or reported nothing for the heartbeat time (RNNLAB_HEARTBEAT_S); it asks every
+running run at once and waits a second at most for all answers, so one jammed worker never holds up the others."""
 
 from __future__ import annotations
 
@@ -24,11 +20,6 @@ def _died(entry: dict, detail: str) -> str:
             f"{detail}")
 
 
-def _first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
-
-
 class Registry:
     """What every server shares (see the module docstring); the last KEEP_ENDED ended runs are remembered."""
 
@@ -36,12 +27,11 @@ class Registry:
     KEEP_BATCHES = 20
 
     def __init__(self, namespace: str):
-        self._namespace = namespace
-        self._lock = threading.RLock()
+        self._namespace, self._seq, self._lock = namespace, 0, threading.RLock()
         self._runs: collections.OrderedDict[str, dict] = collections.OrderedDict()
         self._live: dict[str, str] = {}  # key -> run id, while queued or running
-        self._seq = 0
         self._asked: dict[str, tuple] = {}  # run id -> (when asked, its actor, the pending snapshot call)
+        self._checked: dict[str, float] = {}  # run id -> when it last answered
         threading.Thread(target=self._watch, name="rnnlab-registry-watchdog", daemon=True).start()
 
     def claim(self, key: str, owner: str, run_id: str, config: dict, heartbeat: float) -> tuple[dict, bool]:
@@ -55,11 +45,6 @@ class Registry:
                          created=time.time(), started=None, pid=None, heartbeat=heartbeat)
             self._runs[run_id], self._live[key] = entry, run_id
             return dict(entry), True
-
-    def live(self, key: str) -> dict | None:
-        with self._lock:
-            run_id = self._live.get(key)
-            return dict(self._runs[run_id]) if run_id else None
 
     def started(self, run_id: str, pid: int) -> None:
         with self._lock:
@@ -131,11 +116,11 @@ class Registry:
             running = {e["run_id"]: dict(e) for e in self._runs.values() if e["state"] == RUNNING}
             waiting = [dict(e) for e in self._runs.values() if e["state"] == QUEUED]
         now = time.time()
-        for run_id in list(self._asked):
-            if run_id not in running:
-                del self._asked[run_id]
+        for gone in [run_id for run_id in {*self._asked, *self._checked} if run_id not in running]:
+            self._asked.pop(gone, None)
+            self._checked.pop(gone, None)
         for run_id, entry in running.items():
-            if run_id in self._asked or now - entry.get("checked", 0) < min(CHECK_S, entry["heartbeat"] / 3):
+            if run_id in self._asked or now - self._checked.get(run_id, 0) < min(CHECK_S, entry["heartbeat"] / 3):
                 continue
             try:
                 actor = ray.get_actor(run_id, namespace=self._namespace)
@@ -148,13 +133,11 @@ class Registry:
         for call in answered:
             run_id = pending[call]
             entry, (_, actor, _) = running[run_id], self._asked.pop(run_id)
-            with self._lock:
-                if run_id in self._runs:
-                    self._runs[run_id]["checked"] = time.time()
+            self._checked[run_id] = time.time()
             try:
                 state = ray.get(call)
             except Exception as error:  # RayActorError: the worker died
-                self.ended(run_id, FAILED, _died(entry, _first_line(error)))
+                self.ended(run_id, FAILED, _died(entry, (str(error).strip() or type(error).__name__).splitlines()[0]))
                 continue
             if state["status"] == RUNNING and state["silent_for"] > entry["heartbeat"]:
                 ray.kill(actor, no_restart=True)

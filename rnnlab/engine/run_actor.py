@@ -1,11 +1,8 @@
-"""The Ray actors that train. `RunActor` is one training run: a named, detached actor asking for one CPU (and
-one GPU where the cluster has them), so the cluster's size bounds how many train at once and Ray queues the
-rest. It trains in a thread from the moment Ray gives it its CPU, with the trainer's callbacks appending to
-its live history, answers `snapshot()` and `stop()` meanwhile, saves the run into the run store when it ends,
-reports the end to the registry and exits: after a run no actor or process of it is left.
-
-`run_work(fn)` runs any other training (the long-range page's) the same way, owned by its caller.
-"""
+"""The Ray actors that train. `RunActor` is one run: a named, detached actor asking for one CPU (and one GPU where
+the cluster has them), so the cluster's size bounds how many train at once and Ray queues the rest. It trains in
+a thread, its callbacks appending to the live history, answers `snapshot()` and `stop()` meanwhile, saves the run
+into the run store, reports its end to the registry and exits: nothing of it is left. `run_work(fn)` runs any
+other training (the long-range page's) the same way, owned by its caller."""
 
 from __future__ import annotations
 
@@ -14,7 +11,7 @@ import numbers
 import os
 import threading
 import time
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 from rnnlab.config import train_from_config
 from rnnlab.engine.connection import (
@@ -22,15 +19,6 @@ from rnnlab.engine.connection import (
 )
 
 log = logging.getLogger(__name__)
-
-
-def _history_record(step: int, logs: Mapping[str, Any], started: float) -> dict:
-    # rnnlab.training counts epochs and batches from 0; the records count them from 1 ("epoch 1 of 10").
-    return dict(
-        step=int(step), epoch=int(logs.get("epoch", 0)) + 1, batch=int(logs.get("batch", 0)) + 1,
-        loss=float(logs["loss"]), accuracy=float(logs["accuracy"]),
-        seconds=float(logs.get("seconds", time.time() - started)), time=time.time(),
-    )
 
 
 class RunActor:
@@ -41,8 +29,7 @@ class RunActor:
         os.environ.update(env)  # the server's data and run store, as it sees them
         self.run_id, self.config, self.save_runs = run_id, config, save_runs
         self._namespace, self._train_fn = registry_namespace, train_fn
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
+        self._lock, self._stop = threading.Lock(), threading.Event()
         self._batches: list[dict] = []
         self._epochs: list[dict] = []
         self._progress = dict(epoch=1, batch=0, batches_per_epoch=None)
@@ -55,7 +42,10 @@ class RunActor:
         threading.Thread(target=self._train, name=f"rnnlab-train-{run_id}", daemon=True).start()
 
     def _on_batch(self, step, logs) -> None:
-        record = _history_record(step, logs, self._started)
+        # rnnlab.training counts epochs and batches from 0; the records count them from 1 ("epoch 1 of 10").
+        record = dict(step=int(step), epoch=int(logs.get("epoch", 0)) + 1, batch=int(logs.get("batch", 0)) + 1,
+                      loss=float(logs["loss"]), accuracy=float(logs["accuracy"]),
+                      seconds=float(logs.get("seconds", time.time() - self._started)), time=time.time())
         with self._lock:
             self._batches.append(record)
             self._progress = dict(epoch=record["epoch"], batch=record["batch"],

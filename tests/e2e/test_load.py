@@ -51,7 +51,8 @@ def test_a_lecture_trains_each_setting_once_and_every_session_finishes():
     assert report["failures"] == [], report["failures"]
     assert done.returncode == 0, done.stderr[-2000:]
     assert lecture["trainings"] == sessions // 3 + 1 and len(lecture["sessions"]) == sessions
-    # How fast Predict answers while trainings run is measured and printed, not asserted: a timing on a shared
-    # 2-core machine is a benchmark's number (the README gives the measured ones), not a test's.
+    # The bar: Predict answers within 2 s while the class's trainings run (the cold first opening, with
+    # TensorFlow's import, is the instructor's before class and reported apart). failures() checks it too.
+    assert lecture["predict_slowest_s"] is not None and lecture["predict_slowest_s"] <= 2.0, lecture["predict_slowest_s"]
     print(f"{sessions} sessions in {lecture['seconds']} s, slowest Predict {lecture['predict_slowest_s']} s, longest queue wait {lecture['longest_queue_wait_s']} s, "
           f"server peak {report['server_process_alone_peak_rss_mb']} MB, Ray {report['ray_peak_rss_mb']} MB")
