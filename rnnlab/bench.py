@@ -1,7 +1,9 @@
 """Benchmark: the lesson's plain Keras recipe against `rnnlab.training.train()`, same split, same models.
 
 `python -m rnnlab.bench` trains each architecture for 10 epochs, batch 32, both ways, and prints seconds, the
-ratio (train() / plain) and validation accuracy per architecture and for all of them together.
+ratio (train() / plain) and validation accuracy per architecture and for all of them together. With `--json PATH`
+it also writes the table there with its provenance (command, date, machine: CPUs, load average before and after,
+TensorFlow version), so a page or a note can cite where each number came from.
 
 Each training runs in a fresh Python process, so neither recipe inherits the other's warm caches or TensorFlow
 thread settings (TensorFlow fixes those at its first op): the plain recipe gets TensorFlow's defaults, as in the
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -92,6 +95,7 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", metavar="PATH", help="also write the results and their provenance here")
     parser.add_argument("--child", choices=("plain", "train"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -100,6 +104,7 @@ def main(argv=None):
 
     from rnnlab.data import load_sentiment, split
 
+    load_before = os.getloadavg()
     train_df, val_df = split(load_sentiment(), seed=args.seed)
     print(f"{len(train_df)} training / {len(val_df)} validation sentences, {args.epochs} epochs, batch "
           f"{args.batch_size}; each training in its own process")
@@ -115,6 +120,34 @@ def main(argv=None):
     print(f"{'architecture':<14}{'plain s':>9}{'train() s':>11}{'ratio':>8}{'plain val acc':>15}{'train() val acc':>17}")
     for arch, plain_s, fast_s, plain_acc, fast_acc in rows + [total]:
         print(f"{arch:<14}{plain_s:>9.1f}{fast_s:>11.1f}{fast_s / plain_s:>8.2f}{plain_acc:>15.3f}{fast_acc:>17.3f}")
+    if args.json:
+        write_json(args.json, argv, args, rows + [total], load_before)
+
+
+def write_json(path, argv, args, rows, load_before) -> None:
+    """The table as JSON with where it was measured: the command, the UTC date, the machine."""
+    import datetime
+    import platform
+    from pathlib import Path
+
+    from importlib.metadata import version
+
+    command = "python -m rnnlab.bench " + " ".join(sys.argv[1:] if argv is None else argv)
+    result = dict(
+        command=command.strip(),
+        date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        machine=dict(cpus=os.cpu_count(), load_average_before=[round(v, 2) for v in load_before],
+                     load_average_after=[round(v, 2) for v in os.getloadavg()], platform=platform.platform(),
+                     python=platform.python_version(), tensorflow=version("tensorflow")),
+        settings=dict(epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+                      each_training="a fresh Python process"),
+        rows=[dict(architecture=arch, plain_seconds=round(plain_s, 2), train_seconds=round(fast_s, 2),
+                   ratio=round(fast_s / plain_s, 3), plain_val_accuracy=round(plain_acc, 4),
+                   train_val_accuracy=round(fast_acc, 4)) for arch, plain_s, fast_s, plain_acc, fast_acc in rows],
+    )
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(result, indent=1) + "\n")
+    print(f"written to {path}")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import pandas as pd
 
 from rnnlab.text import make_vectorizer, tokenize
 from rnnlab.models import build_model, check_arch
+from rnnlab.steps import EarlyStopping, _step_functions  # noqa: F401  (longrange and tests import them here)
 
 # Sentences are cut after this many words when predicting. The longest training sentence has 70; a 100,000
 # character paste would otherwise make the network read ~20,000 steps for one probability.
@@ -120,84 +121,6 @@ def _configure_threads():
         pass
 
 
-def _summed_rows(grad):
-    """The embedding's gradient (tf.IndexedSlices, one slice per word occurrence) as (rows, one summed gradient
-    per distinct row): the rows of the dense gradient that are not zero."""
-    import tensorflow as tf
-
-    rows, position = tf.unique(grad.indices)
-    return rows, tf.math.unsorted_segment_sum(grad.values, position, tf.shape(rows)[0])
-
-
-def _clip_by_global_norm(grads, norm, clip_norm):
-    """Every gradient scaled by min(1, clip_norm / norm), norm their global norm (tf.clip_by_global_norm's rule):
-    the direction of the update is kept, its length is at most clip_norm."""
-    import tensorflow as tf
-
-    scale = tf.minimum(1.0, clip_norm / tf.maximum(norm, 1e-12))
-    return [g * scale for g in grads]
-
-
-def _step_functions(model, optimizer, clip_norm: float | None = None):
-    """The compiled training and evaluation steps: one trace each, whatever the batch's length.
-
-    `optimizer` (a Keras Adam, not yet built) updates every weight except the embedding. The embedding gets the
-    same Adam update, row by row, for only the rows of the words in the batch ("lazy Adam", as TensorFlow
-    Addons' LazyAdam): a batch touches a few hundred of its ~4,400 rows, and updating all of them every batch
-    was a fifth of the training time. Rows of absent words keep their moments until the word comes back.
-
-    The training step returns (loss, accuracy, gradient norm, applied norm): the global norm of the batch's whole
-    gradient (embedding rows included) and of the gradient handed to Adam, the same unless `clip_norm` clips it.
-    """
-    import tensorflow as tf
-
-    ids_spec = tf.TensorSpec((None, None), tf.int32)
-    labels_spec = tf.TensorSpec((None,), tf.float32)
-    embeddings = model.get_layer("embedding").embeddings
-    dense_weights = [w for w in model.trainable_variables if w is not embeddings]
-    optimizer.build(dense_weights)
-    moments = [tf.Variable(tf.zeros(embeddings.shape), trainable=False, name=name) for name in ("m_rows", "v_rows")]
-
-    def bce(labels, probs):
-        probs = tf.clip_by_value(probs, 1e-7, 1 - 1e-7)
-        return -(labels * tf.math.log(probs) + (1 - labels) * tf.math.log(1 - probs))
-
-    def lazy_adam(rows, g):
-        """Keras' Adam step (same betas, epsilon and bias correction) on the rows the batch used."""
-        beta_1, beta_2 = optimizer.beta_1, optimizer.beta_2
-        t = tf.cast(optimizer.iterations + 1, tf.float32)
-        alpha = optimizer.learning_rate * tf.sqrt(1 - tf.pow(beta_2, t)) / (1 - tf.pow(beta_1, t))
-        m = beta_1 * tf.gather(moments[0], rows) + (1 - beta_1) * g
-        v = beta_2 * tf.gather(moments[1], rows) + (1 - beta_2) * tf.square(g)
-        moments[0].scatter_update(tf.IndexedSlices(m, rows))
-        moments[1].scatter_update(tf.IndexedSlices(v, rows))
-        embeddings.value.scatter_sub(tf.IndexedSlices(alpha * m / (tf.sqrt(v) + optimizer.epsilon), rows))
-
-    @tf.function(input_signature=[ids_spec, labels_spec])
-    def train_step(ids, labels):
-        with tf.GradientTape() as tape:
-            probs = model(ids, training=True)[:, 0]
-            loss = tf.reduce_mean(bce(labels, probs))
-        grads = tape.gradient(loss, [embeddings] + dense_weights)
-        rows, row_grads = _summed_rows(grads[0])
-        grads = [row_grads] + grads[1:]
-        norm = tf.linalg.global_norm(grads)
-        if clip_norm is not None:  # the embedding's rows are clipped together with every other weight
-            grads = _clip_by_global_norm(grads, norm, clip_norm)
-        lazy_adam(rows, grads[0])  # before apply_gradients, which counts the step
-        optimizer.apply_gradients(zip(grads[1:], dense_weights))
-        hits = tf.cast(tf.equal(probs > 0.5, labels > 0.5), tf.float32)
-        return loss, tf.reduce_mean(hits), norm, tf.linalg.global_norm(grads)
-
-    @tf.function(input_signature=[ids_spec, labels_spec])
-    def eval_step(ids, labels):
-        probs = model(ids, training=False)[:, 0]
-        hits = tf.cast(tf.equal(probs > 0.5, labels > 0.5), tf.float32)
-        return tf.reduce_sum(bce(labels, probs)), tf.reduce_sum(hits)
-
-    return train_step, eval_step
-
-
 def gradient_probe(run, val_df: pd.DataFrame):
     """(token ids, labels) of the validation sentences train() measures gradients on every epoch: the first
     GRADIENT_SENTENCES with at least GRADIENT_WORDS words (fewer words when no sentence is that long), or None."""
@@ -210,37 +133,49 @@ def gradient_probe(run, val_df: pd.DataFrame):
     return (ids, labels) if len(ids) else None
 
 
-def record_gradient_curve(run, probe) -> None:
+def record_gradient_curve(run, probe, input_gradient=None) -> None:
     """Append to run.history['gradient_by_step'] the gradient norm reaching each word of the probe sentences,
-    by distance from the last word (rnnlab.gradients.gradient_norm_by_step), distances 0..GRADIENT_WORDS - 1."""
-    from rnnlab.gradients import gradient_norm_by_step
+    by distance from the last word (rnnlab.gradients.gradient_norm_by_step), distances 0..GRADIENT_WORDS - 1.
+    `input_gradient` (ids, labels) -> d loss / d embedded input, from probe_gradient_function, computes it
+    through rnnlab.fastrnn's loop (the same numbers within float rounding, a fraction of the trace time)."""
+    from rnnlab.gradients import _average_by_distance, _real_lengths, gradient_norm_by_step
 
-    norms = gradient_norm_by_step(run.model, *probe)[:GRADIENT_WORDS] if probe is not None else []
+    if probe is None:
+        norms = []
+    elif input_gradient is None:
+        norms = gradient_norm_by_step(run.model, *probe)[:GRADIENT_WORDS]
+    else:
+        ids, labels = probe
+        per_step = np.linalg.norm(input_gradient(ids, labels).numpy(), axis=-1).astype(np.float64)
+        norms = _average_by_distance(per_step, _real_lengths(ids))[:GRADIENT_WORDS]
     run.history["gradient_by_step"].append([float(v) for v in norms])
 
 
-class EarlyStopping:
-    """Patience on the validation loss: `should_stop` after `patience` epochs in a row without a new lowest
-    validation loss (never with patience None), remembering the weights of the best epoch for `restore_best`."""
+def probe_gradient_function(model):
+    """tf.function (ids (n, T) int32, labels (n, 1) float32) -> d loss / d embedded input, (n, T, embed_dim),
+    gradient_norm_by_step's measurement (each sentence's cross-entropy from the classifier's logit) with the
+    recurrent layer run by rnnlab.fastrnn; None where fastrnn has no loop for the model's layer."""
+    import tensorflow as tf
 
-    def __init__(self, patience: int | None):
-        self.patience = patience
-        self.best_loss = float("inf")
-        self.best_weights = None
-        self.waited = 0
+    from rnnlab import fastrnn
 
-    def should_stop(self, model, val_loss: float) -> bool:
-        if self.patience is None:
-            return False
-        if val_loss < self.best_loss:
-            self.best_loss, self.best_weights, self.waited = val_loss, model.get_weights(), 0
-            return False
-        self.waited += 1
-        return self.waited >= self.patience
+    try:
+        kind, cells = fastrnn.recurrent_cells(model)
+    except ValueError:
+        return None
+    embedding, classifier = model.get_layer("embedding"), model.get_layer("classifier")
 
-    def restore_best(self, model) -> None:
-        if self.best_weights is not None:
-            model.set_weights(self.best_weights)
+    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None, 1], tf.float32)])
+    def input_gradient(ids, labels):
+        x = embedding(ids)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            state = fastrnn.final_state(kind, cells, x, tf.not_equal(ids, 0))
+            logit = tf.matmul(state, classifier.kernel) + classifier.bias
+            loss = tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logit))
+        return tape.gradient(loss, x)
+
+    return input_gradient
 
 
 def largest_gradient_norm(batch_history, clip_norm: float | None = None) -> dict:
@@ -312,6 +247,9 @@ def train(
     y_val = val_df["label"].to_numpy(np.float32)
     val_batches = [b for b in length_buckets(len_val, EVAL_BATCH, np.random.default_rng(0))]
     probe = gradient_probe(run, val_df)
+    if probe is not None:
+        probe = (probe[0].astype(np.int32), np.asarray(probe[1], np.float32).reshape(-1, 1))
+    input_gradient = probe_gradient_function(run.model) if probe is not None else None
     watch = EarlyStopping(early_stopping)
 
     train_step, eval_step = _step_functions(run.model, keras.optimizers.Adam(learning_rate), config.get("clip_norm"))
@@ -348,7 +286,7 @@ def train(
                           val_accuracy=val_hits / len(val_df))
         for key, value in epoch_logs.items():
             run.history[key].append(value)
-        record_gradient_curve(run, probe)
+        record_gradient_curve(run, probe, input_gradient)
         run.seconds = time.perf_counter() - started
         if on_epoch is not None:
             on_epoch(epoch, dict(epoch_logs, seconds=run.seconds))

@@ -1,14 +1,17 @@
 """The benchmark on a small case, a one-epoch SimpleRNN both ways (each in its own process): its table is
 consistent, and train() is faster than the lesson's plain recipe (0.5 of its time here, on a loaded machine)."""
 
+import json
+import os
 import re
 import subprocess
 import sys
 
 
-def test_train_is_faster_than_the_plain_recipe_on_a_small_case():
-    done = subprocess.run([sys.executable, "-m", "rnnlab.bench", "--archs", "SimpleRNN", "--epochs", "1"],
-                          capture_output=True, text=True, timeout=600)
+def test_train_is_faster_than_the_plain_recipe_on_a_small_case(tmp_path):
+    written = tmp_path / "bench.json"
+    done = subprocess.run([sys.executable, "-m", "rnnlab.bench", "--archs", "SimpleRNN", "--epochs", "1", "--json",
+                           str(written)], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     lines = done.stdout.splitlines()
     assert lines[0].startswith("2400 training / 600 validation sentences, 1 epochs, batch 32")
@@ -25,3 +28,14 @@ def test_train_is_faster_than_the_plain_recipe_on_a_small_case():
     assert abs(ratio - fast_s / plain_s) < 0.01 + 0.05 * ratio  # printed values are rounded
     assert 0.4 < plain_acc <= 1 and 0.4 < fast_acc <= 1  # one epoch: better than nothing, not necessarily good
     assert rows["all together"] == rows["SimpleRNN"]
+    # The JSON holds the same table with its provenance.
+    result = json.loads(written.read_text())
+    assert result["command"] == f"python -m rnnlab.bench --archs SimpleRNN --epochs 1 --json {written}"
+    assert result["machine"]["cpus"] == os.cpu_count() and result["machine"]["tensorflow"].startswith("2.")
+    assert len(result["machine"]["load_average_before"]) == 3 and result["date"].endswith("+00:00")
+    assert [r["architecture"] for r in result["rows"]] == ["SimpleRNN", "all together"]
+    first = result["rows"][0]
+    printed = dict(zip(("plain_seconds", "train_seconds", "ratio", "plain_val_accuracy", "train_val_accuracy"),
+                       rows["SimpleRNN"]))
+    for key, value in printed.items():
+        assert abs(first[key] - value) <= 0.051 if "seconds" in key else abs(first[key] - value) <= 0.0051, key

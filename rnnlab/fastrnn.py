@@ -1,0 +1,114 @@
+"""The training forward pass: the model's own Keras weights, read by a loop built for speed.
+
+train() steps the lesson's Keras models, but computes their forward pass here rather than through the Keras
+layers, because on a CPU a batch of 32 sentences makes small matrices and the time goes to the number of
+operations per time step, not to arithmetic. Three things make that number small:
+
+- the input projections x_t W + b of all time steps are one matrix product before the loop; only the
+  recurrent product h_{t-1} U is inside it;
+- a bidirectional layer steps both directions in the same iteration (the forward cell at t, the backward
+  cell at T-1-t) as one batched product over a leading direction axis, so it costs the loop's per-step
+  overhead once, not twice;
+- the weights are the layers' own variables (cell.kernel, cell.recurrent_kernel, cell.bias), so gradients
+  land on them and the stored model is the plain Keras model.
+
+Masking is Keras': sentences are right-padded with 0, a padded step keeps the previous state (tf.where on the
+mask, as keras' rnn does), so the final state is each sentence's state at its last real word, and the
+backward reader, which meets the padding first, starts from zeros at the last real word.
+tests/test_fastrnn.py checks outputs and gradients against the Keras layers for every architecture.
+"""
+
+from __future__ import annotations
+
+
+def recurrent_cells(model):
+    """(kind, cells): the recurrent layer's cell type ('SimpleRNN', 'LSTM' or 'GRU') and its Keras cells, one
+    (unidirectional) or two (forward, backward) for a Bidirectional layer."""
+    layer = model.get_layer("recurrent")
+    if hasattr(layer, "forward_layer"):  # Bidirectional: forward reads left to right, backward right to left
+        layers = [layer.forward_layer, layer.backward_layer]
+        if layers[0].go_backwards or not layers[1].go_backwards or layer.merge_mode != "concat":
+            raise ValueError("expected a forward and a go_backwards reader, concatenated")
+    else:
+        layers = [layer]
+        if layer.go_backwards:
+            raise ValueError("a unidirectional layer reading backwards is not supported")
+    kind = type(layers[0]).__name__
+    if kind not in ("SimpleRNN", "LSTM", "GRU"):
+        raise ValueError(f"no fast loop for {kind}")
+    for one in layers:
+        cell = one.cell
+        if kind == "GRU" and not cell.reset_after:
+            raise ValueError("the fast GRU loop follows Keras' default reset_after=True")
+        if getattr(cell, "dropout", 0) or getattr(cell, "recurrent_dropout", 0) or not cell.use_bias:
+            raise ValueError("the fast loop has no recurrent dropout and needs the layers' biases")
+    return kind, [one.cell for one in layers]
+
+
+def final_state(kind: str, cells, x, mask):
+    """The recurrent layer's output for embedded inputs x (B, T, d) and mask (B, T) bool (True = a real word):
+    (B, units) for one reader, (B, 2 units) [forward, backward] for two, as Keras' layer returns it."""
+    import tensorflow as tf
+
+    def value(variable):  # the tf.Variable under a Keras variable: tf ops read it, the tape sees the read
+        return getattr(variable, "value", variable)
+
+    directions = len(cells)
+    units = cells[0].units
+    batch, steps = tf.shape(x)[0], tf.shape(x)[1]
+    if kind == "GRU":  # bias (2, 3h): the input bias joins the projection, the recurrent one stays in the loop
+        input_bias = [value(cell.bias)[0] for cell in cells]
+        recurrent_bias = tf.stack([value(cell.bias)[1] for cell in cells])[:, None, :]  # (D, 1, 3h)
+    else:
+        input_bias = [value(cell.bias) for cell in cells]
+        recurrent_bias = None
+    width = cells[0].kernel.shape[-1]  # gates x units
+    # One product for all steps and both directions: (T B, d) @ (d, D width), time-major.
+    x_time = tf.transpose(x, [1, 0, 2])
+    kernel = tf.concat([value(cell.kernel) for cell in cells], axis=1) if directions > 1 else value(cells[0].kernel)
+    bias = tf.concat(input_bias, axis=0) if directions > 1 else input_bias[0]
+    projected = tf.matmul(tf.reshape(x_time, [-1, tf.shape(x)[2]]), kernel) + bias
+    projected = tf.transpose(tf.reshape(projected, [steps, batch, directions, width]), [0, 2, 1, 3])  # T,D,B,W
+    mask_time = tf.transpose(mask)[:, None, :, None]  # (T, 1, B, 1)
+    if directions > 1:  # the backward reader's step t is the sentence's step T-1-t
+        projected = tf.stack([projected[:, 0], tf.reverse(projected[:, 1], [0])], axis=1)
+        mask_time = tf.concat([mask_time, tf.reverse(mask_time, [0])], axis=1)
+    recurrent = tf.stack([value(cell.recurrent_kernel) for cell in cells])  # (D, h, W)
+    inputs = tf.TensorArray(projected.dtype, size=steps).unstack(projected)
+    masks = tf.TensorArray(tf.bool, size=steps).unstack(mask_time)
+    zeros = tf.zeros([directions, batch, units], x.dtype)
+
+    def cell_step(z, h, c):
+        if kind == "SimpleRNN":
+            return tf.tanh(z + tf.matmul(h, recurrent)), c
+        if kind == "LSTM":
+            i, f, g, o = tf.split(z + tf.matmul(h, recurrent), 4, axis=-1)
+            c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
+            return tf.sigmoid(o) * tf.tanh(c), c
+        x_z, x_r, x_h = tf.split(z, 3, axis=-1)
+        r_z, r_r, r_h = tf.split(tf.matmul(h, recurrent) + recurrent_bias, 3, axis=-1)
+        update = tf.sigmoid(x_z + r_z)
+        candidate = tf.tanh(x_h + tf.sigmoid(x_r + r_r) * r_h)
+        return update * h + (1 - update) * candidate, c
+
+    def body(t, h, c):
+        new_h, new_c = cell_step(inputs.read(t), h, c)
+        real = masks.read(t)
+        return t + 1, tf.where(real, new_h, h), (tf.where(real, new_c, c) if kind == "LSTM" else c)
+
+    _, h, _ = tf.while_loop(lambda t, h, c: t < steps, body, (tf.constant(0), zeros, zeros),
+                             maximum_iterations=steps)  # XLA needs it to size the gradient's stacks
+    return tf.concat(tf.unstack(h, num=directions), axis=-1) if directions > 1 else h[0]
+
+
+def probabilities(model, ids, training: bool = False):
+    """P(positive) (B,) for right-padded token ids (B, T): the model's embedding (and its embedding_dropout,
+    if any), the recurrent layer's weights in the loop above, then its classifier."""
+    import tensorflow as tf
+
+    x = model.get_layer("embedding")(ids)
+    names = [layer.name for layer in model.layers]
+    if "embedding_dropout" in names:
+        x = model.get_layer("embedding_dropout")(x, training=training)
+    kind, cells = recurrent_cells(model)
+    return model.get_layer("classifier")(final_state(kind, cells, x, tf.not_equal(ids, 0)))[:, 0]

@@ -1,0 +1,120 @@
+"""train()'s compiled steps: the training step (lazy Adam on the embedding, optional clipping), the evaluation
+step, and EarlyStopping. Both steps run the model's forward pass through rnnlab.fastrnn's loop when it has one
+for the model's recurrent layer; the weights, and so the stored model, are the Keras model's own."""
+
+from __future__ import annotations
+
+
+def _summed_rows(grad):
+    """The embedding's gradient (tf.IndexedSlices, one slice per word occurrence) as (rows, one summed gradient
+    per distinct row): the rows of the dense gradient that are not zero."""
+    import tensorflow as tf
+
+    rows, position = tf.unique(grad.indices)
+    return rows, tf.math.unsorted_segment_sum(grad.values, position, tf.shape(rows)[0])
+
+
+def _clip_by_global_norm(grads, norm, clip_norm):
+    """Every gradient scaled by min(1, clip_norm / norm), norm their global norm (tf.clip_by_global_norm's rule):
+    the direction of the update is kept, its length is at most clip_norm."""
+    import tensorflow as tf
+
+    scale = tf.minimum(1.0, clip_norm / tf.maximum(norm, 1e-12))
+    return [g * scale for g in grads]
+
+
+def _forward(model):
+    """model(ids, training) -> P(positive) (B,): rnnlab.fastrnn's loop over the model's weights where it has one
+    for the model's recurrent layer, else the Keras model itself."""
+    from rnnlab import fastrnn
+
+    try:
+        fastrnn.recurrent_cells(model)
+    except ValueError:
+        return lambda ids, training: model(ids, training=training)[:, 0]
+    return lambda ids, training: fastrnn.probabilities(model, ids, training=training)
+
+
+def _step_functions(model, optimizer, clip_norm: float | None = None):
+    """The compiled training and evaluation steps: one trace each, whatever the batch's length.
+
+    `optimizer` (a Keras Adam, not yet built) updates every weight except the embedding. The embedding gets the
+    same Adam update, row by row, for only the rows of the words in the batch ("lazy Adam", as TensorFlow
+    Addons' LazyAdam): a batch touches a few hundred of its ~4,400 rows, and updating all of them every batch
+    was a fifth of the training time. Rows of absent words keep their moments until the word comes back.
+
+    The training step returns (loss, accuracy, gradient norm, applied norm): the global norm of the batch's whole
+    gradient (embedding rows included) and of the gradient handed to Adam, the same unless `clip_norm` clips it.
+    """
+    import tensorflow as tf
+
+    forward = _forward(model)
+    ids_spec = tf.TensorSpec((None, None), tf.int32)
+    labels_spec = tf.TensorSpec((None,), tf.float32)
+    embeddings = model.get_layer("embedding").embeddings
+    dense_weights = [w for w in model.trainable_variables if w is not embeddings]
+    optimizer.build(dense_weights)
+    moments = [tf.Variable(tf.zeros(embeddings.shape), trainable=False, name=name) for name in ("m_rows", "v_rows")]
+
+    def bce(labels, probs):
+        probs = tf.clip_by_value(probs, 1e-7, 1 - 1e-7)
+        return -(labels * tf.math.log(probs) + (1 - labels) * tf.math.log(1 - probs))
+
+    def lazy_adam(rows, g):
+        """Keras' Adam step (same betas, epsilon and bias correction) on the rows the batch used."""
+        beta_1, beta_2 = optimizer.beta_1, optimizer.beta_2
+        t = tf.cast(optimizer.iterations + 1, tf.float32)
+        alpha = optimizer.learning_rate * tf.sqrt(1 - tf.pow(beta_2, t)) / (1 - tf.pow(beta_1, t))
+        m = beta_1 * tf.gather(moments[0], rows) + (1 - beta_1) * g
+        v = beta_2 * tf.gather(moments[1], rows) + (1 - beta_2) * tf.square(g)
+        moments[0].scatter_update(tf.IndexedSlices(m, rows))
+        moments[1].scatter_update(tf.IndexedSlices(v, rows))
+        embeddings.value.scatter_sub(tf.IndexedSlices(alpha * m / (tf.sqrt(v) + optimizer.epsilon), rows))
+
+    @tf.function(input_signature=[ids_spec, labels_spec])
+    def train_step(ids, labels):
+        with tf.GradientTape() as tape:
+            probs = forward(ids, True)
+            loss = tf.reduce_mean(bce(labels, probs))
+        grads = tape.gradient(loss, [embeddings] + dense_weights)
+        rows, row_grads = _summed_rows(grads[0])
+        grads = [row_grads] + grads[1:]
+        norm = tf.linalg.global_norm(grads)
+        if clip_norm is not None:  # the embedding's rows are clipped together with every other weight
+            grads = _clip_by_global_norm(grads, norm, clip_norm)
+        lazy_adam(rows, grads[0])  # before apply_gradients, which counts the step
+        optimizer.apply_gradients(zip(grads[1:], dense_weights))
+        hits = tf.cast(tf.equal(probs > 0.5, labels > 0.5), tf.float32)
+        return loss, tf.reduce_mean(hits), norm, tf.linalg.global_norm(grads)
+
+    @tf.function(input_signature=[ids_spec, labels_spec])
+    def eval_step(ids, labels):
+        probs = forward(ids, False)
+        hits = tf.cast(tf.equal(probs > 0.5, labels > 0.5), tf.float32)
+        return tf.reduce_sum(bce(labels, probs)), tf.reduce_sum(hits)
+
+    return train_step, eval_step
+
+
+class EarlyStopping:
+    """Patience on the validation loss: `should_stop` after `patience` epochs in a row without a new lowest
+    validation loss (never with patience None), remembering the weights of the best epoch for `restore_best`."""
+
+    def __init__(self, patience: int | None):
+        self.patience = patience
+        self.best_loss = float("inf")
+        self.best_weights = None
+        self.waited = 0
+
+    def should_stop(self, model, val_loss: float) -> bool:
+        if self.patience is None:
+            return False
+        if val_loss < self.best_loss:
+            self.best_loss, self.best_weights, self.waited = val_loss, model.get_weights(), 0
+            return False
+        self.waited += 1
+        return self.waited >= self.patience
+
+    def restore_best(self, model) -> None:
+        if self.best_weights is not None:
+            model.set_weights(self.best_weights)
