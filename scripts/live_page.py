@@ -33,8 +33,9 @@ from rnnlab.models import LESSON_ARCHS  # noqa: E402
 # whenever a redraw brings a new batch of any run, so the time between its changes is how stale the chart is.
 LATEST_JS = """() => {
   const plot = document.querySelector('[data-testid="stMain"] .js-plotly-plot');
-  if (!plot || !plot.data) return null;
-  return plot.data.reduce((sum, t) => sum + (t.x && t.x.length ? Number(t.x[t.x.length - 1]) : 0), 0);
+  const traces = plot && (plot._fullData || plot.data);  // _fullData: Plotly's decoded arrays (plot.data may hold base64)
+  if (!traces) return null;
+  return traces.reduce((sum, t) => sum + (t.x && t.x.length ? Number(t.x[t.x.length - 1]) : 0), 0);
 }"""
 
 
