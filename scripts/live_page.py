@@ -5,8 +5,9 @@ open drawing its live curves, and the four clicked one at a time (each alone, th
 Run `python scripts/live_page.py` (about 4 minutes on 2 cores). Each phase has its own `streamlit run app.py` on
 127.0.0.1 with an empty run store (so each starts its own local Ray on the first click, as a fresh server does)
 and Debian's Chromium beside it, as a learner runs it on a laptop. "Stored" is read from the run store on disk.
-With the tab open, the script samples the live chart every 0.2 s (the points of its traces) and reports how
-often it was redrawn. It prints a JSON report: the three times, the ratios open/closed and closed/alone, the
+With the tab open, the script samples the live chart every 0.2 s (how far its traces have got) and reports how
+long the drawn curves went without news (gaps between changes; the waits between one run's end and the next's
+first batch are among them). It prints a JSON report: the three times, the ratios open/closed and closed/alone, the
 redraw gaps, and the CPU seconds of the server (with its Ray) and of this script with its Chromium per phase.
 """
 
@@ -28,9 +29,13 @@ from load_test import CHROMIUM, CHROMIUM_ARGS, IDLE_JS, Server, _cpu_seconds  # 
 
 from rnnlab.models import LESSON_ARCHS  # noqa: E402
 
-POINTS_JS = """() => {
+# How far the drawn curves have got: the sum over the chart's traces of their last x (fractional epochs). It grows
+# whenever a redraw brings a new batch of any run, so the time between its changes is how stale the chart is.
+LATEST_JS = """() => {
   const plot = document.querySelector('[data-testid="stMain"] .js-plotly-plot');
-  return plot && plot.data ? plot.data.reduce((n, trace) => n + (trace.x ? trace.x.length : 0), 0) : null;
+  const traces = plot && (plot._fullData || plot.data);  // _fullData: Plotly's decoded arrays (plot.data may hold base64)
+  if (!traces) return null;
+  return traces.reduce((sum, t) => sum + (t.x && t.x.length ? Number(t.x[t.x.length - 1]) : 0), 0);
 }"""
 
 
@@ -70,15 +75,15 @@ def phase(browser, groups: list[list[str]], keep_open: bool) -> dict:
                 context, page, clicked = click_train(browser, server.url, group)
                 if not keep_open:
                     context.close()
-                last_points, deadline = None, time.time() + 900
+                latest, deadline = None, time.time() + 900
                 while stored(store) < before + len(group):
                     if time.time() > deadline:
                         raise TimeoutError(f"{group} not stored in 15 minutes")
                     if keep_open:
-                        points = page.evaluate(POINTS_JS)
-                        if points is not None and points != last_points:
+                        drawn = page.evaluate(LATEST_JS)
+                        if drawn is not None and drawn != latest:
                             redraws.append(time.perf_counter())
-                            last_points = points
+                            latest = drawn
                     time.sleep(0.2)
                 seconds.append(round(time.perf_counter() - clicked, 1))
                 if keep_open:
@@ -90,8 +95,8 @@ def phase(browser, groups: list[list[str]], keep_open: bool) -> dict:
     result = dict(seconds=round(sum(seconds), 1), each=seconds, cpu_seconds=cpu)
     if keep_open:
         gaps = [b - a for a, b in zip(redraws, redraws[1:])]
-        result["redraws"] = len(redraws)
-        result["redraw_gap_s"] = dict(median=round(statistics.median(gaps), 2), max=round(max(gaps), 2),
+        result["updates"] = len(redraws)
+        result["update_gap_s"] = dict(median=round(statistics.median(gaps), 2), max=round(max(gaps), 2),
                                       share_over_1s=round(sum(g > 1.0 for g in gaps) / len(gaps), 3)) if gaps else None
     return result
 
