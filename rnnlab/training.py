@@ -138,7 +138,7 @@ def record_gradient_curve(run, probe, input_gradient=None) -> None:
     by distance from the last word (rnnlab.gradients.gradient_norm_by_step), distances 0..GRADIENT_WORDS - 1.
     `input_gradient` (ids, labels) -> d loss / d embedded input, from probe_gradient_function, computes it
     through rnnlab.fastrnn's loop (the same numbers within float rounding, a fraction of the trace time)."""
-    from rnnlab.gradients import _average_by_distance, _real_lengths, gradient_norm_by_step
+    from rnnlab.gradients import average_by_distance, gradient_norm_by_step, real_lengths
 
     if probe is None:
         norms = []
@@ -147,7 +147,7 @@ def record_gradient_curve(run, probe, input_gradient=None) -> None:
     else:
         ids, labels = probe
         per_step = np.linalg.norm(input_gradient(ids, labels).numpy(), axis=-1).astype(np.float64)
-        norms = _average_by_distance(per_step, _real_lengths(ids))[:GRADIENT_WORDS]
+        norms = average_by_distance(per_step, real_lengths(ids))[:GRADIENT_WORDS]
     run.history["gradient_by_step"].append([float(v) for v in norms])
 
 
