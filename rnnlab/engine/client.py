@@ -15,8 +15,9 @@ from typing import Any, Callable, Mapping
 from rnnlab.config import config_key, validate_config
 from rnnlab.engine.connection import (
     ACTIVE, FAILED, FINISHED, QUEUED, REGISTRY_NAME, RUNNING, STOPPED, connect, connected, gpus, heartbeat_s,
-    namespace, remote, worker_env,
+    remote, worker_env,
 )
+from rnnlab.engine.connection import namespace as default_namespace
 from rnnlab.engine.registry import Registry
 from rnnlab.engine.run_actor import RunActor
 
@@ -212,7 +213,7 @@ class Engine:
 
     def __init__(self, namespace: str | None = None, train_fn: Callable | None = None, save_runs: bool = True,
                  heartbeat: float | None = None):
-        self.namespace, self.heartbeat = namespace or globals()["namespace"](), heartbeat or heartbeat_s()
+        self.namespace, self.heartbeat = namespace or default_namespace(), heartbeat or heartbeat_s()
         self._train_fn, self.save_runs, self._registry = train_fn, save_runs, None
         self._lock = threading.Lock()
         self._jobs: collections.OrderedDict[str, Job] = collections.OrderedDict()
