@@ -52,4 +52,5 @@ def jobs_for(owner: str) -> list[Job]:
 
 
 def stop(run_id: str) -> bool:
-    return manager().stop(run_id)
+    job = get(run_id)
+    return job.stop() if job else False

@@ -1,7 +1,5 @@
-"""What a server holds: `Engine` starts runs on Ray and keeps this server's view of them; a `Job` is a
-read-only view of one run (`snapshot()`, `wait()`, `stop()`, and `result`: the model, loaded from the run
-store, since the server never trains nor rebuilds one); a `JobSnapshot` is an immutable copy for drawing.
-"""
+"""What a server holds: `Engine` starts runs and keeps this server's view of them; a `Job` is a read-only view of
+one run (snapshot, wait, stop, and `result`: the model, loaded from the run store); a `JobSnapshot`, a copy."""
 
 from __future__ import annotations
 
@@ -17,8 +15,9 @@ from typing import Any, Callable, Mapping
 from rnnlab.config import config_key, validate_config
 from rnnlab.engine.connection import (
     ACTIVE, FAILED, FINISHED, QUEUED, REGISTRY_NAME, RUNNING, STOPPED, connect, connected, gpus, heartbeat_s,
-    namespace, remote, worker_env,
+    remote, worker_env,
 )
+from rnnlab.engine.connection import namespace as default_namespace
 from rnnlab.engine.registry import Registry
 from rnnlab.engine.run_actor import RunActor
 
@@ -68,8 +67,7 @@ class JobSnapshot:
 
 
 class Job:
-    """One run as this server sees it. Every session of the server shares the same Job object per run, and
-    snapshots are cached for a moment, so 30 watchers cost Ray one call."""
+    """One run as this server sees it: one object per run for all sessions, its snapshot cached for a moment."""
 
     CACHE_S = 0.3
     LOST_AFTER_S = 30  # a run that cannot be read for this long is shown as failed
@@ -177,8 +175,7 @@ class Job:
 
     @property
     def result(self):
-        """The TrainedModel of a finished or stopped run, loaded from the run store (shared, least recently
-        used first out), else None."""
+        """The TrainedModel of a finished or stopped run, from the run store's shared cache, else None."""
         from rnnlab import runs
 
         stored = self.snapshot().stored_run_id if self.has_model else None
@@ -210,14 +207,13 @@ class Job:
 
 
 class Engine:
-    """Starts runs on Ray and keeps this server's view of them; one per process (rnnlab.jobs.manager()),
-    others in tests (their own namespace, a fake `train_fn`, `save_runs=False`)."""
+    """Starts runs on Ray: one per process (rnnlab.jobs.manager()), others in tests (a fake `train_fn`...)."""
 
     KEEP_JOBS = 1000
 
     def __init__(self, namespace: str | None = None, train_fn: Callable | None = None, save_runs: bool = True,
                  heartbeat: float | None = None):
-        self.namespace, self.heartbeat = namespace or globals()["namespace"](), heartbeat or heartbeat_s()
+        self.namespace, self.heartbeat = namespace or default_namespace(), heartbeat or heartbeat_s()
         self._train_fn, self.save_runs, self._registry = train_fn, save_runs, None
         self._lock = threading.Lock()
         self._jobs: collections.OrderedDict[str, Job] = collections.OrderedDict()
@@ -242,8 +238,7 @@ class Engine:
             return self._jobs[entry["run_id"]]
 
     def start(self, config: Mapping[str, Any], owner: str) -> Job:
-        """The live run of `config` (whoever started it), or a new run of it started for `owner`. Raises
-        ValueError for an invalid config before anything happens, EngineUnavailable if Ray cannot start."""
+        """The live run of `config` (whoever started it), or a new one for `owner` (ValueError: invalid config)."""
         return self.claim(config, owner)[0]
 
     def claim(self, config: Mapping[str, Any], owner: str) -> tuple[Job, bool]:
@@ -291,7 +286,3 @@ class Engine:
         """The owner's runs this server has seen, oldest first."""
         with self._lock:
             return [job for job in self._jobs.values() if job.owner == owner]
-
-    def stop(self, run_id: str) -> bool:
-        job = self.get(run_id)
-        return job.stop() if job else False

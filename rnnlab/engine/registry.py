@@ -7,6 +7,7 @@ running run at once and waits a second at most for all answers, so one jammed wo
 from __future__ import annotations
 
 import collections
+import contextlib
 import threading
 import time
 
@@ -67,17 +68,16 @@ class Registry:
             ended = [r for r, e in self._runs.items() if e["state"] not in ACTIVE]
             for old in ended[:-self.KEEP_ENDED]:
                 del self._runs[old]
-            for old in ended[:-self.KEEP_BATCHES]:  # the full history stays for the latest runs only
+            for old in ended[-self.KEEP_ENDED:-self.KEEP_BATCHES]:  # the full history stays for the latest only
                 self._runs[old].pop("batches", None)
             return True
 
     def status(self, run_id: str, with_batches: bool = False) -> dict | None:
         """The run's entry, with its place in the queue (1 = next) while it waits."""
         with self._lock:
-            entry = self._runs.get(run_id)
-            if entry is None:
+            if run_id not in self._runs:
                 return None
-            entry = dict(entry)
+            entry = dict(self._runs[run_id])
             if not with_batches:
                 entry.pop("batches", None)
             if entry["state"] == QUEUED:
@@ -88,10 +88,7 @@ class Registry:
     def cancel(self, run_id: str) -> bool:
         """End a run that is still waiting for a CPU (the caller kills its pending actor)."""
         with self._lock:
-            entry = self._runs.get(run_id)
-            if entry is None or entry["state"] != QUEUED:
-                return False
-            return self.ended(run_id, STOPPED)
+            return self._runs.get(run_id, {}).get("state") == QUEUED and self.ended(run_id, STOPPED)
 
     def counts(self) -> dict:
         with self._lock:
@@ -101,10 +98,8 @@ class Registry:
     # -- the watchdog
     def _watch(self) -> None:
         while True:
-            try:
+            with contextlib.suppress(Exception):  # a moment's trouble with Ray: look again next time
                 self._check()
-            except Exception:  # a moment's trouble with Ray: look again next time
-                pass
             time.sleep(0.5)
 
     def _check(self) -> None:

@@ -80,11 +80,8 @@ class RunActor:
             val_accuracy = list(getattr(result, "history", {}).get("val_accuracy", []))
             ended["summary"] = dict(
                 seconds=float(getattr(result, "seconds", time.time() - self._started)),
-                parameters=int(result.model.count_params()),
-                best_val_accuracy=max(val_accuracy) if val_accuracy else None,
-                epochs_done=int(getattr(result, "epochs_done", len(val_accuracy))),
-                batches_done=len(self._batches),
-            )
+                parameters=int(result.model.count_params()), best_val_accuracy=max(val_accuracy, default=None),
+                epochs_done=int(getattr(result, "epochs_done", len(val_accuracy))), batches_done=len(self._batches))
             if self.save_runs and self._batches:
                 from rnnlab import runs
 
@@ -109,8 +106,8 @@ class RunActor:
 
 
 class WorkActor:
-    """A training that is not a run of the sentiment model (the long-range page's): `fn(on_progress, stop)` runs
-    in a thread; progress() answers meanwhile, and with its result once done. Owned by the caller, who kills it."""
+    """Another training (the long-range page's): `fn(report, stop)` in a thread; progress() answers meanwhile,
+    with its result once done. Owned by the caller, who kills it."""
 
     def __init__(self, fn: Callable, env: dict):
         os.environ.update(env)
@@ -126,10 +123,9 @@ class WorkActor:
     def _work(self, fn) -> None:
         try:
             settle_worker(threads=False)  # its trainer sets its own threads
-            outcome = dict(result=fn(self._report, self._stop))
+            outcome = dict(result=fn(self._report, self._stop), error=None)
         except BaseException as error:
             outcome = dict(error=f"{type(error).__name__}: {error}")
-        outcome.setdefault("error", None)
         with self._lock:
             self._outcome = outcome
 
