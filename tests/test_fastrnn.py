@@ -92,6 +92,9 @@ def test_padded_steps_change_nothing_and_inputs_get_keras_gradients(arch):
     # The 1-word sentence (row 2) with 6 more padded steps, and alone.
     alone = fastrnn.final_state(kind, cells, x[2:3, :1], mask[2:3, :1])
     np.testing.assert_allclose(ours[2:3].numpy(), alone.numpy(), atol=1e-6)
+    if len(cells) == 2:  # both directions in one batched loop: the same numbers as two loops
+        fused = fastrnn.final_state(kind, cells, x, mask, fuse=True)
+        np.testing.assert_allclose(fused.numpy(), theirs.numpy(), atol=1e-5)
 
 
 def test_train_steps_the_loop_and_stores_the_plain_keras_model(sentiment_df):
