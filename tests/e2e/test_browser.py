@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from rnnlab.charts.training import MAX_POINTS
+
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 
 PAGES = ["Home", "Data", "Train", "Parameters", "Predict", "Gradients"]
@@ -35,24 +37,28 @@ SMALL_NAME = "SimpleRNN, 4 epochs, batch 8, embedding 16, 16 units"
 LONG_NAME = "SimpleRNN, 30 epochs, batch 8, embedding 16, 32 units"
 TIMINGS: dict[str, float] = {}
 
-# The loss panel's training trace of the first run, read from the Plotly figure in the page.
-CURVE_POINTS_JS = """() => {
+# The loss panel's training trace of the first run, read from the Plotly figure in the page: how far it has got
+# (the x of its latest point, in epochs) or, with "points", how many points it draws (at most MAX_POINTS).
+CURVE_JS = """(what) => {
   const plot = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
   if (!plot || !plot._fullData || !plot.calcdata) return -1;
   const index = plot._fullData.findIndex(t => (t.name || '').endsWith(' training') && (t.xaxis || 'x') === 'x');
   if (index < 0) return -1;
   const points = plot.calcdata[index].filter(p => p.x !== undefined && p.y !== undefined && !isNaN(p.y));
-  return points.length;
+  if (what === 'points') return points.length;
+  return points.length ? Math.max(...points.map(p => p.x)) : -1;
 }"""
+CURVE_POINTS_JS = "() => (" + CURVE_JS + ")('points')"
+CURVE_PROGRESS_JS = "() => (" + CURVE_JS + ")('progress')"
 
 
 WATCH_CURVE_JS = """() => {
   window.__curveChanges = [];
-  const count = """ + CURVE_POINTS_JS + """;
+  const progress = """ + CURVE_PROGRESS_JS + """;
   let last = -2;
   window.__curveWatch = setInterval(() => {
-    const points = count();
-    if (points > 0 && points !== last) { window.__curveChanges.push([performance.now(), points]); last = points; }
+    const epochs = progress();
+    if (epochs > 0 && epochs !== last) { window.__curveChanges.push([performance.now(), epochs]); last = epochs; }
   }, 50);
 }"""
 
@@ -178,13 +184,16 @@ def test_a_small_simplernn_trains_with_its_loss_curve_growing_live(page):
     main_button(page, "Train").click()
     page.get_by_text("Compare the runs").wait_for(timeout=180_000)
     screenshot(page, "3-train-after-small-run")
-    changes = page.evaluate("() => window.__curveChanges")  # [[milliseconds, points], ...]
-    seen = [points for _, points in changes]
-    total = page.evaluate(CURVE_POINTS_JS)
+    changes = page.evaluate("() => window.__curveChanges")  # [[milliseconds, epochs reached], ...]
+    seen = [epochs for _, epochs in changes]
+    total = page.evaluate(CURVE_PROGRESS_JS)
+    assert total == pytest.approx(4.0), total  # the last of its 4 epochs' 300 batches, at x = 1200 / 300
+    # 1,200 batches, drawn as at most MAX_POINTS of them (the live page re-sends every curve every second)
+    assert 100 <= page.evaluate(CURVE_POINTS_JS) <= MAX_POINTS
     growing_before_end = [p for p in seen if 0 < p < total]
-    assert len(growing_before_end) >= 2, f"curve sizes seen while training: {seen}, final {total}"
+    assert len(growing_before_end) >= 2, f"curve progress seen while training: {seen}, final {total}"
     assert seen == sorted(seen)
-    live = [t for t, points in changes if 0 < points < total]
+    live = [t for t, epochs in changes if 0 < epochs < total]
     if len(live) > 2:
         gaps = [b - a for a, b in zip(live, live[1:])]
         record("live_update_interval_s", sum(gaps) / len(gaps) / 1000)
