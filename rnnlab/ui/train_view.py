@@ -59,7 +59,7 @@ def live_curves(reference) -> None:
         drawn = presenter.choose_runs([run["name"] for run in runs], "train")
         runs = [run for run in runs if run["name"] in drawn]
         if runs:
-            line = reference and {"name": f"{baseline.NAME} (validation)", "value": reference.val_accuracy}
+            line = reference and {"name": f"{baseline.NAME} (final val.)", "value": reference.val_accuracy}
             st.plotly_chart(presenter.chart(charts.training_curves(runs, reference=line)), width="stretch",
                             key="training_curves")
         else:
