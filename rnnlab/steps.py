@@ -71,7 +71,7 @@ def _step_functions(model, optimizer, clip_norm: float | None = None):
         moments[1].scatter_update(tf.IndexedSlices(v, rows))
         embeddings.value.scatter_sub(tf.IndexedSlices(alpha * m / (tf.sqrt(v) + optimizer.epsilon), rows))
 
-    @tf.function(input_signature=[ids_spec, labels_spec])
+    @tf.function(input_signature=[ids_spec, labels_spec], autograph=False)
     def train_step(ids, labels):
         with tf.GradientTape() as tape:
             probs = forward(ids, True)
@@ -87,7 +87,7 @@ def _step_functions(model, optimizer, clip_norm: float | None = None):
         hits = tf.cast(tf.equal(probs > 0.5, labels > 0.5), tf.float32)
         return loss, tf.reduce_mean(hits), norm, tf.linalg.global_norm(grads)
 
-    @tf.function(input_signature=[ids_spec, labels_spec])
+    @tf.function(input_signature=[ids_spec, labels_spec], autograph=False)
     def eval_step(ids, labels):
         probs = forward(ids, False)
         hits = tf.cast(tf.equal(probs > 0.5, labels > 0.5), tf.float32)
