@@ -439,16 +439,23 @@ async def light_trainer(url: str, name: str, values: dict) -> dict:
 
         run = run_name(dict(arch="SimpleRNN", units=values["Units"], embed_dim=values["Embedding size"],
                             epochs=values["Epochs"], seed=values["Seed"]))
-        queued_s, deadline = 0.0, time.time() + 900
-        while not any(line.startswith("Models:") and run in line for line in session.text().splitlines()):
-            if time.time() > deadline:
-                raise TimeoutError(f"{name}: the run did not end in 15 minutes")
-            if "waiting for a free CPU" in session.text():
+        # Like a student's tab: nothing is asked of the server but what the page's own run_every fragments ask
+        # for (the live curves and the sidebar's status, LightSession reruns them on their timers) and the full
+        # rerun the page makes itself once a watched run ends (rnnlab.ui.session.rerun_when_jobs_end); this
+        # session only reads what they redraw.
+        queued_s = 0.0
+
+        def ended() -> bool:
+            nonlocal queued_s
+            text = session.text()
+            if "waiting for a free CPU" in text:
                 queued_s = time.perf_counter() - pressed
-            await asyncio.sleep(1.0)
-            await session.rerun()
+            return any(line.startswith("Models:") and run in line for line in text.splitlines())
+
+        await session.wait_for(ended, 900, "the run to end")
         return dict(session=name, client="light", role="trainer", settings=values, queued_s=round(queued_s, 1),
-                    exceptions=session.exceptions, seconds=round(time.perf_counter() - session.started, 1))
+                    exceptions=session.exceptions, runs=dict(session.counts),
+                    seconds=round(time.perf_counter() - session.started, 1))
     finally:
         await session.close()
 
