@@ -55,6 +55,7 @@ sys.exit(cli.main())
 """
 
 SHOTS: Path | None = None  # --screenshots: every session's last page lands here
+PROFILE: Path | None = None  # --profile: py-spy samples the server's busy threads in the lecture
 
 GRADIENTS_TITLE = "Gradients: why long sentences are hard to learn from"
 TITLES = {"Train": "Train: watch a recurrent network learn", "Predict": "Predict: how sure is each network?",
@@ -516,7 +517,12 @@ async def lecture(server: "Server", sessions: int) -> dict:
     await warm.go("predict", timeout_s=600)
     cold_predict_s = round(time.perf_counter() - cold, 1)
     await warm.close()
-    cpu_before = _cpu_seconds(me), _cpu_seconds(server.ps)
+    cpu_before = _cpu_seconds(me), _cpu_seconds(server.ps), _cpu_seconds(me, children=False)
+    spy = None
+    if PROFILE is not None:  # 20 samples a second of its busy threads, until the lecture ends
+        spy = subprocess.Popen(["py-spy", "record", "-p", str(server.process.pid), "-r", "20", "-f", "raw",
+                                "--threads", "--nonblocking", "-o", str(PROFILE)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     started = time.perf_counter()
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -530,7 +536,11 @@ async def lecture(server: "Server", sessions: int) -> dict:
         tasks += [light_viewer(server.url, f"viewer-{i}") for i in range(1, sessions - 2 * third)]
         results = await asyncio.gather(*tasks, return_exceptions=True)
         cpu_clients = _cpu_seconds(me) - cpu_before[0]  # this process's light clients and Chromium's processes
+        cpu_light = _cpu_seconds(me, children=False) - cpu_before[2]  # the light clients (and Playwright's driver)
         await browser.close()
+    if spy is not None:
+        spy.send_signal(2)  # py-spy writes its samples on SIGINT
+        spy.wait(60)
     seconds = time.perf_counter() - started
     cpu_server = _cpu_seconds(server.ps) - cpu_before[1]
     results = [r if isinstance(r, dict) else dict(error=f"{type(r).__name__}: {r}"[:600]) for r in results]
@@ -542,19 +552,22 @@ async def lecture(server: "Server", sessions: int) -> dict:
         predict_slowest_s=max(predict, default=None),
         cpu_share_clients=round(cpu_clients / (cpu_clients + cpu_server), 3) if cpu_server else None,
         cpu_share_server_and_ray=round(cpu_server / (cpu_clients + cpu_server), 3) if cpu_server else None,
-        cpu_seconds=dict(clients=round(cpu_clients, 1), server_and_ray=round(cpu_server, 1)),
+        cpu_seconds=dict(clients=round(cpu_clients, 1), light_clients=round(cpu_light, 1),
+                         chromium=round(cpu_clients - cpu_light, 1), server_and_ray=round(cpu_server, 1)),
     )
 
 
-def _cpu_seconds(process) -> float:
+def _cpu_seconds(process, children: bool = True) -> float:
     """CPU seconds of a process and its children (Chromium's for this one; Ray's for the server)."""
     import psutil
 
     total = 0.0
-    for each in [process, *process.children(recursive=True)]:
+    for each in [process, *(process.children(recursive=True) if children else [])]:
         try:  # with the children each has reaped: Ray's training workers end with their runs
             times = each.cpu_times()
-            total += times.user + times.system + times.children_user + times.children_system
+            total += times.user + times.system
+            if children:
+                total += times.children_user + times.children_system
         except psutil.Error:
             pass
     return total
@@ -613,7 +626,12 @@ def main(argv=None) -> int:
                         "models `python -m rnnlab.prepare` stores first)")
     parser.add_argument("--out", type=Path, help="also write the JSON report here")
     parser.add_argument("--screenshots", type=Path, help="save each session's last page here")
+    parser.add_argument("--profile", type=Path, help="the lecture only: record the server with py-spy (raw "
+                        "stacks of its busy threads, 20 a second) into this file")
     args = parser.parse_args(argv)
+    if args.profile:
+        global PROFILE
+        PROFILE = args.profile
     if args.screenshots:
         global SHOTS
         SHOTS = args.screenshots
