@@ -181,7 +181,9 @@ class LightSession:
                                       f"{getattr(self, '_error', None)!r}")
             left = deadline - time.monotonic()
             if left <= 0:
-                raise TimeoutError(f"{self.name}: waited {timeout_s} s for {what}")
+                raise TimeoutError(f"{self.name}: waited {timeout_s} s for {what} (runs begun {self._run}, full runs "
+                                   f"ended {self._full_runs_finished[-3:]}, {self.counts}, timers "
+                                   f"{len(self._timers)}; the page ends: {self.text()[-300:]!r})")
             self._changed.clear()
             try:
                 await asyncio.wait_for(self._changed.wait(), timeout=left)

@@ -297,7 +297,11 @@ async def _trainer(session, values, delay_s, double) -> dict:
         await session.settings(values)
         await asyncio.sleep(delay_s)
         await session.press_train(double)
-        await session.idle()
+        try:  # the click's own run; the live fragments may then keep the page busy while the run trains
+            await session.idle(30)
+        except Exception:
+            session.events.append(f"{time.perf_counter() - session.started:.1f}s the page kept redrawing its live "
+                                  "curves (never idle for 30 s); waiting for the run to end")
         notice = await session.page.locator('[data-testid="stAlert"]').all_inner_texts()
         await session.wait_for_runs_table()
         await session.check_no_exception("Train")
