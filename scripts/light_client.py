@@ -45,6 +45,7 @@ class LightSession:
         self._run = 0  # the number of the run the server is sending (counts new_session messages)
         self._run_fragments: tuple[str, ...] = ()  # the fragments that run reruns; () for a full run
         self._full_runs_finished: list[int] = []  # numbers of full runs that finished (successfully or not)
+        self._interrupted_full_run = 0  # the full run that just ended early, until the next run begins
         self._changed = asyncio.Event()  # set after every message
         self._timers: dict[str, tuple[float, asyncio.Task]] = {}  # fragment id -> (interval, its timer task)
         self.counts = dict(full_runs=0, fragment_runs=0, auto_reruns_sent=0)
@@ -90,6 +91,12 @@ class LightSession:
             self.pages = {page.url_pathname: page.page_script_hash for page in forward.navigation.app_pages}
             self.page_hash = self.page_hash or forward.navigation.page_script_hash
         elif kind == "new_session":
+            if forward.metadata.run.fragment_ids and self._interrupted_full_run:
+                # The full run before was ended early and the server went on with fragment runs, not another full
+                # run (Streamlit marks a finished full run still queued as finished early when a run starts): it
+                # is settled, whatever it drew is what the page shows.
+                self._full_runs_finished.append(self._interrupted_full_run)
+            self._interrupted_full_run = 0
             self._run += 1
             self._run_fragments = tuple(forward.metadata.run.fragment_ids)
             if not self._run_fragments:  # a normal rerun: remove all the auto reruns' timers
@@ -116,6 +123,8 @@ class LightSession:
                                   if e[2] == self._run or e[1] not in self._run_fragments}
             if status in (FINISHED, COMPILE_ERROR) and not self._run_fragments:
                 self._full_runs_finished.append(self._run)
+            elif status == EARLY_FOR_RERUN and not self._run_fragments:
+                self._interrupted_full_run = self._run
         self._changed.set()
 
     # -- auto reruns -----------------------------------------------------------------------------------------

@@ -79,6 +79,16 @@ def test_a_fragment_run_replaces_only_its_own_elements_and_a_full_run_clears_wha
     assert session.counts["full_runs"] == 3 and session.counts["fragment_runs"] == 1
 
 
+def test_a_full_run_ended_early_counts_as_settled_once_the_server_goes_on_with_fragment_runs_only():
+    session = LightSession("http://127.0.0.1:1", "unit")
+    for msg in (new_session(), markdown([0, 0], "title"), finished(2), new_session()):
+        session.handle(msg)  # ended early for another full run: not settled
+    assert session._full_runs_finished == []
+    for msg in (markdown([0, 0], "title"), finished(2), new_session("curves"), finished(3)):
+        session.handle(msg)  # ended early, then only fragment runs: the full run is what the page shows
+    assert session._full_runs_finished == [2] and session.text() == "title"
+
+
 def test_auto_rerun_ticks_send_the_fragment_rerun_with_the_widget_states_until_a_full_run_starts():
     async def scenario():
         session = LightSession("http://127.0.0.1:1", "unit")
