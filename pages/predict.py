@@ -7,7 +7,7 @@ yet the page says so and offers a one-click quick training of the lesson's four 
 import streamlit as st
 
 from rnnlab import baseline, charts, predict
-from rnnlab.ui import frame, guards, page_parts, presenter, stored, widgets
+from rnnlab.ui import figures, frame, guards, page_parts, presenter, stored, widgets
 from rnnlab.ui.state import StateKeys as K
 
 frame.require_app_frame()  # a page opened by its own address on a fresh server
@@ -45,7 +45,7 @@ else:
         table = predict.probabilities(runs, sentences)
         table[baseline.NAME] = reference.predict(list(table.index))
         st.table(charts.probability_table_style(table))
-        st.plotly_chart(presenter.chart(charts.prediction_bars(table)), width="stretch")
+        st.plotly_chart(figures.prediction_bars(table), width="stretch")  # built once for every session
 
         st.subheader("Word by word: how the networks read")
         widgets.follow_new_option(K.PREDICT_SENTENCE, sentences, K.PREDICT_SENTENCES_SEEN)
@@ -64,7 +64,7 @@ else:
                     "nothing about what these words mean.",
                     icon=":material/help:",
                 )
-            st.plotly_chart(presenter.chart(charts.prefix_lines(prefixes)), width="stretch")
+            st.plotly_chart(figures.prefix_lines(prefixes), width="stretch")
             st.caption("A bidirectional model also reads each prefix backwards, from its last word.")
             if st.toggle("Shuffle the words", key=K.PREDICT_SHUFFLE,
                          help="The same words in a random order: who notices?"):

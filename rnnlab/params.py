@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from rnnlab.lru import LRU
 from rnnlab.models import ARCHITECTURES, check_arch
 
 # The gates (and candidate) of each cell, in the order Keras stores them in its kernels.
@@ -26,9 +27,18 @@ def vocabulary_size(texts) -> int:
     padding '' and '[UNK]' (rnnlab.data.token_counts tokenizes as it does, without TensorFlow). train() adapts
     on the training sentences only, so its models' embeddings have vocabulary_size(train_df.text) rows; the
     lesson adapts on all the sentences (validation included), hence its larger count."""
+    texts = tuple(str(text) for text in texts)
+    # Kept per set of sentences (bounded): the Train page asks it of the same split at every full run.
+    return _vocabulary_sizes.get(texts, lambda: _count_vocabulary(texts))
+
+
+def _count_vocabulary(texts: tuple[str, ...]) -> int:
     from rnnlab.text import token_counts
 
-    return len(token_counts(texts)) + 2
+    return len(token_counts(list(texts))) + 2
+
+
+_vocabulary_sizes = LRU(16)
 
 
 def _row(layer, gate, part, formula, numbers, count):

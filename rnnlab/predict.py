@@ -3,7 +3,9 @@ after each word of one sentence (how the network "reads").
 
 Models are called directly (`model(ids, training=False)`, compiled once per model with tf.function), which for a
 handful of sentences is many times faster than `model.predict`; a lock per model keeps concurrent browser
-sessions from calling one model at once.
+sessions from calling one model at once. A model's answers are kept for the batches it was last asked (a bounded
+LRU per model, RNNLAB_PREDICTION_CACHE batches): a class reads the same sentences (the lesson's two, the pairs
+on word order), so one call answers every session and the others never wait on the model's lock.
 """
 
 from __future__ import annotations
@@ -14,10 +16,14 @@ import weakref
 import numpy as np
 import pandas as pd
 
+from rnnlab.lru import LRU, size_from_env
+
 PREFIX_COLUMNS = ["model", "position", "word", "token", "probability"]
 
-# Per model (keyed by id, dropped when the model is garbage-collected): its lock and its compiled call.
+# Per model (keyed by id, dropped when the model is garbage-collected): its lock, its compiled call and its answers.
 _per_model: dict[int, dict] = {}
+ANSWERS_KEPT = size_from_env("RNNLAB_PREDICTION_CACHE", 256)  # batches per model
+ANSWERED_IDS_MAX = 20_000  # larger batches (a whole data set) are not kept
 _per_model_guard = threading.Lock()
 
 
@@ -26,7 +32,7 @@ def _entry(model) -> dict:
     with _per_model_guard:
         entry = _per_model.get(key)
         if entry is None:
-            entry = _per_model[key] = {"lock": threading.RLock(), "call": None}
+            entry = _per_model[key] = {"lock": threading.RLock(), "call": None, "answers": LRU(ANSWERS_KEPT)}
             # id() is reused after a model dies: forget its entry then, so a new model never inherits it.
             weakref.finalize(model, _per_model.pop, key, None)
         return entry
@@ -72,6 +78,15 @@ def probabilities_for_ids(model, token_ids: np.ndarray) -> np.ndarray:
     ids = np.asarray(token_ids).astype(np.int32)
     if ids.shape[0] == 0:
         return np.zeros(0)
+    if ids.size > ANSWERED_IDS_MAX:
+        return _call(model, ids)
+    # The same batch gives the same answer (the model's weights never change in this process): asked again, by
+    # this session or another, it is read back (a copy: the caller may change it).
+    answer = _entry(model)["answers"].get((ids.shape, ids.tobytes()), lambda: _call(model, ids))
+    return answer.copy()
+
+
+def _call(model, ids: np.ndarray) -> np.ndarray:
     with model_lock(model):
         output = _compiled_call(model)(ids)
     return np.asarray(output, dtype=np.float64).reshape(-1)

@@ -132,7 +132,7 @@ def list_runs(runs_dir=None) -> tuple[list[StoredRun], list[Problem]]:
             if not entry.is_dir():
                 problems.append(Problem(name, entry, "not an RNN Lab run: a file, not a run folder"))
                 continue
-            runs.append(run_schema.read_run(entry))
+            runs.append(read_run(entry))
         except RunStoreError as error:
             problems.append(Problem(name, entry, str(error)))
         except Exception as error:  # a listing must never take a page down
@@ -141,13 +141,41 @@ def list_runs(runs_dir=None) -> tuple[list[StoredRun], list[Problem]]:
     return runs, problems
 
 
+# (folder, what each of its files is on disk) -> what was read from it: pages read the same few runs many times
+# a second (every session's sidebar and live curves), each read parsing a history of hundreds of batches.
+_read = LRU(size_from_env("RNNLAB_RUN_READ_CACHE", 256))
+
+
+def _on_disk(folder: Path) -> tuple:
+    """What a run folder's files are now: inode, size and modification time of each (None for a missing one).
+    A save renames a new folder into place, and any change of a file changes its size or times."""
+    stamps = []
+    for name in (RUN_FILE, *run_files.DATA_FILES):
+        try:
+            stat = (folder / name).stat()
+            stamps.append((stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns))
+        except FileNotFoundError:
+            stamps.append(None)
+    return str(folder), tuple(stamps)
+
+
+def read_run(folder: Path) -> StoredRun:
+    """run_schema.read_run(folder), read again only when one of its files changed (RunStoreError as there)."""
+    return _read.get((_on_disk(folder), "run"), lambda: run_schema.read_run(folder))
+
+
+def _model_sha(folder: Path) -> str:
+    stamp = _on_disk(folder)
+    return _read.get((stamp, "sha"), lambda: run_files.read_json(folder / RUN_FILE)["files"][MODEL_FILE]["sha256"])
+
+
 def read(run_id: str, runs_dir=None) -> StoredRun | None:
     """The stored run `run_id` without its model, or None if it is missing or broken (never raises)."""
     if not run_names.valid_id(run_id):
         return None
     try:
         folder = store_dir(runs_dir) / run_id
-        return run_schema.read_run(folder) if folder.is_dir() else None
+        return read_run(folder) if folder.is_dir() else None
     except (RunStoreError, OSError):
         return None
 
@@ -156,7 +184,7 @@ def find(config: Mapping[str, Any], runs_dir=None) -> StoredRun | None:
     """The stored run of this job configuration, or None (also when its folder is broken)."""
     try:
         target = store_dir(runs_dir) / run_names.run_id(config)
-        return run_schema.read_run(target) if target.is_dir() else None
+        return read_run(target) if target.is_dir() else None
     except (RunStoreError, OSError):
         return None
 
@@ -193,10 +221,10 @@ def load_run(run_id: str, runs_dir=None, *, cached: bool = True):
     folder = store_dir(runs_dir) / run_id
     if not folder.is_dir():
         raise RunStoreError(f"no stored run {run_id!r} in {folder.parent}")
-    stored = run_schema.read_run(folder)
+    stored = read_run(folder)
     if not cached:
         return _load(stored)
-    sha = run_files.read_json(folder / RUN_FILE)["files"][MODEL_FILE]["sha256"]
+    sha = _model_sha(folder)
     return _loaded.get((str(folder), sha), lambda: _load(stored, sha))
 
 

@@ -55,6 +55,7 @@ sys.exit(cli.main())
 """
 
 SHOTS: Path | None = None  # --screenshots: every session's last page lands here
+PROFILE: Path | None = None  # --profile: py-spy samples the server's busy threads in the lecture
 
 GRADIENTS_TITLE = "Gradients: why long sentences are hard to learn from"
 TITLES = {"Train": "Train: watch a recurrent network learn", "Predict": "Predict: how sure is each network?",
@@ -296,7 +297,11 @@ async def _trainer(session, values, delay_s, double) -> dict:
         await session.settings(values)
         await asyncio.sleep(delay_s)
         await session.press_train(double)
-        await session.idle()
+        try:  # the click's own run; the live fragments may then keep the page busy while the run trains
+            await session.idle(30)
+        except Exception:
+            session.events.append(f"{time.perf_counter() - session.started:.1f}s the page kept redrawing its live "
+                                  "curves (never idle for 30 s); waiting for the run to end")
         notice = await session.page.locator('[data-testid="stAlert"]').all_inner_texts()
         await session.wait_for_runs_table()
         await session.check_no_exception("Train")
@@ -439,16 +444,23 @@ async def light_trainer(url: str, name: str, values: dict) -> dict:
 
         run = run_name(dict(arch="SimpleRNN", units=values["Units"], embed_dim=values["Embedding size"],
                             epochs=values["Epochs"], seed=values["Seed"]))
-        queued_s, deadline = 0.0, time.time() + 900
-        while not any(line.startswith("Models:") and run in line for line in session.text().splitlines()):
-            if time.time() > deadline:
-                raise TimeoutError(f"{name}: the run did not end in 15 minutes")
-            if "waiting for a free CPU" in session.text():
+        # Like a student's tab: nothing is asked of the server but what the page's own run_every fragments ask
+        # for (the live curves and the sidebar's status, LightSession reruns them on their timers) and the full
+        # rerun the page makes itself once a watched run ends (rnnlab.ui.session.rerun_when_jobs_end); this
+        # session only reads what they redraw.
+        queued_s = 0.0
+
+        def ended() -> bool:
+            nonlocal queued_s
+            text = session.text()
+            if "waiting for a free CPU" in text:
                 queued_s = time.perf_counter() - pressed
-            await asyncio.sleep(1.0)
-            await session.rerun()
+            return any(line.startswith("Models:") and run in line for line in text.splitlines())
+
+        await session.wait_for(ended, 900, "the run to end")
         return dict(session=name, client="light", role="trainer", settings=values, queued_s=round(queued_s, 1),
-                    exceptions=session.exceptions, seconds=round(time.perf_counter() - session.started, 1))
+                    exceptions=session.exceptions, runs=dict(session.counts),
+                    seconds=round(time.perf_counter() - session.started, 1))
     finally:
         await session.close()
 
@@ -509,7 +521,12 @@ async def lecture(server: "Server", sessions: int) -> dict:
     await warm.go("predict", timeout_s=600)
     cold_predict_s = round(time.perf_counter() - cold, 1)
     await warm.close()
-    cpu_before = _cpu_seconds(me), _cpu_seconds(server.ps)
+    cpu_before = _cpu_seconds(me), _cpu_seconds(server.ps), _cpu_seconds(me, children=False)
+    spy = None
+    if PROFILE is not None:  # 20 samples a second of its busy threads, until the lecture ends
+        spy = subprocess.Popen(["py-spy", "record", "-p", str(server.process.pid), "-r", "20", "-f", "raw",
+                                "--threads", "--nonblocking", "-o", str(PROFILE)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     started = time.perf_counter()
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -523,7 +540,11 @@ async def lecture(server: "Server", sessions: int) -> dict:
         tasks += [light_viewer(server.url, f"viewer-{i}") for i in range(1, sessions - 2 * third)]
         results = await asyncio.gather(*tasks, return_exceptions=True)
         cpu_clients = _cpu_seconds(me) - cpu_before[0]  # this process's light clients and Chromium's processes
+        cpu_light = _cpu_seconds(me, children=False) - cpu_before[2]  # the light clients (and Playwright's driver)
         await browser.close()
+    if spy is not None:
+        spy.send_signal(2)  # py-spy writes its samples on SIGINT
+        spy.wait(60)
     seconds = time.perf_counter() - started
     cpu_server = _cpu_seconds(server.ps) - cpu_before[1]
     results = [r if isinstance(r, dict) else dict(error=f"{type(r).__name__}: {r}"[:600]) for r in results]
@@ -535,19 +556,22 @@ async def lecture(server: "Server", sessions: int) -> dict:
         predict_slowest_s=max(predict, default=None),
         cpu_share_clients=round(cpu_clients / (cpu_clients + cpu_server), 3) if cpu_server else None,
         cpu_share_server_and_ray=round(cpu_server / (cpu_clients + cpu_server), 3) if cpu_server else None,
-        cpu_seconds=dict(clients=round(cpu_clients, 1), server_and_ray=round(cpu_server, 1)),
+        cpu_seconds=dict(clients=round(cpu_clients, 1), light_clients=round(cpu_light, 1),
+                         chromium=round(cpu_clients - cpu_light, 1), server_and_ray=round(cpu_server, 1)),
     )
 
 
-def _cpu_seconds(process) -> float:
+def _cpu_seconds(process, children: bool = True) -> float:
     """CPU seconds of a process and its children (Chromium's for this one; Ray's for the server)."""
     import psutil
 
     total = 0.0
-    for each in [process, *process.children(recursive=True)]:
+    for each in [process, *(process.children(recursive=True) if children else [])]:
         try:  # with the children each has reaped: Ray's training workers end with their runs
             times = each.cpu_times()
-            total += times.user + times.system + times.children_user + times.children_system
+            total += times.user + times.system
+            if children:
+                total += times.children_user + times.children_system
         except psutil.Error:
             pass
     return total
@@ -606,7 +630,12 @@ def main(argv=None) -> int:
                         "models `python -m rnnlab.prepare` stores first)")
     parser.add_argument("--out", type=Path, help="also write the JSON report here")
     parser.add_argument("--screenshots", type=Path, help="save each session's last page here")
+    parser.add_argument("--profile", type=Path, help="the lecture only: record the server with py-spy (raw "
+                        "stacks of its busy threads, 20 a second) into this file")
     args = parser.parse_args(argv)
+    if args.profile:
+        global PROFILE
+        PROFILE = args.profile
     if args.screenshots:
         global SHOTS
         SHOTS = args.screenshots

@@ -145,3 +145,12 @@ def test_trained_ledgers_give_each_model_its_own_vocabulary_and_the_lessons(sent
     assert rows["sentences"].tolist() == [len(train_df), 3000]
     assert rows["total"].tolist() == [params.model_ledger("x", "GRU", v, 16, 8, 0)["total"] for v in rows["vocabulary"]]
     assert len(params.trained_ledgers({"GRU": config})) == 1  # no lesson vocabulary: the model's own row only
+
+
+def test_the_vocabulary_size_of_the_same_sentences_is_counted_once(monkeypatch):
+    counted = []
+    real = params._count_vocabulary
+    monkeypatch.setattr(params, "_count_vocabulary", lambda texts: counted.append(len(texts)) or real(texts))
+    sentences = ["A fresh set of words.", "Words never counted before, zqxv!"]
+    assert params.vocabulary_size(sentences) == params.vocabulary_size(list(sentences)) == 2 + 9
+    assert params.vocabulary_size(sentences[:1]) == 2 + 5 and counted == [2, 1]

@@ -136,3 +136,48 @@ def test_clean_sentences_drops_blanks_and_says_what_it_cut():
     for nothing in ("", "  \n\t\n", None):
         sentences, warnings = predict.clean_sentences(nothing)
         assert sentences == [] and warnings == ["There is no sentence to read yet: type one sentence per line."]
+
+
+class _Model:
+    """Stands for a Keras model: predict keeps its answers per model object."""
+
+
+def test_a_batch_asked_again_is_answered_once_by_the_model_and_read_back_after(monkeypatch):
+    calls = []
+
+    def call(model, ids):
+        calls.append(ids.copy())
+        return ids.sum(axis=1).astype(np.float64)
+
+    monkeypatch.setattr(predict, "_call", call)
+    model = _Model()
+    ids = np.array([[3, 4, 0], [5, 0, 0]])
+    first = predict.probabilities_for_ids(model, ids)
+    first[0] = -1.0  # a caller changing its answer does not change what is kept
+    again = predict.probabilities_for_ids(model, ids)
+    assert again.tolist() == [7.0, 5.0] and len(calls) == 1
+    assert predict.probabilities_for_ids(model, ids[:1]).tolist() == [7.0] and len(calls) == 2  # another batch
+    assert predict.probabilities_for_ids(_Model(), ids).tolist() == [7.0, 5.0] and len(calls) == 3  # another model
+
+
+def test_the_answers_kept_are_bounded_and_a_whole_data_set_is_not_kept(monkeypatch):
+    calls = []
+    monkeypatch.setattr(predict, "_call", lambda model, ids: calls.append(1) or ids[:, 0].astype(np.float64))
+    monkeypatch.setattr(predict, "ANSWERS_KEPT", 2)
+    model = _Model()
+    for first_id in (1, 2, 3, 1):  # the first batch was dropped for the third: asked again, the model answers
+        predict.probabilities_for_ids(model, np.array([[first_id, 9]]))
+    assert len(calls) == 4 and len(predict.model_cache(model)["answers"]) == 2
+    monkeypatch.setattr(predict, "ANSWERED_IDS_MAX", 3)
+    big = np.array([[1, 2], [3, 4]])
+    predict.probabilities_for_ids(model, big)
+    predict.probabilities_for_ids(model, big)
+    assert len(calls) == 6
+
+
+def test_real_models_give_the_same_table_from_their_kept_answers(runs):
+    first = predict.probabilities(runs, LESSON)
+    again = predict.probabilities(runs, LESSON)
+    pd.testing.assert_frame_equal(first, again)
+    for name, run in runs.items():
+        np.testing.assert_allclose(again[name], run.predict(LESSON), atol=1e-6)

@@ -105,6 +105,24 @@ def test_load_run_shares_one_model_between_callers_until_the_run_is_replaced(sto
     assert third is not first and not third.stopped and third.epochs_done == 2
 
 
+def test_an_unchanged_run_is_read_from_disk_once_and_a_changed_or_replaced_one_again(store, vectorizer, monkeypatch):
+    stored = runs.save(fake_run("GRU", vectorizer, stopped=True, epochs_done=1), job_config("GRU"))
+    reads = []
+    real = run_schema.read_run
+    monkeypatch.setattr(run_schema, "read_run", lambda folder: reads.append(folder.name) or real(folder))
+    first = runs.read(stored.id)
+    assert runs.read(stored.id) is first and runs.find(job_config("GRU")) is first and len(reads) == 1
+    assert runs.load_run(stored.id).stopped and len(reads) == 1
+    runs.save(fake_run("GRU", vectorizer), job_config("GRU"))  # finished: replaces the stopped copy
+    reads.clear()  # (saving reads the store itself)
+    replaced = runs.read(stored.id)
+    assert runs.read(stored.id) is replaced and len(reads) == 1
+    assert not replaced.stopped and replaced.metrics["epochs_done"] == 2
+    history = stored.path / run_files.HISTORY_FILE
+    history.write_text(history.read_text() + " ")  # changed on disk: read again, and its checksum no longer holds
+    assert runs.read(stored.id) is None and len(reads) == 2
+
+
 def test_a_notebook_run_without_a_job_config_is_stored_under_its_own_key(store, vectorizer):
     stored = runs.save(fake_run("LSTM", vectorizer))
     assert not stored.is_job_config and stored.config["train_size"] == 160

@@ -22,7 +22,7 @@ from rnnlab.charts.style import (ARCH_COLORS, CLASS_COLORS, CLASS_NAMES, EXPLODI
                                  GROUP_COLORS, LEGEND_BELOW, LEGEND_ROW_PX, PART_COLORS, RUN_DASHES, RUN_PATTERNS,
                                  RUN_SYMBOLS, TEMPLATE, TITLE_SIZE, VANISHING_FILL, arch_of, colors_for, layout,
                                  legend_below, log_ticks, shorten, styles_for)
-from rnnlab.charts.training import smoothing_window, training_curves
+from rnnlab.charts.training import curve_styles, curves_frame, run_traces, smoothing_window, training_curves
 
 __all__ = [
     "ARCH_COLORS", "CLASS_COLORS", "CLASS_NAMES", "EXPLODING_FILL", "EXTRA_COLORS", "FONT_SIZE", "GROUP_COLORS",
@@ -30,5 +30,6 @@ __all__ = [
     "TITLE_SIZE", "TOY_DECADES", "VANISHING_FILL", "arch_of", "class_balance", "colors_for", "gradient_by_step",
     "heatmap", "jacobian_chain", "layout", "legend_below", "length_histogram", "log_ticks", "param_stacked_bars",
     "param_treemap", "prediction_bars", "prefix_lines", "probability_color", "probability_table_style", "shorten",
-    "smoothing_window", "styles_for", "toy_gradient", "top_tokens", "training_curves",
+    "smoothing_window", "styles_for", "curve_styles", "curves_frame", "run_traces", "toy_gradient", "top_tokens",
+    "training_curves",
 ]

@@ -54,76 +54,65 @@ def training_curves(runs: Sequence[dict], title: str = "Training curves", refere
     given, is drawn as a dashed horizontal line on the accuracy panel (a shape, not a trace), labelled with its name
     and value.
     """
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"), horizontal_spacing=0.14)
-    names = [str(run["name"]) for run in runs]
-    styles = styles_for(names, [run.get("arch") for run in runs])
+    fig = curves_frame(len(runs), title=title, reference=reference)
+    names, styles = curve_styles(runs)
     for run, name in zip(runs, names):
-        style = styles[name]
-        color = style["color"]
-        batches = pd.DataFrame(run.get("batch_history") or [], columns=["step", "epoch", "loss", "accuracy"])
-        keep = drawn_points(len(batches))  # the mean is taken over every batch, then both lines are thinned
-        x_batch = batches["step"].to_numpy(dtype=float)[keep] / _batches_per_epoch(run)
-        history = run.get("history") or {}
-        window = smoothing_window(run)
-        for col, metric in ((1, "loss"), (2, "accuracy")):
-            first = col == 1
-            every = batches[metric].to_numpy(dtype=float)
-            raw, mean = every[keep], pd.Series(every).rolling(window, min_periods=1).mean().to_numpy()[keep]
-            fig.add_trace(
-                go.Scatter(
-                    x=x_batch,
-                    y=raw,
-                    mode="lines",
-                    name=f"{name} training (each batch)",
-                    legendgroup=name,
-                    showlegend=False,
-                    line=dict(color=color, width=1),
-                    opacity=0.3,
-                    hoverinfo="skip",
-                ),
-                row=1,
-                col=col,
-            )
-            fig.add_trace(
-                go.Scatter(
-                    x=x_batch,
-                    y=mean,
-                    customdata=raw,
-                    mode="lines",
-                    name=f"{name} training",
-                    legendgroup=name,
-                    showlegend=False,
-                    line=dict(color=color, width=2.5, dash=style["dash"]),
-                    hovertemplate=f"{name}<br>epoch %{{x:.2f}}<br>training {metric}: %{{y:.3f}} (mean of the last "
-                                  f"{window} batches), this batch %{{customdata:.3f}}<extra></extra>",
-                ),
-                row=1,
-                col=col,
-            )
-            val = [float(v) for v in history.get(f"val_{metric}", [])]
-            fig.add_trace(
-                go.Scatter(
-                    x=np.arange(1, len(val) + 1, dtype=float),
-                    y=val,
-                    mode="markers+lines",
-                    name=name,
-                    legendgroup=name,
-                    showlegend=first,
-                    line=dict(color=color, width=3, dash=style["dash"]),
-                    marker=dict(size=11, color=color, symbol=style["symbol"]),
-                    hovertemplate=f"{name}<br>epoch %{{x}}<br>validation {metric} %{{y:.3f}}<extra></extra>",
-                ),
-                row=1,
-                col=col,
-            )
+        fig.add_traces(run_traces(run, name, styles[name]))
+    return fig
+
+
+def curve_styles(runs: Sequence[dict]) -> tuple[list[str], dict[str, dict]]:
+    """The runs' names, in order, and each name's style (styles_for: colour by architecture, dash by rank)."""
+    names = [str(run["name"]) for run in runs]
+    return names, styles_for(names, [run.get("arch") for run in runs])
+
+
+def run_traces(run: dict, name: str, style: dict) -> list[go.Scatter]:
+    """The six traces of one run of training_curves (see there), on the loss (x, y) and accuracy (x2, y2) axes:
+    they depend on this run and its style only, so a page may keep them while the run does not change."""
+    color = style["color"]
+    batches = pd.DataFrame(run.get("batch_history") or [], columns=["step", "epoch", "loss", "accuracy"])
+    keep = drawn_points(len(batches))  # the mean is taken over every batch, then both lines are thinned
+    x_batch = batches["step"].to_numpy(dtype=float)[keep] / _batches_per_epoch(run)
+    history = run.get("history") or {}
+    window = smoothing_window(run)
+    traces = []
+    for col, metric in ((1, "loss"), (2, "accuracy")):
+        first = col == 1
+        axes = dict(xaxis="x", yaxis="y") if first else dict(xaxis="x2", yaxis="y2")
+        every = batches[metric].to_numpy(dtype=float)
+        raw, mean = every[keep], pd.Series(every).rolling(window, min_periods=1).mean().to_numpy()[keep]
+        traces.append(go.Scatter(
+            x=x_batch, y=raw, mode="lines", name=f"{name} training (each batch)", legendgroup=name,
+            showlegend=False, line=dict(color=color, width=1), opacity=0.3, hoverinfo="skip", **axes))
+        traces.append(go.Scatter(
+            x=x_batch, y=mean, customdata=raw, mode="lines", name=f"{name} training", legendgroup=name,
+            showlegend=False, line=dict(color=color, width=2.5, dash=style["dash"]),
+            hovertemplate=f"{name}<br>epoch %{{x:.2f}}<br>training {metric}: %{{y:.3f}} (mean of the last "
+                          f"{window} batches), this batch %{{customdata:.3f}}<extra></extra>", **axes))
+        val = [float(v) for v in history.get(f"val_{metric}", [])]
+        traces.append(go.Scatter(
+            x=np.arange(1, len(val) + 1, dtype=float), y=val, mode="markers+lines", name=name, legendgroup=name,
+            showlegend=first, line=dict(color=color, width=3, dash=style["dash"]),
+            marker=dict(size=11, color=color, symbol=style["symbol"]),
+            hovertemplate=f"{name}<br>epoch %{{x}}<br>validation {metric} %{{y:.3f}}<extra></extra>", **axes))
+    return traces
+
+
+def curves_frame(runs: int, title: str = "Training curves", reference: dict | None = None) -> go.Figure:
+    """training_curves without its traces: the two panels, their axes, the reference line, and a legend below
+    sized for `runs` entries."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"), horizontal_spacing=0.14)
     fig.update_xaxes(title_text="epoch", rangemode="tozero")
     fig.update_yaxes(title_text="binary cross-entropy", rangemode="tozero", row=1, col=1)
     fig.update_yaxes(title_text="accuracy", range=[0, 1.02], row=1, col=2)
     fig.update_annotations(font_size=FONT_SIZE + 2)
     if reference is not None:
+        # Drawn on the accuracy panel before its traces are added (with no run at all, there is no panel to mark).
         fig.add_hline(y=float(reference["value"]), row=1, col=2, line=dict(color="#555555", width=2, dash="dash"),
+                      exclude_empty_subplots=not runs,
                       annotation_text=f"{reference['name']}: {float(reference['value']):.3f}",
                       annotation_position="bottom right")
     # Room between the chart's title and the panels' titles ('Loss', 'Accuracy') above them.
     layout(fig, title, hovermode="closest", height=480, margin=dict(l=80, r=30, t=110, b=60))
-    return legend_below(fig, len(runs))
+    return legend_below(fig, runs)

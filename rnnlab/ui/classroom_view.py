@@ -56,7 +56,7 @@ def shared_stop_caption() -> None:
 def stored_curves(taken: set[str]) -> list[dict]:
     """Curves (rnnlab.charts.training_curves' shape) of the stored runs this session uses."""
     named = naming.stored_names(stored.stored_jobs(), taken)
-    return [dict(name=name, arch=job.stored.arch, batch_history=list(job.stored.batch_history),
+    return [dict(id=job.id, name=name, arch=job.stored.arch, batch_history=list(job.stored.batch_history),
                  history=dict(job.stored.history), batches_per_epoch=job.stored.batches_per_epoch)
             for name, job in named.items()]
 

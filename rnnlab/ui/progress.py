@@ -24,8 +24,8 @@ def curve_data(snapshot: jobs.JobSnapshot, name: str) -> dict:
     """A job's history in the shape rnnlab.charts.training_curves draws."""
     history = {metric: [e.get(metric) for e in snapshot.epochs] for metric in
                ("loss", "accuracy", "val_loss", "val_accuracy")}
-    return dict(name=name, arch=snapshot.config["arch"], batch_history=list(snapshot.batches), history=history,
-                batches_per_epoch=snapshot.batches_per_epoch)
+    return dict(id=snapshot.id, name=name, arch=snapshot.config["arch"], batch_history=list(snapshot.batches),
+                history=history, batches_per_epoch=snapshot.batches_per_epoch)
 
 
 def progress_text(snapshot: jobs.JobSnapshot, name: str) -> str:

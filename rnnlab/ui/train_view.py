@@ -10,10 +10,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from rnnlab import archive, baseline, charts, params, regularisation
+from rnnlab import archive, baseline, params, regularisation
 from rnnlab.config import load_split
 from rnnlab.models import ARCHITECTURES
-from rnnlab.ui import classroom_view, dataset, naming, page_parts, presenter, progress, session, stored
+from rnnlab.ui import classroom_view, dataset, figures, naming, page_parts, presenter, progress, session, stored
 from rnnlab.ui.state import StateKeys
 
 
@@ -60,8 +60,8 @@ def live_curves(reference) -> None:
         runs = [run for run in runs if run["name"] in drawn]
         if runs:
             line = reference and {"name": f"{baseline.NAME} (final val.)", "value": reference.val_accuracy}
-            st.plotly_chart(presenter.chart(charts.training_curves(runs, reference=line)), width="stretch",
-                            key="training_curves")
+            # Built once for every session showing these numbers (rnnlab.ui.figures), not at every redraw.
+            st.plotly_chart(figures.training_curves(runs, reference=line), width="stretch", key="training_curves")
         else:
             st.info("No runs yet: pick one or more architectures and press Train.", icon=":material/info:")
         session.rerun_when_jobs_end()

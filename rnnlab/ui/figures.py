@@ -1,0 +1,86 @@
+"""Figures shared by every session of a server: a chart of the same numbers is built once, not once per session
+and per redraw. Building a plotly figure takes a tenth to a fifth of a second (the Train page's curves of four
+runs: 24 traces), and in a lecture twenty tabs redraw their curves every LIVE_UPDATE_S while they train, most of
+them the same runs (a shared run, the lesson's stored runs), and every Predict visitor draws the same bars.
+
+Each figure is keyed by what it shows (and by presenter mode, whose scaling changes it), in a bounded LRU
+(RNNLAB_FIGURE_CACHE entries). A cached figure is never changed afterwards: st.plotly_chart only reads it.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pandas as pd
+
+from rnnlab import charts
+from rnnlab.lru import LRU, size_from_env
+from rnnlab.ui import presenter
+
+_figures = LRU(size_from_env("RNNLAB_FIGURE_CACHE", 64))
+
+
+def shared(key, build):
+    """The figure build() makes, built once per key and presenter mode for every session (presenter.chart
+    applied)."""
+    on = presenter.is_on()
+    return _figures.get((key, on), lambda: presenter.chart(build()))
+
+
+def curve_key(run: dict) -> tuple:
+    """What one run of training_curves draws, in a few numbers: its histories only grow while it trains, so
+    its source id, name, style inputs, how many batches and epochs it has and the latest values identify it."""
+    batches = run.get("batch_history") or []
+    last = batches[-1] if batches else {}
+    history = run.get("history") or {}
+    return (run.get("id"), str(run["name"]), run.get("arch"), run.get("batches_per_epoch"), len(batches),
+            tuple(last.get(field) for field in ("step", "epoch", "loss", "accuracy")),
+            tuple(tuple(history.get(metric) or ()) for metric in ("loss", "accuracy", "val_loss", "val_accuracy")))
+
+
+def training_curves(runs: list[dict], reference: dict | None = None):
+    """rnnlab.charts.training_curves(runs, reference=...), shared, and assembled from parts kept apart: each run's
+    six traces (a stored run's never change; a training run's change with each snapshot) and the two panels
+    around them. The parts were checked by plotly when made, so the whole is not checked again (that check
+    costs ten times the assembly); it is the same figure, as JSON, as charts.training_curves draws."""
+    line = None if reference is None else (reference["name"], float(reference["value"]))
+    key = ("training_curves", tuple(curve_key(run) for run in runs), line)
+    return shared(key, lambda: _assembled(runs, reference, line))
+
+
+_parts = LRU(size_from_env("RNNLAB_FIGURE_CACHE", 64) * 4)
+
+
+def _assembled(runs: list[dict], reference: dict | None, line):
+    import plotly.graph_objects as go
+
+    names, styles = charts.curve_styles(runs)
+    data = []
+    for run, name in zip(runs, names):
+        style = styles[name]
+        traces = _parts.get(("traces", curve_key(run), name, tuple(sorted(style.items()))),
+                            lambda: [trace.to_plotly_json() for trace in charts.run_traces(run, name, style)])
+        data += [dict(trace) for trace in traces]  # the figure takes each trace's type out and puts it back
+    frame = _parts.get(("frame", len(runs), line),
+                       lambda: charts.curves_frame(len(runs), reference=reference).to_plotly_json()["layout"])
+    return go.Figure(dict(data=data, layout=copy.deepcopy(frame)), _validate=False)
+
+
+def _frame_key(frame: pd.DataFrame) -> tuple:
+    return (tuple(map(str, frame.columns)), tuple(map(str, frame.index)),
+            tuple(tuple(row) for row in frame.itertuples(index=False)))
+
+
+def prediction_bars(table: pd.DataFrame):
+    """rnnlab.charts.prediction_bars(table), shared: the same sentences and models give the same bars."""
+    return shared(("prediction_bars", _frame_key(table)), lambda: charts.prediction_bars(table))
+
+
+def prefix_lines(prefixes: pd.DataFrame):
+    """rnnlab.charts.prefix_lines(prefixes), shared."""
+    return shared(("prefix_lines", _frame_key(prefixes)), lambda: charts.prefix_lines(prefixes))
+
+
+def clear() -> None:
+    _figures.clear()
+    _parts.clear()
