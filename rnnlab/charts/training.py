@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Sequence
 
 import numpy as np
@@ -22,6 +24,31 @@ def _batches_per_epoch(run: dict) -> float:
 
 
 MAX_POINTS = 200  # per batch trace: the live page redraws every run's curves every second
+
+
+def _scatter(col: int, **properties) -> dict:
+    """A scatter trace on the loss (col 1) or accuracy (col 2) panel, as the plain dict plotly would make of it:
+    building plotly objects property by property (and checking each) took most of the figure's build time, which
+    the live page pays on the server at every redraw (tests check the result against a checked copy)."""
+    return dict(type="scatter", xaxis="x" if col == 1 else "x2", yaxis="y" if col == 1 else "y2", **properties)
+
+
+@functools.lru_cache(maxsize=32)
+def _frame(title: str, reference: tuple[str, float] | None, entries: int) -> str:
+    """The layout of a figure of `entries` runs (panels, axes, the reference line, legend), as JSON: it is the
+    same at every redraw, so it is built once."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"), horizontal_spacing=0.14)
+    fig.update_xaxes(title_text="epoch", rangemode="tozero")
+    fig.update_yaxes(title_text="binary cross-entropy", rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(title_text="accuracy", range=[0, 1.02], row=1, col=2)
+    fig.update_annotations(font_size=FONT_SIZE + 2)
+    if reference is not None:  # the panels get traces below (with no run, an empty panel draws no line)
+        fig.add_hline(y=reference[1], row=1, col=2, line=dict(color="#555555", width=2, dash="dash"),
+                      annotation_text=f"{reference[0]}: {reference[1]:.3f}", annotation_position="bottom right",
+                      exclude_empty_subplots=not entries)
+    # Room between the chart's title and the panels' titles ('Loss', 'Accuracy') above them.
+    layout(fig, title, hovermode="closest", height=480, margin=dict(l=80, r=30, t=110, b=60))
+    return legend_below(fig, entries).layout.to_json()
 
 
 def drawn_points(count: int, limit: int = MAX_POINTS) -> np.ndarray:
@@ -54,7 +81,7 @@ def training_curves(runs: Sequence[dict], title: str = "Training curves", refere
     given, is drawn as a dashed horizontal line on the accuracy panel (a shape, not a trace), labelled with its name
     and value.
     """
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"), horizontal_spacing=0.14)
+    traces = []
     names = [str(run["name"]) for run in runs]
     styles = styles_for(names, [run.get("arch") for run in runs])
     for run, name in zip(runs, names):
@@ -69,8 +96,9 @@ def training_curves(runs: Sequence[dict], title: str = "Training curves", refere
             first = col == 1
             every = batches[metric].to_numpy(dtype=float)
             raw, mean = every[keep], pd.Series(every).rolling(window, min_periods=1).mean().to_numpy()[keep]
-            fig.add_trace(
-                go.Scatter(
+            traces += [
+                _scatter(
+                    col,
                     x=x_batch,
                     y=raw,
                     mode="lines",
@@ -81,11 +109,8 @@ def training_curves(runs: Sequence[dict], title: str = "Training curves", refere
                     opacity=0.3,
                     hoverinfo="skip",
                 ),
-                row=1,
-                col=col,
-            )
-            fig.add_trace(
-                go.Scatter(
+                _scatter(
+                    col,
                     x=x_batch,
                     y=mean,
                     customdata=raw,
@@ -97,12 +122,11 @@ def training_curves(runs: Sequence[dict], title: str = "Training curves", refere
                     hovertemplate=f"{name}<br>epoch %{{x:.2f}}<br>training {metric}: %{{y:.3f}} (mean of the last "
                                   f"{window} batches), this batch %{{customdata:.3f}}<extra></extra>",
                 ),
-                row=1,
-                col=col,
-            )
+            ]
             val = [float(v) for v in history.get(f"val_{metric}", [])]
-            fig.add_trace(
-                go.Scatter(
+            traces.append(
+                _scatter(
+                    col,
                     x=np.arange(1, len(val) + 1, dtype=float),
                     y=val,
                     mode="markers+lines",
@@ -112,18 +136,8 @@ def training_curves(runs: Sequence[dict], title: str = "Training curves", refere
                     line=dict(color=color, width=3, dash=style["dash"]),
                     marker=dict(size=11, color=color, symbol=style["symbol"]),
                     hovertemplate=f"{name}<br>epoch %{{x}}<br>validation {metric} %{{y:.3f}}<extra></extra>",
-                ),
-                row=1,
-                col=col,
+                )
             )
-    fig.update_xaxes(title_text="epoch", rangemode="tozero")
-    fig.update_yaxes(title_text="binary cross-entropy", rangemode="tozero", row=1, col=1)
-    fig.update_yaxes(title_text="accuracy", range=[0, 1.02], row=1, col=2)
-    fig.update_annotations(font_size=FONT_SIZE + 2)
-    if reference is not None:
-        fig.add_hline(y=float(reference["value"]), row=1, col=2, line=dict(color="#555555", width=2, dash="dash"),
-                      annotation_text=f"{reference['name']}: {float(reference['value']):.3f}",
-                      annotation_position="bottom right")
-    # Room between the chart's title and the panels' titles ('Loss', 'Accuracy') above them.
-    layout(fig, title, hovermode="closest", height=480, margin=dict(l=80, r=30, t=110, b=60))
-    return legend_below(fig, len(runs))
+    line = (str(reference["name"]), float(reference["value"])) if reference is not None else None
+    # Checked once (the frame); the traces are this module's own dicts, so plotly need not check them again.
+    return go.Figure(data=traces, layout=json.loads(_frame(title, line, len(runs))), _validate=False)
