@@ -205,7 +205,8 @@ def _input_gradient_function(model):
     model_ref = weakref.ref(model)  # the cache lives on the model; a strong reference would keep it alive
 
     @tf.function(
-        input_signature=[tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None, 1], tf.float32)]
+        input_signature=[tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None, 1], tf.float32)],
+        autograph=False,
     )
     def input_gradient(ids, labels):
         model = model_ref()

@@ -221,7 +221,7 @@ def _probability_gradient_function(model):
 
     model_ref = weakref.ref(model)  # cached on the model; a strong reference would keep it alive
 
-    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32)])
+    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32)], autograph=False)
     def probability_gradient(ids):
         model = model_ref()
         embedding = model.get_layer("embedding")

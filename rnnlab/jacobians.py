@@ -55,7 +55,7 @@ def _jacobian_chain_function(model):
     def as_list(state):
         return list(state) if isinstance(state, (list, tuple)) else [state]
 
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.int32)])
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.int32)])  # its for loop needs AutoGraph
     def chain_norms(ids):
         model = model_ref()
         cell = _forward_cell(model)

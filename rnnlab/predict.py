@@ -55,6 +55,7 @@ def _compiled_call(model):
         entry["call"] = tf.function(
             lambda ids: model_ref()(ids, training=False),
             input_signature=[tf.TensorSpec([None, None], tf.int32)],
+            autograph=False,
         )
     return entry["call"]
 

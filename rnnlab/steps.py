@@ -38,7 +38,8 @@ def _forward(model):
 def _step_functions(model, optimizer, clip_norm: float | None = None):
     """The compiled training and evaluation steps: one trace each, whatever the batch's length.
 
-    `optimizer` (a Keras Adam, not yet built) updates every weight except the embedding. The embedding gets the
+    `optimizer` (a Keras Adam: its learning rate, betas, epsilon and step count) updates every weight except the
+    embedding, through one fused op per weight. The embedding gets the
     same Adam update, row by row, for only the rows of the words in the batch ("lazy Adam", as TensorFlow
     Addons' LazyAdam): a batch touches a few hundred of its ~4,400 rows, and updating all of them every batch
     was a fifth of the training time. Rows of absent words keep their moments until the word comes back.
@@ -53,8 +54,8 @@ def _step_functions(model, optimizer, clip_norm: float | None = None):
     labels_spec = tf.TensorSpec((None,), tf.float32)
     embeddings = model.get_layer("embedding").embeddings
     dense_weights = [w for w in model.trainable_variables if w is not embeddings]
-    optimizer.build(dense_weights)
     moments = [tf.Variable(tf.zeros(embeddings.shape), trainable=False, name=name) for name in ("m_rows", "v_rows")]
+    dense_moments = [[tf.Variable(tf.zeros(w.shape), trainable=False) for w in dense_weights] for _ in range(2)]
 
     def bce(labels, probs):
         probs = tf.clip_by_value(probs, 1e-7, 1 - 1e-7)
@@ -71,7 +72,20 @@ def _step_functions(model, optimizer, clip_norm: float | None = None):
         moments[1].scatter_update(tf.IndexedSlices(v, rows))
         embeddings.value.scatter_sub(tf.IndexedSlices(alpha * m / (tf.sqrt(v) + optimizer.epsilon), rows))
 
-    @tf.function(input_signature=[ids_spec, labels_spec])
+    def fused_adam(grads):
+        """Keras' Adam on the dense weights (same formula: moments, bias correction, epsilon outside the root),
+        one ResourceApplyAdam op per weight instead of the ~25 small ops Keras' apply_gradients builds for each;
+        then the step count, as apply_gradients counts it."""
+        t = tf.cast(optimizer.iterations + 1, tf.float32)
+        beta_1, beta_2 = tf.cast(optimizer.beta_1, tf.float32), tf.cast(optimizer.beta_2, tf.float32)
+        for weight, m, v, grad in zip(dense_weights, *dense_moments, grads):
+            tf.raw_ops.ResourceApplyAdam(
+                var=getattr(weight, "value", weight).handle, m=m.handle, v=v.handle, beta1_power=tf.pow(beta_1, t),
+                beta2_power=tf.pow(beta_2, t), lr=tf.cast(optimizer.learning_rate, tf.float32), beta1=beta_1,
+                beta2=beta_2, epsilon=tf.cast(optimizer.epsilon, tf.float32), grad=grad)
+        optimizer.iterations.assign_add(1)
+
+    @tf.function(input_signature=[ids_spec, labels_spec], autograph=False)
     def train_step(ids, labels):
         with tf.GradientTape() as tape:
             probs = forward(ids, True)
@@ -82,12 +96,12 @@ def _step_functions(model, optimizer, clip_norm: float | None = None):
         norm = tf.linalg.global_norm(grads)
         if clip_norm is not None:  # the embedding's rows are clipped together with every other weight
             grads = _clip_by_global_norm(grads, norm, clip_norm)
-        lazy_adam(rows, grads[0])  # before apply_gradients, which counts the step
-        optimizer.apply_gradients(zip(grads[1:], dense_weights))
+        lazy_adam(rows, grads[0])  # before fused_adam, which counts the step
+        fused_adam(grads[1:])
         hits = tf.cast(tf.equal(probs > 0.5, labels > 0.5), tf.float32)
         return loss, tf.reduce_mean(hits), norm, tf.linalg.global_norm(grads)
 
-    @tf.function(input_signature=[ids_spec, labels_spec])
+    @tf.function(input_signature=[ids_spec, labels_spec], autograph=False)
     def eval_step(ids, labels):
         probs = forward(ids, False)
         hits = tf.cast(tf.equal(probs > 0.5, labels > 0.5), tf.float32)

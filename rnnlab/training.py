@@ -165,7 +165,8 @@ def probe_gradient_function(model):
         return None
     embedding, classifier = model.get_layer("embedding"), model.get_layer("classifier")
 
-    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None, 1], tf.float32)])
+    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None, 1], tf.float32)],
+                 autograph=False)
     def input_gradient(ids, labels):
         x = embedding(ids)
         with tf.GradientTape() as tape:

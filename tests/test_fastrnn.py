@@ -37,12 +37,15 @@ def _dense(gradient):
     return tf.convert_to_tensor(gradient).numpy()
 
 
+@pytest.mark.parametrize("hand_bptt", [True, False], ids=["hand-written BPTT", "automatic gradient"])
 @pytest.mark.parametrize("padded", [True, False], ids=["mixed lengths", "no padding"])
 @pytest.mark.parametrize("arch", ARCHITECTURES)
-def test_the_loop_gives_the_keras_models_outputs_and_gradients(arch, padded):
+def test_the_loop_gives_the_keras_models_outputs_and_gradients(arch, padded, hand_bptt, monkeypatch):
     import tensorflow as tf
 
     from rnnlab import fastrnn
+
+    monkeypatch.setattr(fastrnn, "HAND_BPTT", hand_bptt)
 
     model = _model(arch)
     ids = tf.constant(_ids(padded))
