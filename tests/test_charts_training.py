@@ -1,6 +1,8 @@
 """rnnlab.charts.training: the training curves' traces, epochs and smoothing.
 (Figures come from `rnnlab.charts`, which re-exports every chart module.)"""
 
+import json
+
 import numpy as np
 import plotly.io as pio
 
@@ -108,3 +110,25 @@ def test_a_long_run_draws_a_bounded_number_of_points_with_the_mean_over_every_ba
     assert len(drawn_points(10**5)) == 200
     four = charts.training_curves([_run(a, a, 10, 75, 3) for a in ("SimpleRNN", "LSTM", "GRU", "BiLSTM")])
     assert sum(len(t.x) for t in four.data) == 4 * (4 * 200 + 2 * 3)
+
+
+def test_the_figure_built_from_plain_dicts_is_what_plotly_checks_it_to_be():
+    # training_curves builds its traces as dicts and its layout once (the live page redraws every second);
+    # plotly's own checked copy of the figure must say exactly the same, presenter scaling included.
+    from plotly import graph_objects as go
+
+    from rnnlab.ui import presenter
+
+    runs = [_run("SimpleRNN", "SimpleRNN", 2, 5, 2), _run("GRU", "GRU", 1, 4, 1), _run("GRU 2", "GRU", 1, 4, 0)]
+    reference = {"name": "Bag of words (final val.)", "value": 0.8273}
+    for fig in (charts.training_curves(runs, reference=reference), charts.training_curves(runs[:1]),
+                presenter.scale_figure(charts.training_curves(runs, reference=reference))):
+        checked = go.Figure(fig.to_dict())  # validated property by property
+        assert json.loads(pio.to_json(fig, validate=False)) == json.loads(pio.to_json(checked, validate=False))
+    fig = charts.training_curves(runs, reference=reference)
+    assert [s.y0 for s in fig.layout.shapes] == [0.8273] and fig.layout.shapes[0].yref == "y2"
+    assert [a.text for a in fig.layout.annotations] == ["Loss", "Accuracy", "Bag of words (final val.): 0.827"]
+    assert fig.data[3].xaxis == "x2" and fig.data[3].yaxis == "y2" and fig.data[0].yaxis == "y"
+    # Frames are shared between calls, figures are not: scaling one leaves the next as it was.
+    assert charts.training_curves(runs, reference=reference).layout.height == fig.layout.height
+    assert charts.training_curves([], reference=reference).layout.shapes == ()  # no run: no panel draws the line
