@@ -59,6 +59,15 @@ class FakeSocket:
         self.sent.append(message)
 
 
+def _run(coroutine):
+    """asyncio.run(coroutine) in a thread of its own: in the full suite, Playwright's sync API (the browser tests)
+    leaves an event loop running in the main thread, where asyncio.run refuses to start another."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def test_a_fragment_run_replaces_only_its_own_elements_and_a_full_run_clears_what_it_did_not_draw():
     session = LightSession("http://127.0.0.1:1", "unit")
     for msg in (new_session(), markdown([0, 0], "title"), markdown([0, 1, 0], "epoch 1", "f"),
@@ -118,7 +127,7 @@ def test_auto_rerun_ticks_send_the_fragment_rerun_with_the_widget_states_until_a
         assert timer.cancelled() or timer.done()
         return session.ws.sent
 
-    sent = asyncio.run(scenario())
+    sent = _run(scenario())
     states = [message.rerun_script for message in sent]
     assert {state.fragment_id for state in states} == {"curves", "status"}
     assert all(state.is_auto_rerun and state.page_script_hash == "train-page" for state in states)
@@ -194,7 +203,7 @@ def test_against_streamlit_the_fragment_reruns_alone_then_the_page_reruns_once_a
         finally:
             await session.close()
 
-    session, during, after = asyncio.run(scenario())
+    session, during, after = _run(scenario())
     assert during == ["full runs: 1", "ticks: 2", "below the fragment"]  # only the fragment's element changed
     assert after == ["full runs: 2", "ticks: 3", "below the fragment"]
     assert session.auto_rerun_fragments() == {}
