@@ -634,6 +634,12 @@ def main(argv=None) -> int:
                         "stacks of its busy threads, 20 a second) into this file")
     args = parser.parse_args(argv)
     if args.profile:
+        import shutil
+
+        if shutil.which("py-spy") is None:
+            print("--profile needs py-spy: pip install py-spy (a measuring tool, not a dependency of RNN Lab)",
+                  file=sys.stderr)
+            return 2
         global PROFILE
         PROFILE = args.profile
     if args.screenshots:
