@@ -24,10 +24,13 @@ def final_state(kind: str, z, mask, u, recurrent_bias=None):
     return (_lstm if kind == "LSTM" else _simple)(z, mask, u)
 
 
-def _steps(z):
+def _setup(z, mask, u):
+    """(steps, each step's z, each step's mask, the zero state (B, h)): what every cell's loop starts from."""
     import tensorflow as tf
 
-    return tf.shape(z)[0]
+    steps = tf.shape(z)[0]
+    zs, ms = _array(z.dtype, steps).unstack(z), _array(tf.bool, steps).unstack(mask)
+    return steps, zs, ms, tf.zeros([tf.shape(z)[1], tf.shape(u)[0]], z.dtype)
 
 
 def _loop(body, steps, state, arrays, reverse=False):
@@ -75,9 +78,7 @@ def _simple(z, mask, u):
 
     @tf.custom_gradient
     def run(z, u):
-        steps, batch, units = _steps(z), tf.shape(z)[1], tf.shape(u)[0]
-        zs, ms = _array(z.dtype, steps).unstack(z), _array(tf.bool, steps).unstack(mask)
-        h0 = tf.zeros([batch, units], z.dtype)
+        steps, zs, ms, h0 = _setup(z, mask, u)
 
         def body(t, state, arrays):
             h = state[0]
@@ -113,9 +114,7 @@ def _lstm(z, mask, u):
 
     @tf.custom_gradient
     def run(z, u):
-        steps, batch, units = _steps(z), tf.shape(z)[1], tf.shape(u)[0]
-        zs, ms = _array(z.dtype, steps).unstack(z), _array(tf.bool, steps).unstack(mask)
-        h0 = tf.zeros([batch, units], z.dtype)
+        steps, zs, ms, h0 = _setup(z, mask, u)
 
         def body(t, state, arrays):
             h, c = state
@@ -164,9 +163,7 @@ def _gru(z, mask, u, recurrent_bias):
 
     @tf.custom_gradient
     def run(z, u, b):
-        steps, batch, units = _steps(z), tf.shape(z)[1], tf.shape(u)[0]
-        zs, ms = _array(z.dtype, steps).unstack(z), _array(tf.bool, steps).unstack(mask)
-        h0 = tf.zeros([batch, units], z.dtype)
+        steps, zs, ms, h0 = _setup(z, mask, u)
 
         def body(t, state, arrays):
             h = state[0]
