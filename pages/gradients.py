@@ -49,7 +49,7 @@ else:
     measured = st.session_state.setdefault(K.MEASURED_GRADIENTS, {})
     page_parts.measure_each(trained, measured, measure.gradient_norms, "Measuring gradients",
                             "Each model and an untrained twin read up to 200 long validation sentences forwards and "
-                            "backwards, once per model for the whole server (the first time also loads TensorFlow).")
+                            "backwards, once per model, kept in the run store for every session (the first time also loads TensorFlow).")
     drawn = measure.drawn(trained, measured)
     if drawn is not None:
         st.plotly_chart(presenter.chart(charts.gradient_by_step(drawn)), width="stretch")

@@ -2,6 +2,9 @@
 
 Run `python -m rnnlab.prepare` before the lesson (it honours RNNLAB_RUNS_DIR and RNNLAB_DATA_DIR): it trains
 SimpleRNN, LSTM, GRU and BiLSTM with the lesson's settings, with a progress bar, and skips any already stored.
+Then it measures each model for the Gradients page (rnnlab.measure: the gradient reaching each word, the Jacobian
+chains) and keeps the measurements beside it in the store, so the first student to open Gradients does not wait
+for them (nor does anyone else while the server would measure).
 """
 
 from __future__ import annotations
@@ -84,6 +87,18 @@ def prepare(configs: list[dict], runs_dir=None, stream=sys.stderr) -> list[tuple
     return done
 
 
+def measure_all(done, runs_dir=None, stream=sys.stderr) -> None:
+    """The Gradients page's measurements of every prepared run, stored beside its model (quick for those that
+    have them already)."""
+    from rnnlab import measure
+
+    for position, (config, stored, _) in enumerate(done, start=1):
+        bar = ProgressBar(position, len(done), config["arch"], config["epochs"], stream)
+        bar.draw(0.0, "measuring gradients for the Gradients page")
+        measure.measure_stored(runs.load_run(stored.id, runs_dir))
+        bar.draw(1.0, "gradients measured", end="\n")
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     from rnnlab.models import ARCHITECTURES
 
@@ -137,6 +152,11 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("\nInterrupted: the models finished before are stored; run it again to train the rest.",
               file=sys.stderr)
+        return 130
+    try:
+        measure_all(done, args.runs_dir)
+    except KeyboardInterrupt:
+        print("\nInterrupted: the models are stored; the Gradients page measures what is missing.", file=sys.stderr)
         return 130
     for config, stored, trained in done:
         best = stored.metrics.get("best_val_accuracy")

@@ -258,6 +258,7 @@ def _load(stored: StoredRun, sha: str | None = None):
     # Where it came from, for pages that show stored runs beside this session's.
     run.run_id, run.key, run.job_config = stored.id, stored.key, dict(stored.config)
     run.model_sha256 = sha or stored.path.name  # with run_id, names this very model (measurements are kept by it)
+    run.folder = stored.path  # where rnnlab.measure keeps its measurements of this model
     return run
 
 

@@ -5,6 +5,7 @@ Tiny settings (1 epoch, 200 sentences, 8 units) keep a real training to a few se
 """
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from rnnlab import jobs, prepare, runs
+from rnnlab import jobs, measure, prepare, runs
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY_ARGS = ["--epochs", "1", "--subset", "200", "--units", "8", "--embed-dim", "8"]
@@ -33,6 +34,13 @@ def test_the_module_trains_into_rnnlab_runs_dir_with_a_progress_bar(tmp_path):
     listed, problems = runs.list_runs(tmp_path / "store")
     assert [run.id for run in listed] == [expected_id] and problems == []
     assert listed[0].config == jobs.validate_config(config) and listed[0].metrics["epochs_done"] == 1
+    # The Gradients page's measurements are stored beside the model, for this very model and today's settings.
+    assert "[1/1] SimpleRNN [##############################] 100%  gradients measured" in done.stderr
+    for kind in ("gradients", "jacobians"):
+        saved = json.loads((tmp_path / "store" / expected_id / f"measured-{kind}.json").read_text())
+        assert saved["kind"] == kind and saved["settings"] == measure.SETTINGS[kind]
+        assert saved["model_sha256"] == runs.load_run(expected_id, tmp_path / "store").model_sha256
+        assert saved["order"] == ["model", "arch", "trained", "distance", f"{kind[:-1]}_norm"]
 
 
 def test_models_already_stored_are_skipped_and_the_rest_trained(tmp_path, monkeypatch):
