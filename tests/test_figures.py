@@ -93,3 +93,24 @@ def test_the_assembled_curves_are_the_charts_own_as_json_and_reuse_an_unchanged_
         assert as_json(figure) == as_json(charts.training_curves(runs, reference=REFERENCE))
     assert [trace.name for trace in later.data][:3] == ["LSTM (stored) training (each batch)",
                                                         "LSTM (stored) training", "LSTM (stored)"]
+
+
+def test_a_shared_figure_makes_its_dict_once_and_streamlit_sends_the_same_spec(monkeypatch):
+    import plotly.basedatatypes
+    import plotly.io as pio
+    import plotly.tools
+
+    made = []
+    real = plotly.basedatatypes.BaseFigure.to_dict
+    monkeypatch.setattr(plotly.basedatatypes.BaseFigure, "to_dict", lambda self: made.append(1) or real(self))
+    curves = figures.training_curves([run("LSTM", 12, 1)], reference=REFERENCE)
+    built = len(made)
+    # What st.plotly_chart does at every redraw (streamlit/elements/plotly_chart.py): no new dict is made, and the
+    # spec is the one of a figure that was never frozen.
+    sent = [pio.to_json(plotly.tools.return_figure_from_figure_or_data(curves, validate_figure=True), validate=False)
+            for _ in range(3)]
+    assert len(made) == built and len(set(sent)) == 1
+    fresh = charts.training_curves([run("LSTM", 12, 1)], reference=REFERENCE)
+    assert json.loads(sent[0]) == json.loads(pio.to_json(fresh, validate=False))
+    bars = figures.prediction_bars(pd.DataFrame({"LSTM": [0.2]}, index=["meh"]))
+    assert bars.to_dict() is bars.to_dict() and bars.to_dict()["data"][0]["type"] == "bar"
