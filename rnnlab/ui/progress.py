@@ -51,7 +51,7 @@ def progress_text(snapshot: jobs.JobSnapshot, name: str) -> str:
 def training_progress() -> None:
     """Progress bars of this session's queued and running jobs, redrawn every second while any is active."""
 
-    @st.fragment(run_every=session.LIVE_UPDATE_S if session.any_active() else None)
+    @st.fragment(run_every=session.live_interval())
     def bars():
         snapshots = session.session_snapshots()
         names = naming.run_names(snapshots)

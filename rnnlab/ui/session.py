@@ -17,6 +17,10 @@ from rnnlab.ui.state import StateKeys
 # How often live views poll their jobs while one is active: under a second, so curves move at least once a
 # second even when a redraw takes a tenth of one. Training runs in another process, so polling does not slow it.
 LIVE_UPDATE_S = 0.8
+# While every active run of the session only waits for a free CPU there are no curves to move, only a place in the
+# queue: its views poll less often. In a lecture most tabs wait (the cluster trains as many runs as it has CPUs),
+# and their redraws every LIVE_UPDATE_S were most of the web server's work, slowing everyone's Predict.
+QUEUED_UPDATE_S = 3.0
 
 
 def session_id() -> str:
@@ -122,17 +126,32 @@ def is_active(config: dict) -> bool:
 
 
 def watch_jobs() -> None:
-    """Remember which jobs are active at this full rerun; `rerun_when_jobs_end` compares against it."""
-    st.session_state[StateKeys.WATCHED_JOB_IDS] = {job.id for job in session_jobs() if job.active}
+    """Remember which jobs are active (and which of them queued) at this full rerun; `rerun_when_jobs_end`
+    compares against it."""
+    active = [job for job in session_jobs() if job.active]
+    st.session_state[StateKeys.WATCHED_JOB_IDS] = {job.id for job in active}
+    st.session_state[StateKeys.WATCHED_QUEUED_IDS] = {job.id for job in active if job.status == jobs.QUEUED}
 
 
 def any_active() -> bool:
     return any(job.active for job in session_jobs())
 
 
+def live_interval() -> float | None:
+    """How often this session's polling fragments rerun: LIVE_UPDATE_S while one of its runs trains,
+    QUEUED_UPDATE_S while all of them wait in the queue, never (None) when none is active."""
+    statuses = {job.status for job in session_jobs() if job.active}
+    if not statuses:
+        return None
+    return QUEUED_UPDATE_S if statuses == {jobs.QUEUED} else LIVE_UPDATE_S
+
+
 def rerun_when_jobs_end() -> None:
     """Called from polling fragments: once a watched job ends, rerun the whole page so tables, buttons and
-    other pages' models catch up (and polling stops)."""
+    other pages' models catch up (and polling stops); likewise once a queued one starts training, so the
+    fragments poll at the training pace."""
     watched = st.session_state.get(StateKeys.WATCHED_JOB_IDS, set())
-    if any(job.id in watched and not job.active for job in session_jobs()):
+    queued = st.session_state.get(StateKeys.WATCHED_QUEUED_IDS, set())
+    if any((job.id in watched and not job.active) or (job.id in queued and job.status != jobs.QUEUED)
+           for job in session_jobs()):
         st.rerun()

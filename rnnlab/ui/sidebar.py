@@ -12,7 +12,7 @@ from rnnlab.ui import dataset, naming, progress, session, stored
 def sidebar_status() -> None:
     """The sidebar's status box: data set, this session's models, and its running or queued jobs."""
 
-    @st.fragment(run_every=session.LIVE_UPDATE_S if session.any_active() else None)
+    @st.fragment(run_every=session.live_interval())
     def status():
         ok, message = dataset.data_status()
         with st.container(border=True):

@@ -13,6 +13,9 @@ class StateKeys:
     JOB_IDS = "rnnlab.job_ids"
     # Job ids that were queued or running at the last full rerun: when one of them ends, the page reruns whole.
     WATCHED_JOB_IDS = "rnnlab.watched_job_ids"
+    # Of those, the ones that were waiting in the queue: when one starts training, the page reruns whole too (the
+    # polling fragments then redraw every LIVE_UPDATE_S instead of every QUEUED_UPDATE_S).
+    WATCHED_QUEUED_IDS = "rnnlab.watched_queued_ids"
     # A dict merged into every training config this session starts (tests use it for a small subset).
     CONFIG_OVERRIDES = "rnnlab.config_overrides"
     # Measured gradient tables, keyed by job id, so the Gradients page measures each model once.

@@ -44,7 +44,7 @@ def live_curves(reference) -> None:
     """Progress bars, failures and the training curves of this session's runs and its stored runs, redrawn
     every LIVE_UPDATE_S while one is active (a fragment: the rest of the page is not rerun)."""
 
-    @st.fragment(run_every=session.LIVE_UPDATE_S if session.any_active() else None)
+    @st.fragment(run_every=session.live_interval())
     def curves():
         snapshots = session.session_snapshots()
         names = naming.run_names(snapshots)
