@@ -22,6 +22,7 @@ frontend/app/src/App.tsx (`handleAutoRerun`, `startAutoRerunTimer`, `handleStopA
 from __future__ import annotations
 
 import asyncio
+import collections
 import time
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -51,6 +52,9 @@ class LightSession:
         self.counts = dict(full_runs=0, fragment_runs=0, auto_reruns_sent=0)
         self._reader: asyncio.Task | None = None
         self._closed = False
+        # The last messages in brief (when, what, its run's fragments, a script_finished status), for the report
+        # of a wait that timed out.
+        self._recent: collections.deque = collections.deque(maxlen=30)
 
     # -- the connection --------------------------------------------------------------------------------------
 
@@ -87,6 +91,11 @@ class LightSession:
     def handle(self, forward: ForwardMsg) -> None:
         """Apply one ForwardMsg to what this session shows and to its auto-rerun timers."""
         kind = forward.WhichOneof("type")
+        if kind in ("new_session", "script_finished", "auto_rerun", "stop_auto_rerun"):
+            detail = forward.script_finished if kind == "script_finished" else ""
+            self._recent.append(f"{time.perf_counter() - self.started:.1f}s {kind} {detail} "
+                                f"{list(forward.metadata.run.fragment_ids) or ''} "
+                                f"{forward.metadata.run.script_run_id[:6]}".rstrip())
         if kind == "navigation":
             self.pages = {page.url_pathname: page.page_script_hash for page in forward.navigation.app_pages}
             self.page_hash = self.page_hash or forward.navigation.page_script_hash
@@ -192,7 +201,8 @@ class LightSession:
             if left <= 0:
                 raise TimeoutError(f"{self.name}: waited {timeout_s} s for {what} (runs begun {self._run}, full runs "
                                    f"ended {self._full_runs_finished[-3:]}, {self.counts}, timers "
-                                   f"{len(self._timers)}; the page ends: {self.text()[-300:]!r})")
+                                   f"{len(self._timers)}; the last messages: {list(self._recent)}; "
+                                   f"the page ends: {self.text()[-300:]!r})")
             self._changed.clear()
             try:
                 await asyncio.wait_for(self._changed.wait(), timeout=left)
