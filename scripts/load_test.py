@@ -539,14 +539,17 @@ async def lecture(server: "Server", sessions: int) -> dict:
                   for i in range(1, third)]
         tasks += [light_viewer(server.url, f"viewer-{i}") for i in range(1, sessions - 2 * third)]
         results = await asyncio.gather(*tasks, return_exceptions=True)
-        cpu_clients = _cpu_seconds(me) - cpu_before[0]  # this process's light clients and Chromium's processes
+        # The server (with its Ray) is this process's child too: its CPU is taken out of this process's tree, what
+        # is left is the light clients, Playwright's driver and Chromium's processes.
+        cpu_server = _cpu_seconds(server.ps) - cpu_before[1]
+        cpu_spy = _cpu_seconds(psutil.Process(spy.pid), children=False) if spy is not None else 0.0  # --profile's
+        cpu_clients = _cpu_seconds(me) - cpu_before[0] - cpu_server - cpu_spy
         cpu_light = _cpu_seconds(me, children=False) - cpu_before[2]  # the light clients (and Playwright's driver)
         await browser.close()
     if spy is not None:
         spy.send_signal(2)  # py-spy writes its samples on SIGINT
         spy.wait(60)
     seconds = time.perf_counter() - started
-    cpu_server = _cpu_seconds(server.ps) - cpu_before[1]
     results = [r if isinstance(r, dict) else dict(error=f"{type(r).__name__}: {r}"[:600]) for r in results]
     predict = [t for r in results for t in r.get("predict_s", [])]
     return dict(
@@ -628,6 +631,11 @@ def main(argv=None) -> int:
     parser.add_argument("--sessions", type=int, help="run the lecture instead: this many sessions (a third train "
                         "the same settings, a third ten different ones, a third open Predict and Gradients on the "
                         "models `python -m rnnlab.prepare` stores first)")
+    parser.add_argument("--clients-nice", type=int, default=10, help="the lecture only: the niceness of this "
+                        "script's clients (its light clients and Chromium), set once the server runs. A lecture's "
+                        "browsers run on the students' machines; here they share the server's two cores, and at "
+                        "the server's own priority they took 60-75%% of the CPU. 10 puts them level with the "
+                        "training workers (RNNLAB_WORKER_NICE), below the server; 0 measures them level with it")
     parser.add_argument("--out", type=Path, help="also write the JSON report here")
     parser.add_argument("--screenshots", type=Path, help="save each session's last page here")
     parser.add_argument("--profile", type=Path, help="the lecture only: record the server with py-spy (raw "
@@ -661,8 +669,9 @@ def main(argv=None) -> int:
         server = Server(Path(workdir))
         try:
             if args.sessions:
+                os.nice(max(0, args.clients_nice))  # this process and what it starts from now on; not the server
                 report = dict(lecture=asyncio.run(lecture(server, args.sessions)), prepare_seconds=round(prepared_s, 1))
-                report["lecture"]["planned_sessions"] = args.sessions
+                report["lecture"].update(planned_sessions=args.sessions, clients_nice=os.nice(0))
             else:
                 report = asyncio.run(run_all(server, args.scenarios))
         finally:
