@@ -129,15 +129,22 @@ _splits: "collections.OrderedDict[tuple, tuple]" = collections.OrderedDict()
 MAX_DATA_SETS, MAX_SPLITS = 4, 16
 
 
+def split_selection(config: Mapping[str, Any]) -> tuple:
+    """What a configuration's split depends on: the data (an uploaded set named by its content, the UCI one by
+    where it is read from), subset, split seed, validation share and held-out source."""
+    cfg = validate_config(config)
+    data_dir = cfg["data"] or os.environ.get("RNNLAB_DATA_DIR", "")
+    return (data_dir, cfg["subset"], cfg["split_seed"], cfg["val_fraction"], cfg["holdout_source"])
+
+
 def load_split(config: Mapping[str, Any]):
     """(train_df, val_df) for a config's data selection, cached per process: every job and page that asks
     for the same selection gets the same frames (treat them as read-only)."""
     from rnnlab.data import load_sentiment, split
 
     cfg = validate_config(config)
-    # An uploaded data set is named by its content; the UCI one by where it is read from.
-    data_dir = cfg["data"] or os.environ.get("RNNLAB_DATA_DIR", "")
-    selection = (data_dir, cfg["subset"], cfg["split_seed"], cfg["val_fraction"], cfg["holdout_source"])
+    selection = split_selection(cfg)
+    data_dir = selection[0]
     with _data_lock:
         if selection not in _splits:
             if data_dir not in _full_data:

@@ -32,6 +32,16 @@ def vocabulary_size(texts) -> int:
     return _vocabulary_sizes.get(texts, lambda: _count_vocabulary(texts))
 
 
+def split_vocabulary_size(config) -> int:
+    """vocabulary_size of the training sentences of a configuration's data selection (rnnlab.config.load_split),
+    counted once per selection: the Train page asks it at every full run, and making the key of 2,400 sentences
+    cost more than looking it up."""
+    from rnnlab.config import load_split, split_selection
+
+    return _vocabulary_sizes.get(("split", split_selection(config)),
+                                 lambda: vocabulary_size(load_split(config)[0]["text"]))
+
+
 def _count_vocabulary(texts: tuple[str, ...]) -> int:
     from rnnlab.text import token_counts
 

@@ -114,3 +114,13 @@ def test_a_shared_figure_makes_its_dict_once_and_streamlit_sends_the_same_spec(m
     assert json.loads(sent[0]) == json.loads(pio.to_json(fresh, validate=False))
     bars = figures.prediction_bars(pd.DataFrame({"LSTM": [0.2]}, index=["meh"]))
     assert bars.to_dict() is bars.to_dict() and bars.to_dict()["data"][0]["type"] == "bar"
+
+
+def test_a_table_of_the_same_rows_is_one_arrow_table_with_the_frames_columns_and_values():
+    rows = [dict(run="LSTM", status="finished", seconds=12.5, clip=None), dict(run="GRU", status="stopped",
+                                                                             seconds=3.0, clip=1.5)]
+    first = figures.table(rows)
+    assert figures.table([dict(row) for row in rows]) is first  # another session's copy of the same rows
+    assert first.column_names == ["run", "status", "seconds", "clip"] and first.num_rows == 2
+    assert first.to_pandas().equals(pd.DataFrame(rows))
+    assert figures.table([rows[0]]) is not first

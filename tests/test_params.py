@@ -154,3 +154,20 @@ def test_the_vocabulary_size_of_the_same_sentences_is_counted_once(monkeypatch):
     sentences = ["A fresh set of words.", "Words never counted before, zqxv!"]
     assert params.vocabulary_size(sentences) == params.vocabulary_size(list(sentences)) == 2 + 9
     assert params.vocabulary_size(sentences[:1]) == 2 + 5 and counted == [2, 1]
+
+
+def test_the_vocabulary_of_a_split_is_counted_once_per_data_selection(monkeypatch):
+    from rnnlab.config import load_split
+
+    config = dict(arch="GRU", subset=300, split_seed=3)
+    counted = []
+    real = params._count_vocabulary
+    monkeypatch.setattr(params, "_count_vocabulary", lambda texts: counted.append(len(texts)) or real(texts))
+    size = params.split_vocabulary_size(config)
+    train = len(load_split(config)[0])
+    assert counted == [train] and 230 < train < 250  # about 80% of the 300 sentences: what it trains on
+    assert size == real(tuple(str(t) for t in load_split(config)[0]["text"]))
+    assert params.split_vocabulary_size(dict(config, arch="LSTM", units=8)) == size  # same sentences: not counted
+    assert counted == [train]
+    params.split_vocabulary_size(dict(config, split_seed=4))  # other sentences: counted
+    assert len(counted) == 2

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from rnnlab import regularisation, runs
-from rnnlab.ui import dataset, naming, presenter, session, stored
+from rnnlab.ui import dataset, figures, naming, presenter, session, stored
 from rnnlab.ui.state import StateKeys
 
 
@@ -115,7 +115,7 @@ def stored_runs_section() -> None:
     st.session_state[StateKeys.STORED_RUN_IDS] = chosen  # a run deleted from the store leaves the picker
     st.multiselect("Use on every page", ids, format_func=labels.get, key=StateKeys.STORED_RUN_IDS)
     st.dataframe(
-        pd.DataFrame(
+        figures.table([
             {
                 "run": naming.stored_name(run),
                 "status": run.status,
@@ -131,7 +131,7 @@ def stored_runs_section() -> None:
                 "saved": pd.Timestamp(run.saved_at, unit="s").strftime("%Y-%m-%d %H:%M"),
             }
             for run in usable
-        ),
+        ]),  # made once for every session showing the same runs
         hide_index=True,
         width="stretch",
         column_config=run_table_columns(),

@@ -92,6 +92,21 @@ def prefix_lines(prefixes: pd.DataFrame):
     return shared(("prefix_lines", _frame_key(prefixes)), lambda: charts.prefix_lines(prefixes))
 
 
+def table(rows: list[dict]):
+    """The rows (dicts of plain values) as the Arrow table st.dataframe makes of their DataFrame, made once per
+    content for every session: building the frame and converting its strings to Arrow at every full run was a
+    quarter of the Train page's script time (py-spy), for the same two tables in every tab. st.dataframe sends an
+    Arrow table as it is; column_config applies alike."""
+    import pyarrow as pa
+
+    key = ("table", tuple(tuple(row.items()) for row in rows))
+    return _tables.get(key, lambda: pa.Table.from_pandas(pd.DataFrame(rows), preserve_index=False))
+
+
+_tables = LRU(size_from_env("RNNLAB_FIGURE_CACHE", 64))
+
+
 def clear() -> None:
     _figures.clear()
     _parts.clear()
+    _tables.clear()

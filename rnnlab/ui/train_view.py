@@ -111,7 +111,7 @@ def comparison_section(reference) -> None:
     # leave the table without its heading, which happened under load when they were separate elements.
     with st.container():
         st.subheader("Compare the runs")
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+        st.dataframe(figures.table(rows), hide_index=True, width="stretch",
                      column_config=classroom_view.run_table_columns())
         if reference is not None:
             st.caption(f"{baseline.NAME}: logistic regression on which of the {len(reference.vocabulary) - 2:,} "
@@ -123,8 +123,8 @@ def comparison_section(reference) -> None:
                 st.caption(progress.stopped_caption(s))
             elif stop := regularisation.early_stop(s.config, {"val_loss": [e["val_loss"] for e in s.epochs]}):
                 st.caption(regularisation.early_stop_sentence(names.get(s.id, s.label), stop))
-        st.download_button("Download the table (CSV)", pd.DataFrame(rows).to_csv(index=False), "rnnlab-runs.csv",
-                           "text/csv", icon=":material/table:")
+        st.download_button("Download the table (CSV)", lambda: pd.DataFrame(rows).to_csv(index=False),
+                           "rnnlab-runs.csv", "text/csv", icon=":material/table:")  # made when clicked
         st.markdown("**Take a run home:** one zip with its `.keras` model, vocabulary, configuration and history "
                     "(CSV); `rnnlab.runs.load_archive(path)` loads it back.")
         # One under the other: a run's full name does not fit a quarter of the page (the layout check found it).
@@ -139,8 +139,9 @@ def think_about_it(split: dict, reference, embed_dim: int) -> None:
     """The page's question (which method trains the embedding?) with the sizes of these settings' split and
     the session's own runs with and without dropout or early stopping."""
     ended, names = ended_runs(session.session_snapshots())
-    train_df, _ = load_split(split if reference is not None else {"arch": ARCHITECTURES[0]})
-    vocabulary_size = params.vocabulary_size(train_df["text"])
+    selection = split if reference is not None else {"arch": ARCHITECTURES[0]}
+    train_df, _ = load_split(selection)
+    vocabulary_size = params.split_vocabulary_size(selection)
     own_numbers = regularisation.comparison([
         (names.get(s.id, s.label), s.config, {m: [e[m] for e in s.epochs] for m in ("loss", "val_loss")})
         for s in ended])
