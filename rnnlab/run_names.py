@@ -7,6 +7,8 @@ import hashlib
 import json
 from typing import Any, Mapping
 
+from rnnlab.lru import LRU
+
 
 def hash_json(value) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
@@ -39,7 +41,17 @@ _NAME_PARTS = dict(
 
 def run_name(config: Mapping[str, Any]) -> str:
     """A run's one name, the same on every page, in the store and for its whole life: the architecture and what
-    differs from the lesson's defaults, e.g. 'LSTM, 64 units, seed 1' (the lesson's own settings: 'LSTM')."""
+    differs from the lesson's defaults, e.g. 'LSTM, 64 units, seed 1' (the lesson's own settings: 'LSTM').
+    Kept per configuration (bounded): every redraw of every tab names the same runs."""
+    try:
+        key = tuple(sorted(config.items()))
+        hash(key)
+    except TypeError:  # a value that cannot be a key (a list from an old store): named without the cache
+        return _run_name(config)
+    return _names.get(key, lambda: _run_name(config))
+
+
+def _run_name(config: Mapping[str, Any]) -> str:
     from rnnlab.config import DEFAULT_CONFIG
 
     try:
@@ -56,6 +68,9 @@ def run_name(config: Mapping[str, Any]) -> str:
         describe = _NAME_PARTS.get(name, lambda v, name=name: f"{name.replace('_', ' ')} {v}")
         parts.append(describe(value))
     return ", ".join(parts)
+
+
+_names = LRU(1024)
 
 
 def valid_id(run_id: str) -> bool:

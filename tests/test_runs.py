@@ -322,3 +322,18 @@ def test_a_crash_while_replacing_a_stopped_run_puts_the_stopped_one_back(store, 
     listed, problems = runs.list_runs()
     assert [(run.id, run.status) for run in listed] == [(stopped.id, "stopped")] and problems == []
     assert runs.load_run(stopped.id, cached=False).epochs_done == 1
+
+
+def test_a_runs_name_says_what_differs_from_the_lesson_and_is_kept_per_configuration(monkeypatch):
+    from rnnlab import run_names
+
+    assert runs.run_name(dict(arch="LSTM")) == "LSTM"
+    calls = []
+    real = run_names._run_name
+    monkeypatch.setattr(run_names, "_run_name", lambda config: calls.append(1) or real(config))
+    run_names._names.clear()
+    config = dict(arch="GRU", units=64, seed=7)
+    name = runs.run_name(config)
+    assert runs.run_name(dict(config)) == name and calls == [1]  # named once
+    assert "GRU" in name and "64 units" in name and "seed 7" in name
+    assert runs.run_name(dict(arch="GRU", units=64, seed=7, odd=[1])).startswith("GRU")  # not a key: still named
