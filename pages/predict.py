@@ -7,7 +7,7 @@ yet the page says so and offers a one-click quick training of the lesson's four 
 import streamlit as st
 
 from rnnlab import baseline, charts, predict
-from rnnlab.ui import figures, frame, guards, page_parts, presenter, stored, widgets
+from rnnlab.ui import figures, frame, guards, page_parts, predict_view, presenter, stored, widgets
 from rnnlab.ui.state import StateKeys as K
 
 frame.require_app_frame()  # a page opened by its own address on a fresh server
@@ -42,15 +42,14 @@ else:
 
     if sentences and runs:
         # The table and the bars each get the page's width: beside the text box they cut off model columns.
-        table = predict.probabilities(runs, sentences)
-        table[baseline.NAME] = reference.predict(list(table.index))
+        table = predict_view.probability_table(runs, sentences, reference)  # shared by every session: read-only
         st.table(charts.probability_table_style(table))
         st.plotly_chart(figures.prediction_bars(table), width="stretch")  # built once for every session
 
         st.subheader("Word by word: how the networks read")
         widgets.follow_new_option(K.PREDICT_SENTENCE, sentences, K.PREDICT_SENTENCES_SEEN)
         sentence = st.selectbox("Sentence (the last one typed, or pick another)", sentences, key=K.PREDICT_SENTENCE)
-        prefixes = predict.prefix_probabilities(runs, sentence)
+        prefixes = predict_view.prefixes(runs, sentence)
         if prefixes.empty:
             st.info("This sentence has no words the vectorizer keeps (only punctuation or spaces).")
         else:
@@ -77,11 +76,11 @@ else:
                 st.markdown(baseline.shuffle_sentence(moved.drop(baseline.NAME).to_dict(), moved[baseline.NAME]))
 
     st.subheader("Where word order matters")
-    pairs = baseline.order_pairs(runs, reference)
+    pairs, pairs_sentence = predict_view.order_pairs(runs, reference)
     st.dataframe(pairs, hide_index=True, width="stretch",
                  column_config={name: st.column_config.NumberColumn(format="%.3f")
                                 for name in [*runs, baseline.NAME]})
-    st.markdown(baseline.order_pairs_sentence(pairs, list(runs)))
+    st.markdown(pairs_sentence)
 
 page_parts.think_about_it(
     "Every model here is *many-to-one*: a whole sentence in, one probability out. Which tasks need "

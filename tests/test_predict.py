@@ -181,3 +181,34 @@ def test_real_models_give_the_same_table_from_their_kept_answers(runs):
     pd.testing.assert_frame_equal(first, again)
     for name, run in runs.items():
         np.testing.assert_allclose(again[name], run.predict(LESSON), atol=1e-6)
+
+
+def test_the_pages_tables_of_stored_models_are_made_once_for_every_session_and_equal_the_direct_ones(runs):
+    """rnnlab.ui.predict_view: stored models (run id and checksum) share their tables; others are recomputed."""
+    from rnnlab import baseline
+    from rnnlab.ui import predict_view
+
+    predict_view.clear()
+    reference = baseline.for_config({})
+    for number, run in enumerate(runs.values()):
+        run.run_id, run.model_sha256 = f"run-{number}", f"sha-{number}"
+    try:
+        table = predict_view.probability_table(runs, LESSON, reference)
+        direct = predict.probabilities(runs, LESSON)
+        direct[baseline.NAME] = reference.predict(LESSON)
+        pd.testing.assert_frame_equal(table, direct)
+        assert predict_view.probability_table(dict(runs), list(LESSON), reference) is table  # another session
+        assert predict_view.probability_table(runs, LESSON[:1], reference) is not table
+        prefixes = predict_view.prefixes(runs, LESSON[0])
+        pd.testing.assert_frame_equal(prefixes, predict.prefix_probabilities(runs, LESSON[0]))
+        assert predict_view.prefixes(runs, LESSON[0]) is prefixes
+        pairs, sentence = predict_view.order_pairs(runs, reference)
+        pd.testing.assert_frame_equal(pairs, baseline.order_pairs(runs, reference))
+        assert sentence == baseline.order_pairs_sentence(pairs, list(runs))
+        # A model that is not stored (no checksum) is computed for each asker.
+        runs["BiLSTM"].model_sha256 = None
+        assert predict_view.prefixes(runs, LESSON[0]) is not predict_view.prefixes(runs, LESSON[0])
+    finally:
+        for run in runs.values():
+            del run.run_id, run.model_sha256
+        predict_view.clear()
