@@ -123,8 +123,8 @@ def comparison_section(reference) -> None:
                 st.caption(progress.stopped_caption(s))
             elif stop := regularisation.early_stop(s.config, {"val_loss": [e["val_loss"] for e in s.epochs]}):
                 st.caption(regularisation.early_stop_sentence(names.get(s.id, s.label), stop))
-        st.download_button("Download the table (CSV)", lambda: pd.DataFrame(rows).to_csv(index=False),
-                           "rnnlab-runs.csv", "text/csv", icon=":material/table:")  # made when clicked
+        st.download_button("Download the table (CSV)", pd.DataFrame(rows).to_csv(index=False), "rnnlab-runs.csv",
+                           "text/csv", icon=":material/table:")
         st.markdown("**Take a run home:** one zip with its `.keras` model, vocabulary, configuration and history "
                     "(CSV); `rnnlab.runs.load_archive(path)` loads it back.")
         # One under the other: a run's full name does not fit a quarter of the page (the layout check found it).
