@@ -161,10 +161,10 @@ _by_selection: dict[tuple, BagOfWords] = {}
 def for_config(config) -> BagOfWords:
     """The baseline fitted on the split a training configuration selects (rnnlab.config.load_split; the data,
     subset, split seed and validation choice, not the architecture), seed 0; fitted once per process."""
-    from rnnlab.config import load_split, validate_config
+    from rnnlab.config import load_split, split_selection, validate_config
 
     cfg = validate_config({"arch": "SimpleRNN", **dict(config)})
-    selection = (cfg["data"], cfg["subset"], cfg["split_seed"], cfg["val_fraction"], cfg["holdout_source"])
+    selection = split_selection(cfg)  # the same key as load_split's own cache
     if selection not in _by_selection:
         train_df, val_df = load_split(cfg)
         _by_selection[selection] = bag_of_words(train_df, val_df, seed=0)
