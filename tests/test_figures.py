@@ -124,3 +124,13 @@ def test_a_table_of_the_same_rows_is_one_arrow_table_with_the_frames_columns_and
     assert first.column_names == ["run", "status", "seconds", "clip"] and first.num_rows == 2
     assert first.to_pandas().equals(pd.DataFrame(rows))
     assert figures.table([rows[0]]) is not first
+
+
+def test_the_comparisons_csv_is_made_once_per_content_and_is_the_frames_csv():
+    rows = [dict(run="LSTM", status="finished", seconds=12.5, clip=None), dict(run="GRU", status="stopped",
+                                                                             seconds=3.0, clip=1.5)]
+    text = figures.csv(rows)
+    assert text.splitlines() == ["run,status,seconds,clip", "LSTM,finished,12.5,", "GRU,stopped,3.0,1.5"]
+    assert figures.csv([dict(row) for row in rows]) is text  # another session's copy of the same rows
+    assert figures.csv(rows[:1]) == "run,status,seconds,clip\nLSTM,finished,12.5,\n"
+    assert figures.table(rows) is not text  # the Arrow table and the CSV of the same rows are kept apart

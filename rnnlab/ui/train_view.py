@@ -7,7 +7,6 @@ runs in rnnlab.ui.session, naming and stored.
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from rnnlab import archive, baseline, params, regularisation
@@ -123,7 +122,7 @@ def comparison_section(reference) -> None:
                 st.caption(progress.stopped_caption(s))
             elif stop := regularisation.early_stop(s.config, {"val_loss": [e["val_loss"] for e in s.epochs]}):
                 st.caption(regularisation.early_stop_sentence(names.get(s.id, s.label), stop))
-        st.download_button("Download the table (CSV)", pd.DataFrame(rows).to_csv(index=False), "rnnlab-runs.csv",
+        st.download_button("Download the table (CSV)", figures.csv(rows), "rnnlab-runs.csv",
                            "text/csv", icon=":material/table:")
         st.markdown("**Take a run home:** one zip with its `.keras` model, vocabulary, configuration and history "
                     "(CSV); `rnnlab.runs.load_archive(path)` loads it back.")
