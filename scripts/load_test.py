@@ -568,6 +568,11 @@ async def lecture(server: "Server", sessions: int) -> dict:
         cold_predict_s=cold_predict_s,
         longest_queue_wait_s=max((r.get("queued_s", 0) for r in results), default=0),
         predict_slowest_s=max(predict, default=None),
+        # The light clients' time is the server's answer; a Chromium tab's adds its own drawing, here on the
+        # server's two cores at clients_nice beside two training workers (a lecture's tabs run on the students').
+        predict_slowest_by_client_s={client: max((t for r in results if r.get("client") == client
+                                                  for t in r.get("predict_s", [])), default=None)
+                                     for client in ("light", "chromium")},
         cpu_share_clients=round(cpu_clients / (cpu_clients + cpu_server), 3) if cpu_server else None,
         cpu_share_server_and_ray=round(cpu_server / (cpu_clients + cpu_server), 3) if cpu_server else None,
         cpu_seconds=dict(clients=round(cpu_clients, 1), light_clients=round(cpu_light, 1),
