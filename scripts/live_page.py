@@ -32,7 +32,11 @@ from rnnlab.models import LESSON_ARCHS  # noqa: E402
 # How far the drawn curves have got: the sum over the chart's traces of their last x (fractional epochs). It grows
 # whenever a redraw brings a new batch of any run, so the time between its changes is how stale the chart is.
 LATEST_JS = """() => {
-  const plot = document.querySelector('[data-testid="stMain"] .js-plotly-plot');
+  // The live curves are drawn inside their component's iframe (rnnlab.ui.live_chart; same origin as the page).
+  const frame = document.querySelector('[data-testid="stMain"] iframe[src*="live_chart"]');
+  const inner = frame && frame.contentDocument;
+  const plot = (inner && inner.querySelector('.js-plotly-plot'))
+    || document.querySelector('[data-testid="stMain"] .js-plotly-plot');
   const traces = plot && (plot._fullData || plot.data);  // _fullData: Plotly's decoded arrays (plot.data may hold base64)
   if (!traces) return null;
   return traces.reduce((sum, t) => sum + (t.x && t.x.length ? Number(t.x[t.x.length - 1]) : 0), 0);

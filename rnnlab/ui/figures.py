@@ -120,3 +120,21 @@ def clear() -> None:
     _figures.clear()
     _parts.clear()
     _tables.clear()
+
+
+def as_json(figure) -> str:
+    """plotly.io.to_json(figure, validate=False), made once per figure and kept on it: the live chart
+    (rnnlab.ui.live_chart) sends a figure as this string at every redraw of every session, and a shared figure
+    never changes."""
+    cached = figure.__dict__.get("_rnnlab_json")
+    if cached is None:
+        import plotly.io
+
+        cached = plotly.io.to_json(figure, validate=False)
+        object.__setattr__(figure, "_rnnlab_json", cached)
+    return cached
+
+
+def training_curves_json(runs: list[dict], reference: dict | None = None) -> str:
+    """training_curves(runs, reference) as Plotly's JSON, serialised once for every session."""
+    return as_json(training_curves(runs, reference))

@@ -12,7 +12,7 @@ import streamlit as st
 from rnnlab import archive, baseline, params, regularisation
 from rnnlab.config import load_split
 from rnnlab.models import ARCHITECTURES
-from rnnlab.ui import classroom_view, dataset, figures, naming, page_parts, presenter, progress, session, stored
+from rnnlab.ui import classroom_view, dataset, figures, live_chart, naming, page_parts, presenter, progress, session, stored
 from rnnlab.ui.state import StateKeys
 
 
@@ -59,8 +59,9 @@ def live_curves(reference) -> None:
         runs = [run for run in runs if run["name"] in drawn]
         if runs:
             line = reference and {"name": f"{baseline.NAME} (final val.)", "value": reference.val_accuracy}
-            # Built once for every session showing these numbers (rnnlab.ui.figures), not at every redraw.
-            st.plotly_chart(figures.training_curves(runs, reference=line), width="stretch", key="training_curves")
+            # Built and serialised once for every session showing these numbers (rnnlab.ui.figures), and drawn
+            # by a chart that stays mounted between redraws (rnnlab.ui.live_chart says why).
+            live_chart.plotly_chart(figures.training_curves_json(runs, reference=line), key="training_curves")
         else:
             st.info("No runs yet: pick one or more architectures and press Train.", icon=":material/info:")
         session.rerun_when_jobs_end()

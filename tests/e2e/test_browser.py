@@ -40,7 +40,10 @@ TIMINGS: dict[str, float] = {}
 # The loss panel's training trace of the first run, read from the Plotly figure in the page: how far it has got
 # (the x of its latest point, in epochs) or, with "points", how many points it draws (at most MAX_POINTS).
 CURVE_JS = """(what) => {
-  const plot = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+  // The Train page's live curves are drawn inside their component's iframe (rnnlab.ui.live_chart, same origin).
+  const frame = document.querySelector('[data-testid="stMain"] iframe[src*="live_chart"]');
+  const plot = (frame && frame.contentDocument && frame.contentDocument.querySelector('.js-plotly-plot'))
+    || document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
   if (!plot || !plot._fullData || !plot.calcdata) return -1;
   const index = plot._fullData.findIndex(t => (t.name || '').endsWith(' training') && (t.xaxis || 'x') === 'x');
   if (index < 0) return -1;

@@ -63,8 +63,24 @@ def _decode(value):
 
 
 def figures(at) -> list[dict]:
-    """The page's Plotly charts as dicts (data, layout) with plain lists for every array."""
-    return [_decode(json.loads(chart.proto.spec)) for chart in at.get("plotly_chart")]
+    """The page's Plotly charts as dicts (data, layout) with plain lists for every array: its st.plotly_chart
+    elements, then its live charts (rnnlab.ui.live_chart; AppTest knows them only as unknown elements whose
+    proto is a component_instance carrying the figure's JSON in its arguments)."""
+    charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    charts += [json.loads(json.loads(proto.json_args)["spec"]) for proto in live_charts(at)]
+    return [_decode(chart) for chart in charts]
+
+
+def live_charts(at) -> list:
+    """The component_instance protos of the page's live charts (rnnlab.ui.live_chart), in page order."""
+    from rnnlab.ui import live_chart
+
+    found = []
+    for element in at.get("component_instance"):
+        proto = element.proto
+        if proto.component_name.endswith("." + live_chart.NAME) or proto.component_name == live_chart.NAME:
+            found.append(proto)
+    return found
 
 
 def texts(elements) -> list[str]:

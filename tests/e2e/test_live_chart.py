@@ -1,0 +1,61 @@
+"""The Train page's live curves in a real browser (rnnlab.ui.live_chart): the chart inside the component's iframe
+shows the run's traces, and the same iframe and the same Plotly div are updated in place while the run trains
+(st.plotly_chart remounted its chart at every redraw)."""
+
+from __future__ import annotations
+
+import re
+
+from tests.e2e.test_browser import assert_no_exception, main_button, open_page, screenshot, set_number
+
+RUN = {"Units": "8", "Embedding size": "8", "Epochs": "8", "Batch size": "8"}
+NAME = "SimpleRNN, 8 epochs, batch 8, embedding 8, 8 units"
+
+FRAME = """document.querySelector('[data-testid="stMain"] iframe[src*="live_chart"]')"""
+# Marks the iframe and its Plotly div once they exist; then notes, every 50 ms, the last x of the loss panel's
+# training trace and whether both marks are still there (a remount would make new nodes without them).
+WATCH_JS = """() => {
+  window.__live = {marked: false, seen: [], lost: false};
+  window.__liveWatch = setInterval(() => {
+    const frame = """ + FRAME + """;
+    const plot = frame && frame.contentDocument && frame.contentDocument.querySelector('.js-plotly-plot');
+    if (!plot || !plot._fullData) { if (window.__live.marked) window.__live.lost = true; return; }
+    if (!window.__live.marked) { frame.__rnnlabMark = 1; plot.__rnnlabMark = 1; window.__live.marked = true; }
+    if (frame.__rnnlabMark !== 1 || plot.__rnnlabMark !== 1) window.__live.lost = true;
+    const trace = plot._fullData.find(t => (t.name || '').endsWith(' training') && (t.xaxis || 'x') === 'x');
+    if (!trace || !trace.x || !trace.x.length) return;
+    const last = Number(trace.x[trace.x.length - 1]);
+    const seen = window.__live.seen;
+    if (!seen.length || seen[seen.length - 1] !== last) seen.push(last);
+  }, 50);
+}"""
+NAMES_JS = """() => { const frame = """ + FRAME + """;
+  const plot = frame.contentDocument.querySelector('.js-plotly-plot');
+  return {names: plot._fullData.map(t => t.name), marked: frame.__rnnlabMark === 1 && plot.__rnnlabMark === 1,
+          svg: !!plot.querySelector('.main-svg'), height: frame.getBoundingClientRect().height}; }"""
+
+
+def test_the_live_chart_is_updated_in_place_while_a_run_trains(page):
+    open_page(page, "Train")
+    for label, value in RUN.items():
+        set_number(page, label, value)
+    page.evaluate(WATCH_JS)
+    main_button(page, "Train").click()
+    page.get_by_text("Compare the runs").wait_for(timeout=240_000)
+    page.wait_for_timeout(1500)  # the last redraw after the run ended
+    live = page.evaluate("() => { clearInterval(window.__liveWatch); return window.__live; }")
+    shown = page.evaluate(NAMES_JS)
+    # (a) the run's traces, drawn in the iframe's chart
+    assert {f"{NAME} training (each batch)", f"{NAME} training", NAME} <= set(shown["names"]), shown["names"]
+    assert shown["svg"] and shown["height"] > 200, shown
+    # (b) the same iframe and Plotly div through at least two data updates
+    assert live["marked"] and not live["lost"], live
+    print("curve x seen:", live["seen"])
+    growing = [x for x in live["seen"] if 0 < x < 8]
+    assert len(live["seen"]) >= 3 and len(growing) >= 2, live["seen"]
+    assert live["seen"] == sorted(live["seen"]), live["seen"]
+    assert shown["marked"], shown
+    screenshot(page, "live-chart-after-run")
+    # (c) no exception, and the page says the run ended
+    assert_no_exception(page)
+    assert page.get_by_text(re.compile(re.escape(NAME))).count() > 0

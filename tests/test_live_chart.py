@@ -1,0 +1,55 @@
+"""rnnlab.ui.live_chart: the component's folder, the figure it is sent, and an element id that stays the same
+across redraws (the reason it exists: st.plotly_chart's id changes with every new figure)."""
+
+import json
+
+import plotly.graph_objects as go
+import plotly.io
+from streamlit.testing.v1 import AppTest
+
+from rnnlab.ui import figures, live_chart
+
+APP = """
+import plotly.graph_objects as go
+import streamlit as st
+from rnnlab.ui import figures, live_chart
+
+n = st.session_state.get("n", 3)
+fig = figures.frozen(go.Figure(go.Scatter(x=list(range(n)), y=[v * v for v in range(n)], name="loss")))
+live_chart.plotly_chart(figures.as_json(fig), key="training_curves")
+st.plotly_chart(fig, key="plain")
+"""
+
+
+def test_the_folder_holds_our_page_and_the_installed_plotly_js():
+    folder = live_chart.folder()
+    assert (folder / "index.html").read_bytes() == live_chart.PAGE.read_bytes()
+    assert (folder / "plotly.min.js").read_bytes() == live_chart.plotly_js().read_bytes()
+    page = (folder / "index.html").read_text()
+    assert "streamlit:componentReady" in page and "Plotly.react" in page and "streamlit:setFrameHeight" in page
+
+
+def test_the_json_sent_is_plotlys_json_of_the_figure():
+    fig = figures.frozen(go.Figure(go.Scatter(x=[1, 2, 3], y=[0.5, 0.25, 0.125], name="loss")))
+    spec = figures.as_json(fig)
+    assert spec == plotly.io.to_json(fig, validate=False)
+    assert figures.as_json(fig) is spec  # made once per figure
+    assert json.loads(spec)["data"][0]["name"] == "loss"
+
+
+def _ids(at):
+    (component,) = at.get("component_instance")
+    (plain,) = at.get("plotly_chart")
+    return component.proto.id, json.loads(json.loads(component.proto.json_args)["spec"]), plain.proto.id
+
+
+def test_the_element_id_stays_the_same_when_the_figure_changes():
+    at = AppTest.from_string(APP).run()
+    assert not at.exception
+    first_id, first, plain_first = _ids(at)
+    at.session_state["n"] = 5
+    at.run()
+    second_id, second, plain_second = _ids(at)
+    assert len(first["data"][0]["x"]) == 3 and len(second["data"][0]["x"]) == 5  # the new data is sent...
+    assert second_id == first_id  # ...to the same element,
+    assert plain_second != plain_first  # where st.plotly_chart makes a new one (and the browser remounts it)
