@@ -59,3 +59,24 @@ def test_the_live_chart_is_updated_in_place_while_a_run_trains(page):
     # (c) no exception, and the page says the run ended
     assert_no_exception(page)
     assert page.get_by_text(re.compile(re.escape(NAME))).count() > 0
+    # (d) in Streamlit's dark theme (the browser comes to prefer dark; Streamlit follows it by default) the chart takes the
+    # page's dark background and light text, as the page's other charts do: the figures are drawn for white
+    page.emulate_media(color_scheme="dark")  # Streamlit follows the change; the frame gets the new theme
+    page.wait_for_function("() => { const frame = " + FRAME + "; const plot = frame.contentDocument"
+                           ".querySelector('.js-plotly-plot'); return plot._fullLayout.paper_bgcolor !== 'white'; }",
+                           timeout=60_000)
+    dark = page.evaluate("() => { const frame = " + FRAME + "; const doc = frame.contentDocument;"
+                         " const plot = doc.querySelector('.js-plotly-plot');"
+                         " return {body: getComputedStyle(doc.body).backgroundColor, paper: plot._fullLayout.paper_bgcolor,"
+                         " font: plot._fullLayout.font.color, names: plot._fullData.map(t => t.name)}; }")
+
+    def brightness(color: str) -> int:
+        if color.startswith("#"):
+            return sum(int(color[i:i + 2], 16) for i in (1, 3, 5))
+        return sum(int(part) for part in re.findall(r"\d+", color)[:3])
+
+    assert brightness(dark["body"]) < 150 and brightness(dark["paper"]) < 150, dark
+    assert brightness(dark["font"]) > 600, dark
+    assert NAME in dark["names"], dark["names"]
+    screenshot(page, "live-chart-dark")
+    assert_no_exception(page)
