@@ -99,7 +99,8 @@ def table(rows: list[dict]):
     Arrow table as it is; column_config applies alike."""
     import pyarrow as pa
 
-    return _tables.get(("table", _rows_key(rows)), lambda: pa.Table.from_pandas(pd.DataFrame(rows), preserve_index=False))
+    return _tables.get(("table", _rows_key(rows)),
+                       lambda: pa.Table.from_pandas(pd.DataFrame(rows), preserve_index=False))
 
 
 def csv(rows: list[dict]) -> str:

@@ -12,7 +12,8 @@ import streamlit as st
 from rnnlab import archive, baseline, params, regularisation
 from rnnlab.config import load_split
 from rnnlab.models import ARCHITECTURES
-from rnnlab.ui import classroom_view, dataset, figures, live_chart, naming, page_parts, presenter, progress, session, stored
+from rnnlab.ui import (classroom_view, dataset, figures, live_chart, naming, page_parts, presenter, progress, session,
+                       stored)
 from rnnlab.ui.state import StateKeys
 
 

@@ -59,16 +59,17 @@ def test_the_live_chart_is_updated_in_place_while_a_run_trains(page):
     # (c) no exception, and the page says the run ended
     assert_no_exception(page)
     assert page.get_by_text(re.compile(re.escape(NAME))).count() > 0
-    # (d) in Streamlit's dark theme (the browser comes to prefer dark; Streamlit follows it by default) the chart takes the
-    # page's dark background and light text, as the page's other charts do: the figures are drawn for white
+    # (d) in Streamlit's dark theme (the browser comes to prefer dark; Streamlit follows it by default) the chart
+    # takes the page's dark background and light text, as the page's other charts do: the figures are drawn for white
     page.emulate_media(color_scheme="dark")  # Streamlit follows the change; the frame gets the new theme
     page.wait_for_function("() => { const frame = " + FRAME + "; const plot = frame.contentDocument"
                            ".querySelector('.js-plotly-plot'); return plot._fullLayout.paper_bgcolor !== 'white'; }",
                            timeout=60_000)
     dark = page.evaluate("() => { const frame = " + FRAME + "; const doc = frame.contentDocument;"
                          " const plot = doc.querySelector('.js-plotly-plot');"
-                         " return {body: getComputedStyle(doc.body).backgroundColor, paper: plot._fullLayout.paper_bgcolor,"
-                         " font: plot._fullLayout.font.color, names: plot._fullData.map(t => t.name)}; }")
+                         " return {body: getComputedStyle(doc.body).backgroundColor,"
+                         " paper: plot._fullLayout.paper_bgcolor, font: plot._fullLayout.font.color,"
+                         " names: plot._fullData.map(t => t.name)}; }")
 
     def brightness(color: str) -> int:
         if color.startswith("#"):
