@@ -159,8 +159,12 @@ def test_every_page_fits_at_both_sizes_with_presenter_mode_off_and_on(trained_ta
 
 def legend_entries(page, title: str) -> list[str]:
     # The whole title: "Gradient reaching each word" must not also match "... after epoch 3" (another chart).
-    exact = page.locator(".gtitle", has_text=re.compile(rf"^{re.escape(title)}$"))
-    chart = page.locator('[data-testid="stPlotlyChart"]').filter(has=exact)
+    # The Train page's training curves are drawn inside the live chart's iframe (rnnlab.ui.live_chart).
+    where = (page.frame_locator('[data-testid="stMain"] iframe[src*="live_chart"]') if title == "Training curves"
+             else page)
+    exact = where.locator(".gtitle", has_text=re.compile(rf"^{re.escape(title)}$"))
+    chart = (where.locator(".js-plotly-plot") if title == "Training curves"
+             else where.locator('[data-testid="stPlotlyChart"]')).filter(has=exact)
     chart.locator(".legendtext").first.wait_for()
     return [t.strip() for t in chart.locator(".legendtext").all_text_contents()]
 
