@@ -81,3 +81,10 @@ def test_the_live_chart_is_updated_in_place_while_a_run_trains(page):
     assert NAME in dark["names"], dark["names"]
     screenshot(page, "live-chart-dark")
     assert_no_exception(page)
+    # (e) and back: the light theme draws the figure as it is, on white again
+    page.emulate_media(color_scheme="light")
+    page.wait_for_function("() => { const frame = " + FRAME + "; const plot = frame.contentDocument"
+                           ".querySelector('.js-plotly-plot'); return plot._fullLayout.paper_bgcolor === 'white'; }",
+                           timeout=60_000)
+    body = page.evaluate("() => getComputedStyle(" + FRAME + ".contentDocument.body).backgroundColor")
+    assert body == "rgb(255, 255, 255)", body
