@@ -35,8 +35,7 @@ LATEST_JS = """() => {
   // The live curves are drawn inside their component's iframe (rnnlab.ui.live_chart; same origin as the page).
   const frame = document.querySelector('[data-testid="stMain"] iframe[src*="live_chart"]');
   const inner = frame && frame.contentDocument;
-  const plot = (inner && inner.querySelector('.js-plotly-plot'))
-    || document.querySelector('[data-testid="stMain"] .js-plotly-plot');
+  const plot = inner && inner.querySelector('.js-plotly-plot');
   const traces = plot && (plot._fullData || plot.data);  // _fullData: Plotly's decoded arrays (plot.data may hold base64)
   if (!traces) return null;
   return traces.reduce((sum, t) => sum + (t.x && t.x.length ? Number(t.x[t.x.length - 1]) : 0), 0);

@@ -39,11 +39,11 @@ TIMINGS: dict[str, float] = {}
 
 # The loss panel's training trace of the first run, read from the Plotly figure in the page: how far it has got
 # (the x of its latest point, in epochs) or, with "points", how many points it draws (at most MAX_POINTS).
+# The Train page's live curves are drawn inside their component's iframe (rnnlab.ui.live_chart, same origin).
+LIVE_FRAME = '[data-testid="stMain"] iframe[src*="live_chart"]'
 CURVE_JS = """(what) => {
-  // The Train page's live curves are drawn inside their component's iframe (rnnlab.ui.live_chart, same origin).
-  const frame = document.querySelector('[data-testid="stMain"] iframe[src*="live_chart"]');
-  const plot = (frame && frame.contentDocument && frame.contentDocument.querySelector('.js-plotly-plot'))
-    || document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+  const frame = document.querySelector('""" + LIVE_FRAME + """');
+  const plot = frame && frame.contentDocument && frame.contentDocument.querySelector('.js-plotly-plot');
   if (!plot || !plot._fullData || !plot.calcdata) return -1;
   const index = plot._fullData.findIndex(t => (t.name || '').endsWith(' training') && (t.xaxis || 'x') === 'x');
   if (index < 0) return -1;
@@ -178,14 +178,20 @@ def test_the_upload_widget_states_the_pages_5_mb_limit(page):
     assert "5MB per file" in uploader and "200MB" not in uploader, uploader  # config.toml: maxUploadSize = 5
 
 
-def test_a_small_simplernn_trains_with_its_loss_curve_growing_live(page):
+def train_watched(page, settings: dict, watch_js: str, timeout_ms: int) -> None:
+    """On the Train page, set these numbers, start `watch_js` in the browser (it notes the live chart as it
+    changes), press Train and wait until the run has ended (its comparison table shows)."""
     open_page(page, "Train")
-    for label, value in SMALL_RUN.items():
+    for label, value in settings.items():
         set_number(page, label, value)
-    # The browser itself notes every change of the curve's size, every 50 ms, with its own clock.
-    page.evaluate(WATCH_CURVE_JS)
+    page.evaluate(watch_js)
     main_button(page, "Train").click()
-    page.get_by_text("Compare the runs").wait_for(timeout=180_000)
+    page.get_by_text("Compare the runs").wait_for(timeout=timeout_ms)
+
+
+def test_a_small_simplernn_trains_with_its_loss_curve_growing_live(page):
+    # The browser itself notes every change of the curve's size, every 50 ms, with its own clock.
+    train_watched(page, SMALL_RUN, WATCH_CURVE_JS, 180_000)
     screenshot(page, "3-train-after-small-run")
     changes = page.evaluate("() => window.__curveChanges")  # [[milliseconds, epochs reached], ...]
     seen = [epochs for _, epochs in changes]

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.test_browser import assert_no_exception, main_button, open_page, screenshot, set_number
+from tests.e2e.test_browser import LIVE_FRAME, assert_no_exception, screenshot, train_watched
 
 RUN = {"Units": "8", "Embedding size": "8", "Epochs": "8", "Batch size": "8"}
 NAME = "SimpleRNN, 8 epochs, batch 8, embedding 8, 8 units"
 
-FRAME = """document.querySelector('[data-testid="stMain"] iframe[src*="live_chart"]')"""
+FRAME = f"document.querySelector('{LIVE_FRAME}')"
 # Marks the iframe and its Plotly div once they exist; then notes, every 50 ms, the last x of the loss panel's
 # training trace and whether both marks are still there (a remount would make new nodes without them).
 WATCH_JS = """() => {
@@ -36,12 +36,7 @@ NAMES_JS = """() => { const frame = """ + FRAME + """;
 
 
 def test_the_live_chart_is_updated_in_place_while_a_run_trains(page):
-    open_page(page, "Train")
-    for label, value in RUN.items():
-        set_number(page, label, value)
-    page.evaluate(WATCH_JS)
-    main_button(page, "Train").click()
-    page.get_by_text("Compare the runs").wait_for(timeout=240_000)
+    train_watched(page, RUN, WATCH_JS, 240_000)
     page.wait_for_timeout(1500)  # the last redraw after the run ended
     live = page.evaluate("() => { clearInterval(window.__liveWatch); return window.__live; }")
     shown = page.evaluate(NAMES_JS)

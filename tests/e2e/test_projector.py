@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from rnnlab.ui.pages import HOME, PAGES as NAVIGATION
-from tests.e2e.test_browser import assert_no_exception, main_button, set_number, wait_until_idle
+from tests.e2e.test_browser import LIVE_FRAME, assert_no_exception, main_button, set_number, wait_until_idle
 
 HERE = Path(__file__).resolve().parent
 SCREENS = Path(os.environ.get("RNNLAB_E2E_SCREENS") or HERE / "screenshots")
@@ -160,8 +160,7 @@ def test_every_page_fits_at_both_sizes_with_presenter_mode_off_and_on(trained_ta
 def legend_entries(page, title: str) -> list[str]:
     # The whole title: "Gradient reaching each word" must not also match "... after epoch 3" (another chart).
     # The Train page's training curves are drawn inside the live chart's iframe (rnnlab.ui.live_chart).
-    where = (page.frame_locator('[data-testid="stMain"] iframe[src*="live_chart"]') if title == "Training curves"
-             else page)
+    where = page.frame_locator(LIVE_FRAME) if title == "Training curves" else page
     exact = where.locator(".gtitle", has_text=re.compile(rf"^{re.escape(title)}$"))
     chart = (where.locator(".js-plotly-plot") if title == "Training curves"
              else where.locator('[data-testid="stPlotlyChart"]')).filter(has=exact)
