@@ -1,11 +1,14 @@
 """Home: the learning path in the lesson's order, one line and a link per page, and whether the data is here.
 
-It imports no TensorFlow and loads nothing heavy, so it is the first thing a class sees, at once.
+It imports no TensorFlow and loads nothing heavy, so it is the first thing a class sees, at once. Its one chart,
+the lesson's question h_t = w^t h_0, also has the browser load its charting library while the learner reads:
+Predict, Data and Gradients then draw their charts without that one-time wait (about 0.7 s of the main thread
+in a fresh Chromium tab on this 2-core machine, several seconds on a crowded one).
 """
 
 import streamlit as st
 
-from rnnlab.ui import dataset, frame, page_parts
+from rnnlab.ui import dataset, figures, frame, page_parts
 from rnnlab.ui.pages import LEARNING_PATH
 
 frame.require_app_frame()  # a page opened by its own address on a fresh server
@@ -23,6 +26,19 @@ for step, entry in enumerate(LEARNING_PATH, start=1):
     link, text = st.columns([2, 5], vertical_alignment="center")
     link.page_link(entry.path, label=f"{step}. {entry.title}", icon=entry.icon)
     text.markdown(entry.line)
+
+st.subheader("The question the lesson ends on")
+_W, _STEPS = (0.9, 1.0, 1.1), 50
+st.markdown(
+    "A recurrent network multiplies by the same weights at every word. Strip it down to one weight w and no "
+    "input, and the state after t steps is h_t = w^t h_0: below 1 it fades towards nothing, above 1 it grows "
+    "without bound. The gradient that training sends back through the words carries the same product, so over "
+    "long sentences it vanishes or explodes. Gradients measures this on the trained networks; Inside the cell "
+    "and Long-range dependencies show how the gates of LSTM and GRU get around it."
+)
+st.plotly_chart(figures.powers_of_w(_W, _STEPS), width="stretch")
+st.caption(f"After {_STEPS} steps: {_W[0]:g}^{_STEPS} = {_W[0] ** _STEPS:.4f}, {_W[1]:g}^{_STEPS} = "
+           f"{_W[1] ** _STEPS:g} and {_W[2]:g}^{_STEPS} = {_W[2] ** _STEPS:.1f}.")
 
 st.subheader("The data set")
 ok, message = dataset.data_status()

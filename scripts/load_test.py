@@ -73,6 +73,35 @@ IDLE_JS = """() => {
 }"""
 
 
+# Every Plotly chart of the page has drawn its plot (Streamlit loads the charting library on the first chart a tab
+# meets: Home's, which a learner reads before going on).
+CHARTS_DRAWN_JS = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+  .every(chart => chart.querySelector('.main-svg'))"""
+
+
+# Where a tab's Predict time goes, recorded in the page itself (no round trips to Playwright): seconds from now to
+# the first frame where the script run started, the heading showed, the lesson's sentence showed in the table, both
+# charts drew, and the run ended; and the main thread's long tasks (over 50 ms) in that time, summed.
+MILESTONES_JS = """() => {
+  const t0 = performance.now(), seen = {}, m = window.__milestones = {seen, long_tasks_s: 0};
+  new PerformanceObserver(list => { for (const e of list.getEntries()) m.long_tasks_s += e.duration / 1000; })
+    .observe({type: 'longtask'});
+  const tick = () => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const main = document.querySelector('[data-testid="stMain"]');
+    const text = main ? main.innerText : '';
+    const now = (performance.now() - t0) / 1000;
+    const checks = {run_started: app && app.dataset.testScriptState === 'running',
+      heading: text.includes('Predict: how sure'), sentence: text.includes('I hate this meal!'),
+      charts: main && main.querySelectorAll('[data-testid="stPlotlyChart"] .main-svg').length >= 2,
+      run_ended: seen.run_started !== undefined && app && app.dataset.testScriptState === 'notRunning'};
+    for (const [name, ok] of Object.entries(checks)) if (ok && seen[name] === undefined) seen[name] = +now.toFixed(2);
+    if (Object.keys(seen).length < 5 && now < 60) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}"""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -171,6 +200,7 @@ class Session:
         await self.page.goto(f"{self.url}/{path}")
         await self.page.locator('[data-testid="stSidebarNav"]').wait_for()
         await self.idle()
+        await self.page.wait_for_function(CHARTS_DRAWN_JS)  # opened = drawn, as a learner sees it: Home's chart too
         return self
 
     async def idle(self, timeout_s: float = 120, started: bool = False) -> None:
@@ -496,14 +526,16 @@ async def chromium_viewer(browser, url: str, name: str) -> dict:
     """As a student's tab: opens the app, clicks Predict (timed from the click to the lesson's sentences answered
     with the page idle, as light_viewer times it), then Gradients, then Predict again (timed)."""
     session = await Session(browser, url, name).open()
-    predict_s = []
+    predict_s, breakdown = [], []
 
     async def predict() -> None:
+        await session.page.evaluate(MILESTONES_JS)
         started = time.perf_counter()
         await session.go("Predict")
         await session.page.locator('[data-testid="stMain"]').get_by_text("I hate this meal!").first.wait_for()
         await session.page.wait_for_function(IDLE_JS)
         predict_s.append(round(time.perf_counter() - started, 2))
+        breakdown.append(await session.page.evaluate("() => window.__milestones"))
         await session.check_no_exception("Predict")
 
     await predict()
@@ -513,7 +545,8 @@ async def chromium_viewer(browser, url: str, name: str) -> dict:
     await session.check_no_exception("Gradients")
     await predict()
     await session.close()
-    return dict(session=name, client="chromium", role="viewer", predict_s=predict_s, exceptions=session.exceptions,
+    return dict(session=name, client="chromium", role="viewer", predict_s=predict_s, predict_breakdown=breakdown,
+                exceptions=session.exceptions,
                 seconds=round(time.perf_counter() - session.started, 1))
 
 

@@ -29,6 +29,16 @@ def test_toy_gradient_log_axis_and_shaded_regions():
     assert [a.text for a in fig.layout.annotations] == ["vanishing", "exploding"]
 
 
+def test_powers_of_w_one_line_per_weight_fading_flat_and_growing():
+    fig = charts.powers_of_w((0.9, 1.0, 1.1), steps=50)
+    assert names(fig) == ["w = 0.9", "w = 1", "w = 1.1"]
+    assert all(list(t.x) == list(range(51)) for t in fig.data)
+    assert [t.y[-1] for t in fig.data] == pytest.approx([0.9**50, 1.0, 1.1**50])
+    assert fig.data[0].y[-1] < 0.01 and fig.data[2].y[-1] > 100
+    assert [t.line.color for t in fig.data] == ["#0072B2", "#555555", "#D55E00"] and fig.data[1].line.dash == "dot"
+    assert fig.layout.yaxis.type == "log" and "50 steps" in fig.layout.title.text
+
+
 @pytest.mark.parametrize("w", [0.5, 0.99, 1.0, 1.01, 1.5])
 def test_toy_gradient_is_drawable_at_every_w_up_to_the_last_step(w):
     """t up to T_MAX: 1.5^5000 overflows and 0.5^5000 underflows float64; the chart still serialises, keeps its

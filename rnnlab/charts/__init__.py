@@ -14,7 +14,7 @@ Callers write `from rnnlab import charts; charts.training_curves(...)`: every pu
 """
 
 from rnnlab.charts.dataset import class_balance, length_histogram, top_tokens
-from rnnlab.charts.gradients import TOY_DECADES, gradient_by_step, jacobian_chain, toy_gradient
+from rnnlab.charts.gradients import TOY_DECADES, gradient_by_step, jacobian_chain, powers_of_w, toy_gradient
 from rnnlab.charts.heatmap import heatmap
 from rnnlab.charts.parameters import param_stacked_bars, param_treemap
 from rnnlab.charts.predictions import prediction_bars, prefix_lines, probability_color, probability_table_style
@@ -29,7 +29,7 @@ __all__ = [
     "LEGEND_BELOW", "LEGEND_ROW_PX", "PART_COLORS", "RUN_DASHES", "RUN_PATTERNS", "RUN_SYMBOLS", "TEMPLATE",
     "TITLE_SIZE", "TOY_DECADES", "VANISHING_FILL", "arch_of", "class_balance", "colors_for", "gradient_by_step",
     "heatmap", "jacobian_chain", "layout", "legend_below", "length_histogram", "log_ticks", "param_stacked_bars",
-    "param_treemap", "prediction_bars", "prefix_lines", "probability_color", "probability_table_style", "shorten",
+    "param_treemap", "powers_of_w", "prediction_bars", "prefix_lines", "probability_color", "probability_table_style", "shorten",
     "smoothing_window", "styles_for", "curve_styles", "curves_frame", "run_traces", "toy_gradient", "top_tokens",
     "training_curves",
 ]

@@ -58,6 +58,27 @@ def toy_gradient(toy_df: pd.DataFrame, title: str | None = None, log_t: bool | N
 
 
 
+# Home's picture of the lesson's question: one weight below 1, exactly 1 and above 1, in the toy chart's colours.
+POWER_COLORS = {"below": "#0072B2", "one": "#555555", "above": "#D55E00"}
+
+
+def powers_of_w(ws=(0.9, 1.0, 1.1), steps: int = 50) -> go.Figure:
+    """h_t = w^t (h_0 = 1) for t = 0..steps, one line per w, log y axis: what multiplying by the same weight at
+    every step does to a state (and, in the same way, to a gradient). Values from rnnlab.gradients.toy."""
+    from rnnlab.gradients import toy
+
+    fig = go.Figure()
+    for w in ws:
+        frame = toy(w, steps)
+        color = POWER_COLORS["below" if w < 1 else "one" if w == 1 else "above"]
+        fig.add_trace(go.Scatter(x=frame["t"], y=frame["h"], mode="lines", name=f"w = {w:g}",
+                                 line=dict(color=color, width=3, dash="dot" if w == 1 else None)))
+    fig.update_xaxes(title_text="t (steps)")
+    fig.update_yaxes(type="log", title_text="h_t (log scale)", exponentformat="power")
+    layout(fig, f"h_t = w^t h_0 over {steps} steps (h_0 = 1)", height=340)
+    return legend_below(fig, len(fig.data))
+
+
 def _by_distance_lines(df: pd.DataFrame, value: str, y_title: str, title: str) -> go.Figure:
     """Trained models in their run styles, then one untrained reference per architecture (the first model's
     untrained twin: untrained weights of one architecture behave alike), faint, dotted, open markers."""

@@ -82,6 +82,11 @@ def _frame_key(frame: pd.DataFrame) -> tuple:
             tuple(tuple(row) for row in frame.itertuples(index=False)))
 
 
+def powers_of_w(ws=(0.9, 1.0, 1.1), steps: int = 50):
+    """rnnlab.charts.powers_of_w(ws, steps), shared: Home draws the same picture for every session."""
+    return shared(("powers_of_w", tuple(ws), steps), lambda: charts.powers_of_w(ws, steps))
+
+
 def prediction_bars(table: pd.DataFrame):
     """rnnlab.charts.prediction_bars(table), shared: the same sentences and models give the same bars."""
     return shared(("prediction_bars", _frame_key(table)), lambda: charts.prediction_bars(table))

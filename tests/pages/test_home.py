@@ -1,8 +1,9 @@
 """The Home page: the learning path in order with a link per page, the data set's status, the question."""
 
+import pytest
 import streamlit
 
-from tests.pages.conftest import open_page, texts
+from tests.pages.conftest import figures, open_page, texts
 
 
 def test_home_shows_the_learning_path_in_the_lessons_order():
@@ -55,3 +56,14 @@ def test_home_ends_with_a_question_and_its_answer_folded():
     assert "Think about it" in texts(at.subheader)[-1]
     assert [e.label for e in at.expander] == ["Show the answer"]
     assert "parameter sharing" in " ".join(texts(at.expander[0].markdown))
+
+
+def test_home_draws_the_lessons_question_h_t_equals_w_to_the_t():
+    """One chart: h_t = w^t for w = 0.9, 1 and 1.1 over 50 steps, and a caption whose numbers are its last points."""
+    at = open_page("home")
+    assert "The question the lesson ends on" in texts(at.subheader)
+    (chart,) = figures(at)
+    assert [trace["name"] for trace in chart["data"]] == ["w = 0.9", "w = 1", "w = 1.1"]
+    last = [trace["y"][-1] for trace in chart["data"]]
+    assert last == pytest.approx([0.9**50, 1.0, 1.1**50], rel=1e-12)
+    assert "After 50 steps: 0.9^50 = 0.0052, 1^50 = 1 and 1.1^50 = 117.4." in texts(at.caption)
