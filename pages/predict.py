@@ -6,7 +6,7 @@ yet the page says so and offers a one-click quick training of the lesson's four 
 
 import streamlit as st
 
-from rnnlab import baseline, charts, predict
+from rnnlab import baseline, predict
 from rnnlab.ui import figures, frame, guards, page_parts, predict_view, presenter, stored, widgets
 from rnnlab.ui.state import StateKeys as K
 
@@ -43,7 +43,7 @@ else:
     if sentences and runs:
         # The table and the bars each get the page's width: beside the text box they cut off model columns.
         table = predict_view.probability_table(runs, sentences, reference)  # shared by every session: read-only
-        st.table(charts.probability_table_style(table))
+        predict_view.show_probability_table(table)
         st.plotly_chart(figures.prediction_bars(table), width="stretch")  # built once for every session
 
         st.subheader("Word by word: how the networks read")
@@ -71,7 +71,7 @@ else:
                 both = predict.probabilities(runs, [sentence, mixed])
                 both[baseline.NAME] = reference.predict([sentence, mixed])
                 both.index = [f"as typed: {sentence}", f"shuffled: {mixed}"]
-                st.table(charts.probability_table_style(both))
+                predict_view.show_probability_table(both)
                 moved = (both.iloc[1] - both.iloc[0]).abs()
                 st.markdown(baseline.shuffle_sentence(moved.drop(baseline.NAME).to_dict(), moved[baseline.NAME]))
 

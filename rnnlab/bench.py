@@ -1,7 +1,10 @@
 """Benchmark: the lesson's plain Keras recipe against `rnnlab.training.train()`, same split, same models.
 
 `python -m rnnlab.bench` trains each architecture for 10 epochs, batch 32, both ways, and prints seconds, the
-ratio (train() / plain) and validation accuracy per architecture and for all of them together. With `--json PATH`
+ratio (train() / plain) and validation accuracy per architecture and for all of them together. `--repeat N` trains
+each one N times each way, alternating the recipes, and reports the median seconds (every sample is kept in the
+JSON): on a machine whose speed drifts (the same training here varied by up to 1.8x within half an hour) one
+sample per training cannot tell 0.25x from 0.28x. With `--json PATH`
 it also writes the table there with its provenance (command, date, machine: CPUs, load average before and after,
 TensorFlow version), so a page or a note can cite where each number came from.
 
@@ -95,6 +98,8 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeat", type=int, default=1, help="train each architecture this many times each way "
+                        "(alternating) and report the median seconds")
     parser.add_argument("--json", metavar="PATH", help="also write the results and their provenance here")
     parser.add_argument("--child", choices=("plain", "train"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -108,23 +113,35 @@ def main(argv=None):
     train_df, val_df = split(load_sentiment(), seed=args.seed)
     print(f"{len(train_df)} training / {len(val_df)} validation sentences, {args.epochs} epochs, batch "
           f"{args.batch_size}; each training in its own process")
-    rows = []
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    rows, samples = [], {}
     for arch in args.archs:
-        plain = measure_in_child("plain", arch, args.epochs, args.batch_size, args.seed)
-        fast = measure_in_child("train", arch, args.epochs, args.batch_size, args.seed)
-        rows.append((arch, plain["seconds"], fast["seconds"], plain["val_accuracy"], fast["val_accuracy"]))
-        print(f"  {arch}: plain {plain['seconds']:.1f} s, train() {fast['seconds']:.1f} s", flush=True)
+        runs = {"plain": [], "train": []}
+        for _ in range(args.repeat):
+            for recipe in runs:
+                runs[recipe].append(measure_in_child(recipe, arch, args.epochs, args.batch_size, args.seed))
+        samples[arch] = {recipe: [round(r["seconds"], 2) for r in done] for recipe, done in runs.items()}
+        plain_s, fast_s = (float(np.median(samples[arch][recipe])) for recipe in ("plain", "train"))
+        # The same seed gives the same accuracy every time (tests/test_training.py); the mean covers any drift.
+        plain_acc, fast_acc = (float(np.mean([r["val_accuracy"] for r in runs[recipe]])) for recipe in runs)
+        rows.append((arch, plain_s, fast_s, plain_acc, fast_acc))
+        every = (f" (of {', '.join(map(str, samples[arch]['plain']))} / {', '.join(map(str, samples[arch]['train']))})"
+                 if args.repeat > 1 else "")
+        print(f"  {arch}: plain {plain_s:.1f} s, train() {fast_s:.1f} s{every}", flush=True)
     total = ("all together", sum(r[1] for r in rows), sum(r[2] for r in rows),
              float(np.mean([r[3] for r in rows])), float(np.mean([r[4] for r in rows])))
     print()
+    if args.repeat > 1:
+        print(f"seconds: the median of {args.repeat} trainings each way")
     print(f"{'architecture':<14}{'plain s':>9}{'train() s':>11}{'ratio':>8}{'plain val acc':>15}{'train() val acc':>17}")
     for arch, plain_s, fast_s, plain_acc, fast_acc in rows + [total]:
         print(f"{arch:<14}{plain_s:>9.1f}{fast_s:>11.1f}{fast_s / plain_s:>8.2f}{plain_acc:>15.3f}{fast_acc:>17.3f}")
     if args.json:
-        write_json(args.json, argv, args, rows + [total], load_before)
+        write_json(args.json, argv, args, rows + [total], load_before, samples)
 
 
-def write_json(path, argv, args, rows, load_before) -> None:
+def write_json(path, argv, args, rows, load_before, samples=None) -> None:
     """The table as JSON with where it was measured: the command, the UTC date, the machine."""
     import datetime
     import platform
@@ -139,8 +156,9 @@ def write_json(path, argv, args, rows, load_before) -> None:
         machine=dict(cpus=os.cpu_count(), load_average_before=[round(v, 2) for v in load_before],
                      load_average_after=[round(v, 2) for v in os.getloadavg()], platform=platform.platform(),
                      python=platform.python_version(), tensorflow=version("tensorflow")),
-        settings=dict(epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
-                      each_training="a fresh Python process"),
+        settings=dict(epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, repeat=args.repeat,
+                      each_training="a fresh Python process", seconds="the median of the repeats"),
+        samples_seconds=samples or {},
         rows=[dict(architecture=arch, plain_seconds=round(plain_s, 2), train_seconds=round(fast_s, 2),
                    ratio=round(fast_s / plain_s, 3), plain_val_accuracy=round(plain_acc, 4),
                    train_val_accuracy=round(fast_acc, 4)) for arch, plain_s, fast_s, plain_acc, fast_acc in rows],

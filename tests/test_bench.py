@@ -10,8 +10,8 @@ import sys
 
 def test_train_is_faster_than_the_plain_recipe_on_a_small_case(tmp_path):
     written = tmp_path / "bench.json"
-    done = subprocess.run([sys.executable, "-m", "rnnlab.bench", "--archs", "SimpleRNN", "--epochs", "1", "--json",
-                           str(written)], capture_output=True, text=True, timeout=600)
+    done = subprocess.run([sys.executable, "-m", "rnnlab.bench", "--archs", "SimpleRNN", "--epochs", "1", "--repeat", "2",
+                           "--json", str(written)], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     lines = done.stdout.splitlines()
     assert lines[0].startswith("2400 training / 600 validation sentences, 1 epochs, batch 32")
@@ -30,7 +30,13 @@ def test_train_is_faster_than_the_plain_recipe_on_a_small_case(tmp_path):
     assert rows["all together"] == rows["SimpleRNN"]
     # The JSON holds the same table with its provenance.
     result = json.loads(written.read_text())
-    assert result["command"] == f"python -m rnnlab.bench --archs SimpleRNN --epochs 1 --json {written}"
+    assert result["command"] == f"python -m rnnlab.bench --archs SimpleRNN --epochs 1 --repeat 2 --json {written}"
+    # Two trainings each way, alternating; the table's seconds are their medians (of two: the mean).
+    samples = result["samples_seconds"]["SimpleRNN"]
+    assert len(samples["plain"]) == len(samples["train"]) == 2 and min(samples["plain"] + samples["train"]) > 0
+    assert abs(result["rows"][0]["plain_seconds"] - sum(samples["plain"]) / 2) <= 0.011
+    assert abs(result["rows"][0]["train_seconds"] - sum(samples["train"]) / 2) <= 0.011
+    assert "seconds: the median of 2 trainings each way" in done.stdout
     assert result["machine"]["cpus"] == os.cpu_count() and result["machine"]["tensorflow"].startswith("2.")
     assert len(result["machine"]["load_average_before"]) == 3 and result["date"].endswith("+00:00")
     assert [r["architecture"] for r in result["rows"]] == ["SimpleRNN", "all together"]

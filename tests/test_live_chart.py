@@ -53,3 +53,35 @@ def test_the_element_id_stays_the_same_when_the_figure_changes():
     assert len(first["data"][0]["x"]) == 3 and len(second["data"][0]["x"]) == 5  # the new data is sent...
     assert second_id == first_id  # ...to the same element,
     assert plain_second != plain_first  # where st.plotly_chart makes a new one (and the browser remounts it)
+
+
+def test_tabs_opening_train_at_once_declare_the_component_once(monkeypatch):
+    """Twenty sessions drawing their first live chart together: one declaration (each costs a scan of every
+    loaded module's path), and every session gets that same component."""
+    import threading
+    import time
+
+    import streamlit.components.v1 as components
+
+    calls = []
+
+    def slow_declare(name, path=None, url=None):
+        calls.append((name, path))
+        time.sleep(0.05)  # long enough for the others to arrive while it runs
+        return object()
+
+    monkeypatch.setattr(components, "declare_component", slow_declare)
+    monkeypatch.setattr(live_chart, "_declared", None)
+    got, start = [], threading.Barrier(20)
+
+    def first_chart():
+        start.wait()
+        got.append(live_chart._component())
+
+    threads = [threading.Thread(target=first_chart) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert calls == [(live_chart.NAME, str(live_chart.folder()))]
+    assert len(got) == 20 and all(component is got[0] for component in got)

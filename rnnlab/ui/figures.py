@@ -77,7 +77,8 @@ def _assembled(runs: list[dict], reference: dict | None, line):
     return go.Figure(dict(data=data, layout=copy.deepcopy(frame)), _validate=False)
 
 
-def _frame_key(frame: pd.DataFrame) -> tuple:
+def frame_key(frame: pd.DataFrame) -> tuple:
+    """What a frame shows, hashable: its column and index labels and its rows."""
     return (tuple(map(str, frame.columns)), tuple(map(str, frame.index)),
             tuple(tuple(row) for row in frame.itertuples(index=False)))
 
@@ -89,12 +90,12 @@ def powers_of_w(ws=(0.9, 1.0, 1.1), steps: int = 50):
 
 def prediction_bars(table: pd.DataFrame):
     """rnnlab.charts.prediction_bars(table), shared: the same sentences and models give the same bars."""
-    return shared(("prediction_bars", _frame_key(table)), lambda: charts.prediction_bars(table))
+    return shared(("prediction_bars", frame_key(table)), lambda: charts.prediction_bars(table))
 
 
 def prefix_lines(prefixes: pd.DataFrame):
     """rnnlab.charts.prefix_lines(prefixes), shared."""
-    return shared(("prefix_lines", _frame_key(prefixes)), lambda: charts.prefix_lines(prefixes))
+    return shared(("prefix_lines", frame_key(prefixes)), lambda: charts.prefix_lines(prefixes))
 
 
 def table(rows: list[dict]):

@@ -23,6 +23,7 @@ import importlib.util
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 NAME = "live_chart"
@@ -58,11 +59,23 @@ def folder() -> Path:
     return target
 
 
-@functools.cache
-def _component():
-    import streamlit.components.v1 as components
+_declared = None
+_declare_lock = threading.Lock()
 
-    return components.declare_component(NAME, path=str(folder()))
+
+def _component():
+    """The component, declared once per process. declare_component finds its caller's module with
+    inspect.getmodule, which resolves the path of every module loaded (0.18 s with TensorFlow's 4,700, quiet):
+    unguarded, the twenty tabs that open Train at a lecture's start each did it at once, 3.6 s of the server's
+    Python under the GIL while other pages waited (py-spy, scripts/load_test.py --sessions 30 --profile)."""
+    global _declared
+    if _declared is None:
+        with _declare_lock:
+            if _declared is None:
+                import streamlit.components.v1 as components
+
+                _declared = components.declare_component(NAME, path=str(folder()))
+    return _declared
 
 
 def plotly_chart(spec: str, key: str) -> None:

@@ -10,7 +10,10 @@ them (not stored) is computed for each asker, as before. The frames are shared: 
 
 from __future__ import annotations
 
-from rnnlab import baseline, predict
+import streamlit as st
+
+from rnnlab import baseline, charts, predict
+from rnnlab.ui import figures
 from rnnlab.lru import LRU, size_from_env
 
 _tables = LRU(size_from_env("RNNLAB_PREDICTION_CACHE", 256))
@@ -74,3 +77,17 @@ def order_pairs(runs: dict, reference):
 
 def clear() -> None:
     _tables.clear()
+
+
+def show_probability_table(table) -> None:
+    """st.table of `table` coloured red (0) to green (1), three decimals. Its element is made once per distinct
+    table and handed to every session that shows the same one: Streamlit replays what a st.cache_data function
+    drew, from the element it recorded. Marshalling the pandas Styler was about a third of the Predict page's
+    server time in a lecture (py-spy of scripts/load_test.py --sessions 30 --profile: 34 of its 90 samples)."""
+    _table_element(figures.frame_key(table), table)
+
+
+@st.cache_data(max_entries=size_from_env("RNNLAB_PREDICTION_CACHE", 256), show_spinner=False)
+def _table_element(key: tuple, _table) -> None:
+    """Draws the table; `key` (hashed) says what it shows, the frame itself is not hashed (leading underscore)."""
+    st.table(charts.probability_table_style(_table))

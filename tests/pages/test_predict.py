@@ -109,3 +109,21 @@ def test_a_sentence_of_unknown_words_says_the_models_saw_only_unk(trained_sessio
     assert "says nothing about what these words mean" in notes[0]
     _, prefixes = figures(at)
     assert [len(trace["y"]) for trace in prefixes["data"]] == [3, 3]
+
+
+def test_the_coloured_table_is_made_once_for_every_session_that_shows_it(trained_session, monkeypatch):
+    """Two sessions showing the same probabilities: the pandas Styler is built (and marshalled) once, the second
+    session gets the recorded element, with the same labels, values and colours; other sentences get their own."""
+    from rnnlab import charts
+    from rnnlab.ui import predict_view
+
+    made = []
+    real = charts.probability_table_style
+    monkeypatch.setattr(charts, "probability_table_style", lambda table: made.append(table.shape) or real(table))
+    predict_view._table_element.clear()
+    first, second = open_page("predict", trained_session), open_page("predict", trained_session)
+    assert made == [(2, 3)]
+    assert first.table[0].value.equals(second.table[0].value)
+    assert first.table[0].proto == second.table[0].proto  # the colours travel in the element's styler
+    second.text_area(key=StateKeys.PREDICT_TEXT).set_value("What a great film").run()
+    assert made == [(2, 3), (1, 3)] and list(second.table[0].value.index) == ["What a great film"]
