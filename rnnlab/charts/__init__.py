@@ -29,7 +29,7 @@ __all__ = [
     "LEGEND_BELOW", "LEGEND_ROW_PX", "PART_COLORS", "RUN_DASHES", "RUN_PATTERNS", "RUN_SYMBOLS", "TEMPLATE",
     "TITLE_SIZE", "TOY_DECADES", "VANISHING_FILL", "arch_of", "class_balance", "colors_for", "gradient_by_step",
     "heatmap", "jacobian_chain", "layout", "legend_below", "length_histogram", "log_ticks", "param_stacked_bars",
-    "param_treemap", "powers_of_w", "prediction_bars", "prefix_lines", "probability_color", "probability_table_style", "shorten",
-    "smoothing_window", "styles_for", "curve_styles", "curves_frame", "run_traces", "toy_gradient", "top_tokens",
+    "param_treemap", "powers_of_w", "prediction_bars", "prefix_lines", "probability_color",
+    "probability_table_style", "shorten", "smoothing_window", "styles_for", "curve_styles", "curves_frame", "run_traces", "toy_gradient", "top_tokens",
     "training_curves",
 ]
