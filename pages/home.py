@@ -8,7 +8,7 @@ in a fresh Chromium tab on this 2-core machine, several seconds on a crowded one
 
 import streamlit as st
 
-from rnnlab.ui import dataset, figures, frame, page_parts
+from rnnlab.ui import dataset, frame, page_parts
 from rnnlab.ui.pages import LEARNING_PATH
 
 frame.require_app_frame()  # a page opened by its own address on a fresh server
@@ -36,6 +36,8 @@ st.markdown(
     "long sentences it vanishes or explodes. Gradients measures this on the trained networks; Inside the cell "
     "and Long-range dependencies show how the gates of LSTM and GRU get around it."
 )
+from rnnlab.ui import figures  # here, not above: it imports pandas and plotly, which the title need not wait for
+
 st.plotly_chart(figures.powers_of_w(_W, _STEPS), width="stretch")
 st.caption(f"After {_STEPS} steps: {_W[0]:g}^{_STEPS} = {_W[0] ** _STEPS:.4f}, {_W[1]:g}^{_STEPS} = "
            f"{_W[1] ** _STEPS:g} and {_W[2]:g}^{_STEPS} = {_W[2] ** _STEPS:.1f}.")
