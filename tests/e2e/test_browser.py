@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from rnnlab.charts.training import MAX_POINTS
+from tests.e2e.conftest import start_server
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 
@@ -139,11 +140,20 @@ def tensorflow_loaded(pid: int) -> bool:
     return "libtensorflow" in Path(f"/proc/{pid}/maps").read_text()
 
 
-def test_home_paints_without_the_server_loading_tensorflow(chromium, server):
+@pytest.fixture
+def fresh_server():
+    """A server of its own: the session's shared one may have loaded TensorFlow for an earlier test's pages."""
+    server = start_server("home-paint-server.log")
+    yield server
+    server.stop()
+
+
+def test_home_paints_without_the_server_loading_tensorflow(chromium, fresh_server):
     """What makes Home paint at once: a fresh browser (cold cache) gets the Home title from a server that has not
     loaded TensorFlow for it (Home and app.py import none; the pages that train load it when first needed). The
     times are recorded in screenshots/timings.json, not asserted (a loaded machine doubles them):
     `python scripts/first_paint.py` measures them against bare Streamlit apps and prints the ratios."""
+    server = fresh_server
     context = chromium.new_context(viewport={"width": 1600, "height": 1000})  # a cold cache, like a first visit
     tab = context.new_page()
     started = time.perf_counter()
