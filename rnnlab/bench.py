@@ -116,15 +116,16 @@ def main(argv=None):
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     rows, samples = [], {}
+    recipes = ("plain", "train")
     for arch in args.archs:
-        runs = {"plain": [], "train": []}
+        done = {recipe: [] for recipe in recipes}
         for _ in range(args.repeat):
-            for recipe in runs:
-                runs[recipe].append(measure_in_child(recipe, arch, args.epochs, args.batch_size, args.seed))
-        samples[arch] = {recipe: [round(r["seconds"], 2) for r in done] for recipe, done in runs.items()}
-        plain_s, fast_s = (float(np.median(samples[arch][recipe])) for recipe in ("plain", "train"))
+            for recipe in recipes:
+                done[recipe].append(measure_in_child(recipe, arch, args.epochs, args.batch_size, args.seed))
+        samples[arch] = {recipe: [round(r["seconds"], 2) for r in done[recipe]] for recipe in recipes}
+        plain_s, fast_s = (float(np.median(samples[arch][recipe])) for recipe in recipes)
         # The same seed gives the same accuracy every time (tests/test_training.py); the mean covers any drift.
-        plain_acc, fast_acc = (float(np.mean([r["val_accuracy"] for r in runs[recipe]])) for recipe in runs)
+        plain_acc, fast_acc = (float(np.mean([r["val_accuracy"] for r in done[recipe]])) for recipe in recipes)
         rows.append((arch, plain_s, fast_s, plain_acc, fast_acc))
         every = (f" (of {', '.join(map(str, samples[arch]['plain']))} / {', '.join(map(str, samples[arch]['train']))})"
                  if args.repeat > 1 else "")

@@ -3,11 +3,13 @@
 Start a server on a prepared store (`python -m rnnlab.prepare --runs-dir DIR`, then `RNNLAB_RUNS_DIR=DIR streamlit
 run app.py --server.address 127.0.0.1`) and run `python scripts/first_predict.py http://127.0.0.1:8501`. For each
 visit it opens a new browser context (a cold cache), loads Home until its chart is drawn (as a learner reads it),
-clicks Predict, and prints one JSON line: seconds from the click to the heading, the lesson's sentence in the table,
-the charts drawn and the script run ended; the JS files fetched after the click (name, start and end in ms, bytes);
-and the main thread's long tasks (start and duration in ms). The first visit to a fresh server also loads
-TensorFlow and the models there. `--block REGEX` aborts the requests whose URL matches (`PlotlyChart` shows what
-the charting bundle costs), `--via-gradients` opens Gradients instead of Home first.
+clicks Predict, and prints one JSON line: seconds from the click until the lesson's sentences are answered with the
+page idle (as the lecture's Chromium viewer times it); from the same in-page recorder (scripts/load_test.py's
+MILESTONES_JS), the seconds to the run's start, the heading, the sentence in the table, the charts drawn and the
+run's end, and the main thread's long tasks summed; and the JS files fetched after the click (name, start and end
+in ms, bytes). The first visit to a fresh server also loads TensorFlow and the models there. `--block REGEX` aborts
+the requests whose URL matches (`PlotlyChart` shows what the charting bundle costs), `--via-gradients` opens
+Gradients instead of Home first.
 """
 
 from __future__ import annotations
@@ -18,36 +20,15 @@ import json
 import re
 import time
 
-from load_test import CHROMIUM, CHROMIUM_ARGS, IDLE_JS  # scripts/ is on the path when a script in it runs
+# scripts/ is on the path when a script in it runs
+from load_test import CHARTS_DRAWN_JS, CHROMIUM, CHROMIUM_ARGS, IDLE_JS, MILESTONES_JS, TITLES
 
-MILESTONES_JS = """() => {
-  const main = document.querySelector('[data-testid="stMain"]');
-  if (!main) return {};
-  const text = main.innerText || '';
-  const app = document.querySelector('[data-testid="stApp"]');
-  return {
-    heading: text.includes('Predict: how sure'),
-    sentence: text.includes('I hate this meal!'),
-    charts: text.includes('Predict: how sure') && [...main.querySelectorAll('[data-testid="stPlotlyChart"]')]
-      .filter(chart => chart.querySelector('.main-svg')).length >= 2,
-    idle: text.includes('Predict: how sure') && !!app && app.dataset.testScriptState === 'notRunning'
-      && !document.querySelector('[data-testid="stElementContainer"][data-stale="true"]'),
-  };
-}"""
+PREDICT_TITLE = TITLES["Predict"]
 
-WATCH_JS = """() => {
-  window.__longTasks = [];
-  new PerformanceObserver(list => { for (const e of list.getEntries())
-    window.__longTasks.push([Math.round(e.startTime), Math.round(e.duration)]); }).observe({type: 'longtask'});
-  window.__t0 = performance.now();
-}"""
-
-REPORT_JS = """() => ({
-  resources: performance.getEntriesByType('resource').filter(e => e.startTime > window.__t0 && e.name.endsWith('.js'))
-    .map(e => [e.name.split('/').pop(), Math.round(e.startTime - window.__t0), Math.round(e.responseEnd - window.__t0),
-               e.encodedBodySize]),
-  long_tasks: window.__longTasks.map(([start, duration]) => [Math.round(start - window.__t0), duration]),
-})"""
+RESOURCES_JS = """since => performance.getEntriesByType('resource')
+  .filter(e => e.startTime > since && e.name.endsWith('.js'))
+  .map(e => [e.name.split('/').pop(), Math.round(e.startTime - since), Math.round(e.responseEnd - since),
+             e.encodedBodySize])"""
 
 
 async def visit(browser, url: str, block: str | None, via_gradients: bool) -> dict:
@@ -58,21 +39,18 @@ async def visit(browser, url: str, block: str | None, via_gradients: bool) -> di
     await page.goto(url + ("/gradients" if via_gradients else ""))
     await page.locator('[data-testid="stSidebarNav"]').wait_for()
     await page.wait_for_function(IDLE_JS, timeout=600_000)
-    if not via_gradients and not block:
-        await page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=60_000)
-    await page.evaluate(WATCH_JS)
+    if not block:  # Home's chart drawn, as a learner reads Home first (a blocked bundle never draws it)
+        await page.wait_for_function(CHARTS_DRAWN_JS, timeout=60_000)
+    since = await page.evaluate("() => performance.now()")
+    await page.evaluate(MILESTONES_JS)  # the lecture's in-page recorder: milestones and long tasks from now
     started = time.perf_counter()
     await page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Predict", exact=True).click()
-    seen: dict[str, float] = {}
-    while True:
-        now = round(time.perf_counter() - started, 2)
-        for name, ok in (await page.evaluate(MILESTONES_JS)).items():
-            if ok and name not in seen:
-                seen[name] = now
-        if ("idle" in seen and "sentence" in seen and ("charts" in seen or block)) or now > 60:
-            break
-        await asyncio.sleep(0.03)
-    report = dict(total_s=round(time.perf_counter() - started, 2), milestones_s=seen, **await page.evaluate(REPORT_JS))
+    await page.get_by_role("heading", name=PREDICT_TITLE).wait_for(timeout=600_000)
+    await page.locator('[data-testid="stMain"]').get_by_text("I hate this meal!").first.wait_for(timeout=600_000)
+    await page.wait_for_function(IDLE_JS, timeout=600_000)
+    total_s = round(time.perf_counter() - started, 2)
+    report = dict(total_s=total_s, **await page.evaluate("() => window.__milestones"),
+                  resources=await page.evaluate(RESOURCES_JS, since))
     await context.close()
     return report
 

@@ -10,8 +10,8 @@ import sys
 
 def test_train_is_faster_than_the_plain_recipe_on_a_small_case(tmp_path):
     written = tmp_path / "bench.json"
-    done = subprocess.run([sys.executable, "-m", "rnnlab.bench", "--archs", "SimpleRNN", "--epochs", "1", "--repeat", "2",
-                           "--json", str(written)], capture_output=True, text=True, timeout=600)
+    done = subprocess.run([sys.executable, "-m", "rnnlab.bench", "--archs", "SimpleRNN", "--epochs", "1",
+                           "--repeat", "2", "--json", str(written)], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     lines = done.stdout.splitlines()
     assert lines[0].startswith("2400 training / 600 validation sentences, 1 epochs, batch 32")

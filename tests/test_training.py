@@ -37,11 +37,12 @@ def test_encoding_matches_the_lessons_vectorizer_on_every_sentence(sentiment_df)
 def test_the_vocabulary_is_the_one_adapt_gives_on_the_training_sentences(small_split, tiny_run):
     """train() counts the vocabulary in Python (no adapt): the same words in the same order as the lesson's
     TextVectorization adapted on the same training sentences, and its vectorizer maps them to the same ids."""
-    adapted = make_vectorizer(small_split[0]["text"]).get_vocabulary()
+    lesson = make_vectorizer(small_split[0]["text"])
+    adapted = lesson.get_vocabulary()
     assert tiny_run.vocabulary == adapted and len(adapted) > 500
     assert tiny_run.vectorizer.get_vocabulary() == adapted
     words = small_split[0]["text"].iloc[:5].tolist()
-    np.testing.assert_array_equal(tiny_run.vectorizer(words).numpy(), make_vectorizer(small_split[0]["text"])(words).numpy())
+    np.testing.assert_array_equal(tiny_run.vectorizer(words).numpy(), lesson(words).numpy())
 
 
 def test_length_buckets_cover_every_sentence_once_and_pad_little(sentiment_df):
