@@ -127,7 +127,10 @@ def test_the_figure_built_from_plain_dicts_is_what_plotly_checks_it_to_be():
         assert json.loads(pio.to_json(fig, validate=False)) == json.loads(pio.to_json(checked, validate=False))
     fig = charts.training_curves(runs, reference=reference)
     assert [s.y0 for s in fig.layout.shapes] == [0.8273] and fig.layout.shapes[0].yref == "y2"
-    assert [a.text for a in fig.layout.annotations] == ["Loss", "Accuracy", "Bag of words (final val.): 0.827"]
+    assert [a.text for a in fig.layout.annotations] == ["Loss", "Accuracy",
+                                                        "dashed line: 0.827<br>Bag of words (final val.)"]
+    label = fig.layout.annotations[-1]  # below every accuracy curve (the runs here stay above 0.5), at the right
+    assert (label.xref, label.yref, label.x, label.xanchor) == ("x2 domain", "y2", 1, "right") and label.y < 0.1
     assert fig.data[3].xaxis == "x2" and fig.data[3].yaxis == "y2" and fig.data[0].yaxis == "y"
     # Frames are shared between calls, figures are not: scaling one leaves the next as it was.
     assert charts.training_curves(runs, reference=reference).layout.height == fig.layout.height

@@ -52,7 +52,7 @@ def training_curves(runs: Sequence[dict], title: str = "Training curves", refere
     then the same three for accuracy. One legend for both panels, below them: one entry per run (its validation
     line and marker), which switches all six of the run's traces on and off. `reference` ({"name", "value"}), if
     given, is drawn as a dashed horizontal line on the accuracy panel (a shape, not a trace), labelled with its name
-    and value.
+    and value in the panel's bottom right corner, where no accuracy curve runs after the first batches.
     """
     fig = curves_frame(len(runs), title=title, reference=reference)
     names, styles = curve_styles(runs)
@@ -110,9 +110,11 @@ def curves_frame(runs: int, title: str = "Training curves", reference: dict | No
     if reference is not None:
         # Drawn on the accuracy panel before its traces are added (with no run at all, there is no panel to mark).
         fig.add_hline(y=float(reference["value"]), row=1, col=2, line=dict(color="#555555", width=2, dash="dash"),
-                      exclude_empty_subplots=not runs,
-                      annotation_text=f"{reference['name']}: {float(reference['value']):.3f}",
-                      annotation_position="bottom right")
+                      exclude_empty_subplots=not runs)
+        if runs:  # labelled in the panel's empty bottom right corner: beside the line it hid under the curves
+            fig.add_annotation(xref="x2 domain", yref="y2", x=1, y=0.03, xanchor="right", yanchor="bottom",
+                               showarrow=False, font=dict(color="#555555"),
+                               text=f"dashed line: {float(reference['value']):.3f}<br>{reference['name']}")
     # Room between the chart's title and the panels' titles ('Loss', 'Accuracy') above them.
     layout(fig, title, hovermode="closest", height=480, margin=dict(l=80, r=30, t=110, b=60))
     return legend_below(fig, runs)
