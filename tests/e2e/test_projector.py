@@ -214,3 +214,37 @@ def test_predict_follows_a_typed_sentence_and_explains_unknown_words(trained_tab
     assert len(cells) == 5 and all(0 <= float(c) <= 1 for c in cells), cells
     assert_no_exception(page)
     screenshot(page, SCREENS / "predict-unknown-words.png")
+
+
+AXIS_FONTS_JS = """() => {
+  const size = selector => [...document.querySelectorAll(selector)]
+    .map(text => parseFloat(getComputedStyle(text).fontSize)).filter(px => px > 0);
+  const charts = '[data-testid="stPlotlyChart"] ';
+  return {charts: document.querySelectorAll('[data-testid="stPlotlyChart"]').length,
+          ticks: size(`${charts}.xtick text, ${charts}.ytick text`),
+          titles: size(`${charts}.g-xtitle text, ${charts}.g-ytitle text`)};
+}"""
+
+
+def test_axis_labels_are_drawn_at_the_charts_sizes_and_grow_in_presenter_mode(trained_tab):
+    """st.plotly_chart's theme gives axes ~12 px labels unless the figure sizes them itself (charts.style's
+    axis_fonts): measured as drawn, on the pages whose charts Streamlit draws."""
+    from rnnlab.charts.style import FONT_SIZE
+    from rnnlab.ui.presenter import FONT_SCALE
+
+    page = trained_tab
+    page.set_viewport_size({"width": 1400, "height": 900})
+    drawn = {}
+    for presenter in (False, True):
+        set_presenter(page, presenter)
+        for name in ("Data", "Predict", "Gradients"):
+            goto(page, name)
+            settle(page)
+            fonts = page.evaluate(AXIS_FONTS_JS)
+            assert fonts["charts"] >= 2 and len(fonts["ticks"]) > 10 and fonts["titles"], (name, fonts)
+            drawn[name, presenter] = (min(fonts["ticks"]), min(fonts["titles"]))
+    set_presenter(page, False)
+    for name in ("Data", "Predict", "Gradients"):
+        (tick, title), (big_tick, big_title) = drawn[name, False], drawn[name, True]
+        assert (tick, title) == (FONT_SIZE - 2, FONT_SIZE), (name, drawn)
+        assert (big_tick, big_title) == (round(tick * FONT_SCALE), round(title * FONT_SCALE)), (name, drawn)
