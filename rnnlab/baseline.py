@@ -11,6 +11,7 @@ a second on the lesson's 2,400 sentences.
 from __future__ import annotations
 
 import functools
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,6 +34,7 @@ class BagOfWords:
     config: dict
     history: dict = field(default_factory=lambda: {"loss": [], "accuracy": [], "val_loss": [],
                                                    "val_accuracy": []})
+    seconds: float = 0.0  # how long bag_of_words took to fit it (wall clock, validation included)
     arch = NAME
 
     @property
@@ -106,6 +108,7 @@ def bag_of_words(train_df: pd.DataFrame, val_df: pd.DataFrame | None = None, see
     if unknown:
         raise ValueError(f"unknown settings {sorted(unknown)}; known: {', '.join(DEFAULTS)}")
     config = {**DEFAULTS, **settings, "seed": int(seed)}
+    started = time.perf_counter()
     if len(train_df) == 0:
         raise ValueError("no training sentences")
     vocabulary = ["", "[UNK]", *token_counts(train_df["text"]).index]
@@ -149,6 +152,7 @@ def bag_of_words(train_df: pd.DataFrame, val_df: pd.DataFrame | None = None, see
             model.history["val_loss"].append(val_loss)
             model.history["val_accuracy"].append(val_accuracy)
     model.weights, model.bias = w, float(b)
+    model.seconds = time.perf_counter() - started
     return model
 
 
@@ -174,7 +178,8 @@ def for_config(config) -> BagOfWords:
 def comparison_row(model: BagOfWords) -> dict:
     """The baseline as a row of the Train page's table of runs."""
     return {"run": f"{NAME} (ignores word order)", "status": "baseline", "epochs": len(model.history["loss"]),
-            "best validation accuracy": max(model.history["val_accuracy"], default=None), "seconds": None,
+            "best validation accuracy": max(model.history["val_accuracy"], default=None),
+            "seconds": round(model.seconds, 2),
             "parameters": len(model.vocabulary) - 2 + 1, "units": None, "embedding": None,
             "learning rate": model.config["learning_rate"]}
 

@@ -75,6 +75,9 @@ def test_a_tiny_training_draws_one_training_point_per_batch_and_a_validation_poi
     # The baseline on the same split as the run: its row and the dashed line on the accuracy panel.
     reference = baseline.for_config(job.config)
     assert table["best validation accuracy"][1] == max(reference.history["val_accuracy"])
+    # Its fit timed by its own clock, in the table and in the caption under it.
+    assert reference.seconds > 0 and table["seconds"][1] == round(reference.seconds, 2)
+    assert any(f"fitted in {reference.seconds:.2f} s (its 10 epochs" in c.value for c in at.caption)
     assert len(reference.vocabulary) == len(job.result.vocabulary)  # the same training-only vocabulary
     (line,) = [shape for shape in curves["layout"]["shapes"] if shape.get("yref") == "y2"]
     assert line["y0"] == line["y1"] == reference.val_accuracy
