@@ -139,8 +139,8 @@ def axis_fonts(fig: go.Figure) -> go.Figure:
     """Every axis of `fig` with its tick labels and title at the chart's sizes (where the chart set none).
 
     They must be the axes' own: st.plotly_chart's theme gives every axis its small tick and title fonts, and an
-    axis' own setting beats the figure's font, so without these the projector's axes read at ~12 px beside
-    18 px legends, and presenter mode (which scales the sizes a figure sets) could not enlarge them."""
+    axis' own setting beats the figure's font: without these, ticks and axis titles were drawn at 12 and 14 px
+    beside 16 px legends (measured in Chromium), whatever FONT_SIZE said."""
     def sized(axis):
         if not axis.tickfont.size:
             axis.tickfont.size = FONT_SIZE - 2

@@ -115,10 +115,12 @@ def comparison_section(reference) -> None:
         st.dataframe(figures.table(rows), hide_index=True, width="stretch",
                      column_config=classroom_view.run_table_columns())
         if reference is not None:
+            epochs = len(reference.history["loss"])
             st.caption(f"{baseline.NAME}: logistic regression on which of the {len(reference.vocabulary) - 2:,} "
-                       f"training words a sentence contains, fitted in {reference.seconds:.2f} s (its 10 epochs, on "
-                       "this server when it first needed it) on the split these settings select. Whatever a "
-                       "recurrent network scores above it is what reading the words in order is worth here.")
+                       f"training words a sentence contains, fitted in {reference.seconds:.2f} s (its {epochs} "
+                       "epochs, on this server when it first needed it) on the split these settings select. "
+                       "Whatever a recurrent network scores above it is what reading the words in order is worth "
+                       "here.")
         for s in ended:
             if s.status == "stopped":
                 st.caption(progress.stopped_caption(s))
