@@ -30,6 +30,6 @@ __all__ = [
     "TITLE_SIZE", "TOY_DECADES", "VANISHING_FILL", "arch_of", "class_balance", "colors_for", "gradient_by_step",
     "heatmap", "jacobian_chain", "layout", "legend_below", "length_histogram", "log_ticks", "param_stacked_bars",
     "param_treemap", "powers_of_w", "prediction_bars", "prefix_lines", "probability_color",
-    "probability_table_style", "shorten", "smoothing_window", "styles_for", "curve_styles", "curves_frame", "run_traces", "toy_gradient", "top_tokens",
-    "training_curves",
+    "probability_table_style", "shorten", "smoothing_window", "styles_for", "curve_styles", "curves_frame",
+    "run_traces", "toy_gradient", "top_tokens", "training_curves",
 ]
