@@ -54,3 +54,38 @@ def test_a_queued_run_that_starts_or_a_watched_one_that_ends_reruns_the_page(job
     current[0] = job("a", jobs.FINISHED)
     session.rerun_when_jobs_end()
     assert reruns == [1, 1]
+
+
+def test_the_notice_of_a_press_survives_the_rerun_of_its_queued_run_starting_but_not_of_it_ending(jobs_of_session,
+                                                                                                 monkeypatch):
+    # The race a class meets: a second session presses Train while the shared run still waits for its worker,
+    # its page shows "Another session is already training ...", then the run starts and the page reruns at once.
+    from rnnlab.ui import classroom_view
+
+    current, reruns = jobs_of_session
+    shared = "Another session is already training SimpleRNN with these settings: you share its run."
+    st.session_state[StateKeys.TRAIN_NOTICES] = [("info", shared)]
+    current[:] = [job("a", jobs.QUEUED)]
+    session.forget_shown_notices()  # app.py, at the press's full run
+    session.watch_jobs()
+    shown = []
+    monkeypatch.setattr(st, "info", lambda text, icon=None: shown.append(text))
+    try:
+        classroom_view.show_notices()
+        assert shown == [shared] and StateKeys.TRAIN_NOTICES not in st.session_state
+        current[0] = job("a", jobs.RUNNING)
+        session.rerun_when_jobs_end()  # a's worker started: the page reruns, and says it again
+        assert reruns == [1]
+        session.forget_shown_notices()
+        session.watch_jobs()
+        classroom_view.show_notices()
+        assert shown == [shared, shared]
+        current[0] = job("a", jobs.FINISHED)
+        session.rerun_when_jobs_end()  # a ended: the rerun shows the results, the press's notice is done with
+        assert reruns == [1, 1] and StateKeys.TRAIN_NOTICES not in st.session_state
+        session.forget_shown_notices()
+        classroom_view.show_notices()
+        assert shown == [shared, shared]
+    finally:
+        for key in (StateKeys.TRAIN_NOTICES, StateKeys.SHOWN_NOTICES):
+            st.session_state.pop(key, None)

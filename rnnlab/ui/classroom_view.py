@@ -35,8 +35,11 @@ SHOWN_CHARS = 200
 
 def show_notices() -> None:
     """What the last Train or Stop press did, once: shared with another session's run, loaded from the store,
-    already here, cancelled; or why training is unavailable (Ray could not start)."""
-    for notice in st.session_state.pop(StateKeys.TRAIN_NOTICES, []):
+    already here, cancelled; or why training is unavailable (Ray could not start). They are kept for the rerun
+    a queued run makes when it starts training (session.rerun_when_jobs_end), which the press did not ask for."""
+    notices = st.session_state.pop(StateKeys.TRAIN_NOTICES, [])
+    st.session_state[StateKeys.SHOWN_NOTICES] = notices
+    for notice in notices:
         kind, text = notice if isinstance(notice, tuple) else ("info", notice)
         if kind == "error":
             st.error(text, icon=":material/error:")

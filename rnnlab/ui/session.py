@@ -152,6 +152,16 @@ def rerun_when_jobs_end() -> None:
     fragments poll at the training pace."""
     watched = st.session_state.get(StateKeys.WATCHED_JOB_IDS, set())
     queued = st.session_state.get(StateKeys.WATCHED_QUEUED_IDS, set())
-    if any((job.id in watched and not job.active) or (job.id in queued and job.status != jobs.QUEUED)
-           for job in session_jobs()):
+    current = session_jobs()
+    ended = any(job.id in watched and not job.active for job in current)
+    if ended or any(job.id in queued and job.status != jobs.QUEUED for job in current):
+        if not ended and StateKeys.TRAIN_NOTICES not in st.session_state:
+            # Only a queued run began: what the last press said ("you share its run") still holds, shown again.
+            st.session_state[StateKeys.TRAIN_NOTICES] = st.session_state.get(StateKeys.SHOWN_NOTICES, [])
         st.rerun()
+
+
+def forget_shown_notices() -> None:
+    """Called by app.py on every full run: the notices a page showed are kept only for the reruns its own
+    polling makes (rerun_when_jobs_end), not carried to another page."""
+    st.session_state.pop(StateKeys.SHOWN_NOTICES, None)

@@ -26,6 +26,8 @@ class StateKeys:
     STORED_RUN_IDS = "rnnlab.stored_run_ids"
     # What became of the last Train press, shown once after the rerun ("shared with another session", ...).
     TRAIN_NOTICES = "rnnlab.train_notices"
+    # The notices the last full run showed (classroom_view.show_notices), for a rerun that should keep them.
+    SHOWN_NOTICES = "rnnlab.shown_notices"
     # The sentences this session trains on: None for the UCI data set, else an uploaded set's id (rnnlab.uploads).
     DATA_CHOICE = "rnnlab.data_choice"
     # Presenter mode: whether it is on (also turned on by ?present=1), and its sidebar toggle's widget key.

@@ -114,7 +114,8 @@ def test_a_second_session_watches_the_first_ones_training_and_only_the_first_can
     button(watcher, "Train").click().run()
 
     assert not watcher.exception
-    assert any("Another session is already training SimpleRNN" in i.body for i in watcher.info)
+    told = [i.body for i in watcher.info]
+    assert any("Another session is already training SimpleRNN" in body for body in told), (told, job.snapshot())
     assert watcher.session_state[StateKeys.JOB_IDS] == [job.id]  # the same job: the same curves
     assert jobs.jobs_for(watcher.session_state[StateKeys.SESSION_ID]) == []
     assert button(watcher, "Stop").disabled
