@@ -16,8 +16,12 @@ from rnnlab.ui import dataset, figures, naming, presenter, session, stored
 from rnnlab.ui.state import StateKeys
 
 
-def run_table_columns() -> dict:
-    """How every table of runs formats its numbers (the Train page's comparison and the run store's list)."""
+def run_table_columns(rows=()) -> dict:
+    """How every table of runs formats its numbers (the Train page's comparison and the run store's list).
+
+    In presenter mode the projector's type leaves room for the results only: the settings columns go (a run's
+    name already says what differs from the lesson's, units included), and so do clipping and regularisation
+    where none of `rows` uses them."""
     columns = {
         "best validation accuracy": st.column_config.NumberColumn("best val. accuracy", format="%.3f"),
         "seconds": st.column_config.NumberColumn(format="%.1f", width="small"),
@@ -26,7 +30,10 @@ def run_table_columns() -> dict:
         "embedding": st.column_config.NumberColumn(width="small"),
     }
     if presenter.is_on():  # the projector's larger type fits the results; the settings stay in the normal view
-        columns.update({name: None for name in ("embedding", "learning rate", "seed", "data", "saved")})
+        columns.update({name: None for name in ("units", "embedding", "learning rate", "seed", "data", "saved")})
+        columns.update({name: None for name in ("clip norm", "regularisation")
+                        if all(row.get(name) in (None, "none") for row in rows)})
+        columns["seconds"] = st.column_config.NumberColumn(format="%.1f")  # "seconds" needs its width here
     return columns
 
 # Rejected lines are shown cut to this many characters (a 5 MB line would otherwise fill the page).
@@ -117,7 +124,7 @@ def stored_runs_section() -> None:
     chosen = [run_id for run_id in session.stored_run_ids() if run_id in labels]
     st.session_state[StateKeys.STORED_RUN_IDS] = chosen  # a run deleted from the store leaves the picker
     st.multiselect("Use on every page", ids, format_func=labels.get, key=StateKeys.STORED_RUN_IDS)
-    st.dataframe(
+    presenter.dataframe(
         figures.table([
             {
                 "run": naming.stored_name(run),
@@ -135,9 +142,7 @@ def stored_runs_section() -> None:
             }
             for run in usable
         ]),  # made once for every session showing the same runs
-        hide_index=True,
-        width="stretch",
-        column_config=run_table_columns(),
+        run_table_columns(),  # its rows have no clipping or regularisation columns
     )
 
 

@@ -42,7 +42,7 @@ def measured_section() -> dict | None:
     if spread:
         with st.expander(f"How much these numbers move: lag {longrange_task.DIAGNOSTIC_LAG}, more seeds, other "
                          "thread settings"):
-            st.dataframe(longrange_results.spread_table(spread), hide_index=True, width="stretch")
+            presenter.dataframe(longrange_results.spread_table(spread))
             st.markdown(longrange_results.spread_summary(spread))
             st.caption("Each row: one file of results/, written by "
                        + "; ".join(f"`{r['provenance']['command']}`" for r in spread) + ".")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from rnnlab import params
-from rnnlab.ui import dataset, stored
+from rnnlab.ui import dataset, presenter, stored
 from rnnlab.ui.state import StateKeys
 
 LOCALIZED = st.column_config.NumberColumn(format="localized")
@@ -21,9 +21,10 @@ def trained_ledgers(lesson_vocab: int | None) -> None:
         return
     rows = params.trained_ledgers({name: job.config for name, job in trained.items()}, lesson_vocab,
                                   len(dataset.sentiment_data()) if lesson_vocab else 0)
-    st.dataframe(rows, hide_index=True, width="stretch",
-                 column_config={c: LOCALIZED
-                                for c in ("sentences", "vocabulary", "embedding", "recurrent", "classifier", "total")})
+    columns = {c: LOCALIZED for c in ("sentences", "vocabulary", "embedding", "recurrent", "classifier", "total")}
+    if presenter.is_on():  # room for the counts on the projector: a model's name already gives its settings
+        columns.update({c: None for c in ("arch", "embed_dim", "units")})
+    presenter.dataframe(rows, columns)
     st.markdown(
         "Why the two differ: training adapts the vocabulary on the **training sentences only**, so a word seen "
         "only in validation sentences is unknown to the model ('[UNK]') and gets no embedding row, while the "

@@ -145,3 +145,42 @@ def controls(label: str = "Settings"):
     else:
         with st.container():
             yield
+
+
+def _number_format(config) -> str | None:
+    """A str.format pattern for a st.column_config.NumberColumn's format ('%.3f', 'localized'), else None."""
+    wanted = (config or {}).get("type_config", {}).get("format")
+    if wanted == "localized":
+        return "{:,.0f}"
+    if isinstance(wanted, str) and wanted.startswith("%") and wanted.endswith("f"):
+        return "{:" + wanted[1:] + "}"
+    return None
+
+
+def dataframe(frame, column_config: dict | None = None) -> None:
+    """st.dataframe(frame) normally (sortable, scrollable); in presenter mode a static table of the same columns
+    (those `column_config` hides left out, its number formats kept, empty cells blank), whose cells wrap so
+    the whole table fits the projector's width: a data grid cuts long run names or scrolls sideways, and a class
+    cannot scroll."""
+    import pandas as pd
+
+    column_config = column_config or {}
+    if not is_on():
+        st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config)
+        return
+    frame = frame.to_pandas() if hasattr(frame, "to_pandas") else pd.DataFrame(frame)  # figures.table's Arrow
+    frame = frame.drop(columns=[c for c, config in column_config.items() if config is None and c in frame.columns])
+    labels = {c: config["label"] for c, config in column_config.items()
+              if config and config.get("label") and c in frame.columns}
+    formats = {labels.get(c, c): _number_format(config) for c, config in column_config.items()
+               if c in frame.columns and _number_format(config)}
+    frame = frame.rename(columns=labels)
+
+    def plain(value):  # epochs read 10, not 10.000000 (a column with a blank cell is float); a blank stays blank
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            return ""
+        return f"{value:g}" if isinstance(value, float) else str(value)
+
+    shown = {c: formats.get(c, plain) for c in frame.columns}
+    st.table(frame.style.format(shown, na_rep="").hide(axis="index"))
+

@@ -112,8 +112,7 @@ def comparison_section(reference) -> None:
     # leave the table without its heading, which happened under load when they were separate elements.
     with st.container():
         st.subheader("Compare the runs")
-        st.dataframe(figures.table(rows), hide_index=True, width="stretch",
-                     column_config=classroom_view.run_table_columns())
+        presenter.dataframe(figures.table(rows), classroom_view.run_table_columns(rows))
         if reference is not None:
             epochs = len(reference.history["loss"])
             st.caption(f"{baseline.NAME}: logistic regression on which of the {len(reference.vocabulary) - 2:,} "

@@ -247,3 +247,28 @@ def test_the_home_page_never_waits_for_ray_nor_imports_it():
             "default_timeout=60); at.run(); print('EXCEPTIONS', len(at.exception), 'RAY', 'ray' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert "EXCEPTIONS 0 RAY False" in done.stdout, done.stdout + done.stderr[-1000:]
+
+
+def test_in_presenter_mode_the_tables_of_runs_are_static_tables_of_the_results_only(lesson_store):
+    # A data grid scrolls sideways or cuts long run names at the projector's type size; a class cannot scroll.
+    import pyarrow as pa
+
+    settings = {StateKeys.PRESENTER: True, StateKeys.CONFIG_OVERRIDES: {"subset": 200}}
+    at = open_page("train", settings)
+    assert not at.exception
+    assert len(at.dataframe) == 0  # none left to scroll
+    comparison, stored = (table.value for table in at.table)
+    assert list(comparison.columns) == ["run", "status", "epochs", "best val. accuracy", "seconds", "parameters"]
+    assert list(comparison["run"])[-1] == "Bag of words (ignores word order)"
+    assert list(stored.columns) == list(comparison.columns)
+    assert sorted(stored["run"]) == sorted(LESSON)
+    # What the table shows: the numbers formatted as the data grid formats them (3 decimals, thousands).
+    shown = pa.ipc.open_stream(at.table[0].proto.arrow_data.styler.display_values).read_all().to_pandas()
+    row = shown.iloc[0]
+    assert row["best val. accuracy"] == f"{comparison['best val. accuracy'].iloc[0]:.3f}"
+    assert row["parameters"] == f"{comparison['parameters'].iloc[0]:,}" and "," in row["parameters"]
+    assert row["epochs"] == "10" and row["seconds"] == f"{comparison['seconds'].iloc[0]:.1f}"
+
+    plain = open_page("train", {StateKeys.CONFIG_OVERRIDES: {"subset": 200}})
+    assert len(plain.table) == 0 and len(plain.dataframe) == 2
+    assert {"units", "embedding", "learning rate"} <= set(plain.dataframe[0].value.columns)
