@@ -77,9 +77,7 @@ else:
 
     st.subheader("Where word order matters")
     pairs, pairs_sentence = predict_view.order_pairs(runs, reference)
-    st.dataframe(pairs, hide_index=True, width="stretch",
-                 column_config={name: st.column_config.NumberColumn(format="%.3f")
-                                for name in [*runs, baseline.NAME]})
+    presenter.dataframe(pairs, {name: st.column_config.NumberColumn(format="%.3f") for name in [*runs, baseline.NAME]})
     st.markdown(pairs_sentence)
 
 page_parts.think_about_it(
