@@ -43,9 +43,9 @@ class Request:
         if self.how == ATTACHED:
             return (f"Another session is already training {name} with these settings: you share its run (the same "
                     "curves above, the same model when it ends).")
-        if self.how == OWN:
-            state = "waiting for a free CPU" if self.job.snapshot().status == jobs.QUEUED else "training"
-            return f"{name} is already here: it is {state}, see its progress above."
+        if self.how == OWN:  # no state in the words: the notice outlives the rerun its run's start makes
+            return (f"{name} is already here: see its progress above (or its place in the queue, while it waits "
+                    "for a free CPU).")
         return f"{name} queued for training."
 
 

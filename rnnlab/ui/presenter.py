@@ -183,4 +183,3 @@ def dataframe(frame, column_config: dict | None = None) -> None:
 
     shown = {c: formats.get(c, plain) for c in frame.columns}
     st.table(frame.style.format(shown, na_rep="").hide(axis="index"))
-
