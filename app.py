@@ -7,7 +7,7 @@ train or predict load it when they first need it.
 import streamlit as st
 
 from rnnlab import classroom
-from rnnlab.ui import frame, presenter, session, sidebar, widgets
+from rnnlab.ui import frame, live_chart, presenter, session, sidebar, widgets
 from rnnlab.ui.pages import HOME, PAGES
 
 st.set_page_config(page_title="RNN Lab", page_icon=":material/neurology:", layout="wide")
@@ -34,3 +34,4 @@ finally:
     # status reads the data set, and importing pandas for it costs about a second on a fresh server.
     with status_box:
         sidebar.sidebar_status()
+    live_chart.declare()  # once per server, early: declaring it costs more the more modules are loaded

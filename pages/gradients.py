@@ -7,7 +7,7 @@ untrained twins, once per model (kept in the session), on validation sentences o
 import streamlit as st
 
 from rnnlab import charts, gradient_curves, gradients, measure
-from rnnlab.ui import frame, guards, page_parts, presenter, stored, training_gradients, widgets
+from rnnlab.ui import figures, frame, guards, page_parts, presenter, stored, training_gradients, widgets
 from rnnlab.ui.state import StateKeys as K
 
 frame.require_app_frame()  # a page opened by its own address on a fresh server
@@ -52,7 +52,7 @@ else:
                             "backwards, once per model, kept in the run store for every session (the first time also loads TensorFlow).")
     drawn = measure.drawn(trained, measured)
     if drawn is not None:
-        st.plotly_chart(presenter.chart(charts.gradient_by_step(drawn)), width="stretch")
+        st.plotly_chart(figures.gradient_by_step(drawn), width="stretch")  # built once for every session
         st.markdown(gradient_curves.describe_curves(drawn))
         bidirectional = any(job.config["arch"].startswith("Bi") for job in trained.values())
         st.markdown(
@@ -78,7 +78,7 @@ else:
                             "One Jacobian per word of 20 long sentences, once per model.")
     drawn_chains = measure.drawn(trained, chains)
     if drawn_chains is not None:
-        st.plotly_chart(presenter.chart(charts.jacobian_chain(drawn_chains)), width="stretch")
+        st.plotly_chart(figures.jacobian_chain(drawn_chains), width="stretch")
         st.markdown("The chain, line by line: " + gradient_curves.describe_curves(drawn_chains, "jacobian_norm"))
     st.markdown(
         "**Gates do not stop explosions.** The LSTM's additive cell-state path (c_t = f_t c_(t-1) + i_t c~_t) "

@@ -134,3 +134,20 @@ def test_the_comparisons_csv_is_made_once_per_content_and_is_the_frames_csv():
     assert figures.csv([dict(row) for row in rows]) is text  # another session's copy of the same rows
     assert figures.csv(rows[:1]) == "run,status,seconds,clip\nLSTM,finished,12.5,\n"
     assert figures.table(rows) is not text  # the Arrow table and the CSV of the same rows are kept apart
+
+
+def _measured(column, scale=1.0):
+    return pd.DataFrame([dict(model=model, arch=arch, trained=trained, distance=d,
+                              **{column: scale * 0.5**d * (2 if trained else 1)})
+                         for model, arch in (("LSTM", "LSTM"), ("GRU", "GRU")) for trained in (True, False)
+                         for d in range(5)])
+
+
+@pytest.mark.parametrize("name, column", [("gradient_by_step", "gradient_norm"), ("jacobian_chain", "jacobian_norm")])
+def test_the_gradients_pages_charts_are_shared_for_the_same_measurements_only(name, column):
+    shared, own = getattr(figures, name), getattr(charts, name)
+    first = shared(_measured(column))
+    assert shared(_measured(column)) is first  # another visitor, its own copy of the same numbers
+    assert first.to_json() == own(_measured(column)).to_json()
+    other = shared(_measured(column, scale=3.0))
+    assert other is not first and max(other.data[0].y) == pytest.approx(6.0)

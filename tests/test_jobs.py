@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -258,6 +259,29 @@ def test_a_worker_killed_with_sigkill_fails_its_run_with_the_reason_and_the_next
     assert fake_engine(FakeTrainer()).get(job.id).snapshot().error == job.error
     after = fake_engine(FakeTrainer(batches=5)).start({"arch": "SimpleRNN", "units": 13, "epochs": 1}, owner="a")
     assert after.wait(60) and after.status == "finished", after.error
+
+
+def test_a_training_worker_runs_at_the_lowest_priority_so_the_pages_answer_first(clean_cluster):
+    import psutil
+
+    from rnnlab.engine import connection
+
+    engine = fake_engine(FakeTrainer(batches=10_000))
+    job = engine.start({"arch": "SimpleRNN", "units": 14}, owner="a")
+    assert wait_for(lambda: len(job.snapshot().batches) >= 1)
+    pid = __import__("ray").get(
+        __import__("ray").get_actor(job.id, namespace=engine.namespace).snapshot.remote(10**9))["pid"]
+    assert connection.WORKER_NICE == 19 and "RNNLAB_WORKER_NICE" not in os.environ
+    # Linux nices a thread, not a process: the training thread (named after the run, as the actor's thread that
+    # started it) and the threads it starts are at 19; the worker's own threads keep Ray's niceness (0 and 15).
+    niceness = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        name = (task / "comm").read_text().strip()
+        niceness.setdefault(name, set()).add(int((task / "stat").read_text().rpartition(")")[2].split()[16]))
+    assert niceness[f"ray::{job.id}"[:15]] == {19}, niceness
+    assert max(niceness["ray::RunActor"]) < 19, niceness
+    assert psutil.Process().nice() < 19
+    assert job.stop() and job.wait(60)
 
 
 def test_a_worker_that_stops_reporting_is_failed_and_its_cpu_freed(clean_cluster):

@@ -85,3 +85,18 @@ def test_tabs_opening_train_at_once_declare_the_component_once(monkeypatch):
         thread.join()
     assert calls == [(live_chart.NAME, str(live_chart.folder()))]
     assert len(got) == 20 and all(component is got[0] for component in got)
+
+
+def test_the_app_declares_the_component_on_a_servers_first_page_before_tensorflow(monkeypatch):
+    """app.py declares the live chart's component after the first page it draws (Home here, which loads no
+    TensorFlow), so the first Train tab of a lecture does not declare it with 4,700 modules to scan."""
+    import sys
+
+    from tests.pages.conftest import open_page
+
+    monkeypatch.setattr(live_chart, "_declared", None)
+    tensorflow_before = "tensorflow" in sys.modules
+    at = open_page("home")
+    assert not at.exception
+    assert live_chart._declared is not None
+    assert tensorflow_before or "tensorflow" not in sys.modules

@@ -19,6 +19,10 @@ ACTIVE = (QUEUED, RUNNING)
 ROOT = Path(__file__).resolve().parents[2]
 REGISTRY_NAME = "rnnlab-registry"
 RETRY_S = 30  # a failed start is retried after this long
+# A training worker's niceness unless RNNLAB_WORKER_NICE says otherwise. In the 30-session lecture on 2 cores
+# (scripts/load_test.py --sessions 30, 7 December 2026) the slowest Predict in a Chromium tab took 3.72 s with
+# workers at 10 and 2.26 / 1.86 s at 19, the trainings finishing about as soon (lecture 96.5 s against 89.0 / 88.8).
+WORKER_NICE = 19
 
 
 class EngineUnavailable(RuntimeError):
@@ -55,13 +59,14 @@ def worker_env() -> dict:
 
 
 def settle_worker(threads: bool = True) -> int:
-    """In a training worker, before TensorFlow's first op: nice it (RNNLAB_WORKER_NICE, default 10: the web server
-    answers first) and give TensorFlow its share of the node's cores (cores x its CPUs / Ray's CPUs there, 1 or 2),
+    """In a training worker, before TensorFlow's first op: nice it (RNNLAB_WORKER_NICE, default 19, the lowest
+    priority: the web server, and anything else interactive on the machine, answers first; training takes what
+    is left) and give TensorFlow its share of the node's cores (cores x its CPUs / Ray's CPUs there, 1 or 2),
     so trainings side by side do not oversubscribe the cores. Returns that share (0 with `threads=False`)."""
     import ray
 
     try:
-        os.nice(int(_number("RNNLAB_WORKER_NICE", 10, 0)) - os.nice(0))  # once, whatever the worker had
+        os.nice(int(_number("RNNLAB_WORKER_NICE", WORKER_NICE, 0)) - os.nice(0))  # once, whatever the worker had
     except OSError:
         pass
     if not threads:

@@ -98,6 +98,17 @@ def prefix_lines(prefixes: pd.DataFrame):
     return shared(("prefix_lines", frame_key(prefixes)), lambda: charts.prefix_lines(prefixes))
 
 
+def gradient_by_step(drawn: pd.DataFrame):
+    """rnnlab.charts.gradient_by_step(drawn), shared: the Gradients page draws the same stored measurements for
+    every visitor (its build was 40 of the lecture server's py-spy samples, one build per visit)."""
+    return shared(("gradient_by_step", frame_key(drawn)), lambda: charts.gradient_by_step(drawn))
+
+
+def jacobian_chain(drawn: pd.DataFrame):
+    """rnnlab.charts.jacobian_chain(drawn), shared."""
+    return shared(("jacobian_chain", frame_key(drawn)), lambda: charts.jacobian_chain(drawn))
+
+
 def table(rows: list[dict]):
     """The rows (dicts of plain values) as the Arrow table st.dataframe makes of their DataFrame, made once per
     content for every session: building the frame and converting its strings to Arrow at every full run was a
