@@ -35,3 +35,4 @@ finally:
     with status_box:
         sidebar.sidebar_status()
     live_chart.declare()  # once per server, early: declaring it costs more the more modules are loaded
+    classroom.freeze_heap()  # once per server, after TensorFlow loads: cheaper full garbage collections

@@ -40,8 +40,20 @@ SHARED_STOP = {"Units": "64", "Embedding size": "8", "Epochs": "30", "Batch size
 # Ray; a shared or stored run starts none) wrapped to log it, then Streamlit's own command line. The embedded Ray
 # (GCS, raylet, the training actors) runs in children of this process, so the memory sampler counts them apart.
 COUNTING_SERVER = r"""
-import json, os, sys, threading, time
+import gc, json, os, sys, threading, time
 import rnnlab.jobs as jobs
+# Every full (generation 2) garbage collection of the server: when, and how long its Python stood still.
+_gc_started = {}
+def _full_collections(phase, info):
+    if info["generation"] != 2:
+        return
+    if phase == "start":
+        _gc_started["at"] = time.perf_counter()
+    elif "at" in _gc_started:
+        with open(os.environ["RNNLAB_GC_LOG"], "a") as log:
+            log.write(json.dumps(dict(at=time.time(), seconds=time.perf_counter() - _gc_started.pop("at"),
+                                      collected=info["collected"])) + "\n")
+gc.callbacks.append(_full_collections)
 _real_create, _log_lock = jobs.Engine._create_actor, threading.Lock()
 def counted_create(self, run_id, config):
     with _log_lock, open(os.environ["RNNLAB_TRAININGS_LOG"], "a") as log:
@@ -119,8 +131,10 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.trainings_log = workdir / "trainings.jsonl"
+        self.gc_log = workdir / "full_collections.jsonl"
         self.log_path = workdir / "server.log"
         env = dict(os.environ, RNNLAB_RUNS_DIR=str(workdir / "runs"), RNNLAB_TRAININGS_LOG=str(self.trainings_log),
+                   RNNLAB_GC_LOG=str(self.gc_log),
                    TF_CPP_MIN_LOG_LEVEL="2", STREAMLIT_SERVER_FILE_WATCHER_TYPE="none")
         env.setdefault("RNNLAB_DATA_DIR", str(ROOT.parent / "shared" / "data" / "sentiment_labelled_sentences"))
         self.log = open(self.log_path, "w")
@@ -167,6 +181,15 @@ class Server:
             self.peak_rss = max(self.peak_rss, own + children)
             self.peak_ray_rss = max(self.peak_ray_rss, children)
             time.sleep(0.1)
+
+    def full_collections(self, since: float = 0.0) -> dict:
+        """The server's full garbage collections after `since` (time.time()): how many, the longest and the total
+        seconds its Python stood still for them."""
+        if not self.gc_log.exists():
+            return dict(count=0, longest_s=0.0, total_s=0.0)
+        done = [json.loads(line) for line in self.gc_log.read_text().splitlines() if line.strip()]
+        seconds = [entry["seconds"] for entry in done if entry["at"] >= since]
+        return dict(count=len(seconds), longest_s=round(max(seconds, default=0.0), 3), total_s=round(sum(seconds), 3))
 
     def trainings(self) -> list[dict]:
         if not self.trainings_log.exists():
@@ -568,6 +591,7 @@ async def lecture(server: "Server", sessions: int) -> dict:
     cold_predict_s = round(time.perf_counter() - cold, 1)
     await warm.close()
     cpu_before = _cpu_seconds(me), _cpu_seconds(server.ps), _cpu_seconds(me, children=False)
+    lecture_began = time.time()
     spy = None
     if PROFILE is not None:  # 20 samples a second of its busy threads, until the lecture ends
         spy = subprocess.Popen(["py-spy", "record", "-p", str(server.process.pid), "-r", "20", "-f", "raw",
@@ -601,6 +625,7 @@ async def lecture(server: "Server", sessions: int) -> dict:
     return dict(
         sessions=results, seconds=round(seconds, 1), trainings=len(server.trainings()),
         cold_predict_s=cold_predict_s,
+        server_full_collections=server.full_collections(since=lecture_began),
         longest_queue_wait_s=max((r.get("queued_s", 0) for r in results), default=0),
         predict_slowest_s=max(predict, default=None),
         # The light clients' time is the server's answer; a Chromium tab's adds its own drawing, here on the

@@ -185,3 +185,22 @@ def test_install_stops_streamlit_clearing_keras_after_every_script_run(monkeypat
     assert calls == ["all"]
     config = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text())
     assert config["runner"]["postScriptGC"] is False
+
+
+def test_the_servers_heap_is_frozen_once_after_tensorflow_loads():
+    """classroom.freeze_heap (app.py calls it after every script run) does nothing before TensorFlow is loaded,
+    then collects and freezes the heap once: Python's full collections skip TensorFlow's objects from then on."""
+    code = """
+import gc, sys
+from rnnlab import classroom
+assert classroom.freeze_heap() is False and gc.get_freeze_count() == 0
+import tensorflow
+assert classroom.freeze_heap() is True
+frozen = gc.get_freeze_count()
+assert classroom.freeze_heap() is False and gc.get_freeze_count() == frozen
+print(frozen)
+"""
+    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout.split()[-1]) > 100_000  # TensorFlow's and Keras' objects, frozen
