@@ -710,8 +710,8 @@ def main(argv=None) -> int:
     parser.add_argument("--clients-nice", type=int, default=10, help="the lecture only: the niceness of this "
                         "script's clients (its light clients and Chromium), set once the server runs. A lecture's "
                         "browsers run on the students' machines; here they share the server's two cores, and at "
-                        "the server's own priority they took 60-75%% of the CPU. 10 puts them level with the "
-                        "training workers (RNNLAB_WORKER_NICE), below the server; 0 measures them level with it")
+                        "the server's own priority they took 60-75%% of the CPU. 10 puts them below the server and "
+                        "above the training threads (RNNLAB_WORKER_NICE, 19); 0 measures them level with the server")
     parser.add_argument("--out", type=Path, help="also write the JSON report here")
     parser.add_argument("--screenshots", type=Path, help="save each session's last page here")
     parser.add_argument("--profile", type=Path, help="the lecture only: record the server with py-spy (raw "
