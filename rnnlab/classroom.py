@@ -114,8 +114,8 @@ def freeze_heap() -> bool:
     first page that needed it), collect the garbage once and freeze what is left (gc.freeze), so that Python's
     full collections, which stop every session's Python, no longer walk the ~420,000 long-lived objects of
     TensorFlow, Keras, Ray and the loaded models. A full collection took 0.21 s quiet with them and 0.03 s
-    without; the 30-session lecture ran 6 of them, the longest 0.63 s (scripts/load_test.py,
-    server_full_collections). True when this call froze the heap."""
+    without. The 30-session lecture ran 6 of them, the longest 0.63 s, before; 8 and 10, the longest 0.16 and
+    0.27 s, after (scripts/load_test.py, server_full_collections). True when this call froze the heap."""
     global _heap_frozen
     import sys
 

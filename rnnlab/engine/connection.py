@@ -19,9 +19,10 @@ ACTIVE = (QUEUED, RUNNING)
 ROOT = Path(__file__).resolve().parents[2]
 REGISTRY_NAME = "rnnlab-registry"
 RETRY_S = 30  # a failed start is retried after this long
-# A training worker's niceness unless RNNLAB_WORKER_NICE says otherwise. In the 30-session lecture on 2 cores
-# (scripts/load_test.py --sessions 30, 7 December 2026) the slowest Predict in a Chromium tab took 3.72 s with
-# workers at 10 and 2.26 / 1.86 s at 19, the trainings finishing about as soon (lecture 96.5 s against 89.0 / 88.8).
+# A training thread's niceness unless RNNLAB_WORKER_NICE says otherwise: the lowest. Training is batch work;
+# the web server's pages, and anything else interactive on the machine, go first. (Ray runs its workers at 15;
+# at the old default, 10, training ran above them.) The lectures measured with each are in README's classroom
+# section: Predict's slowest times vary more from run to run than this setting moved them.
 WORKER_NICE = 19
 
 

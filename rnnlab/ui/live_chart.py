@@ -81,9 +81,9 @@ def _component():
 def declare() -> None:
     """Declare the component now (once per process): app.py calls this after a server's first page is drawn,
     usually before TensorFlow is loaded, when inspect.getmodule has 800 modules to resolve (0.05 s) instead of
-    4,700 (0.2 s quiet). Declared first inside a lecture, the twenty Train tabs of its first minute waited for
-    it under the lock: 35 py-spy samples (1.75 s) of the server's Python, every Predict of that moment 1.5 s
-    late (scripts/load_test.py --sessions 30 --profile, 7 December 2026)."""
+    4,700 (0.2 s quiet). Declared first inside a lecture, by its first Train tab, it took 35 py-spy samples
+    (1.75 s) of the server's Python under the GIL while every other page waited (scripts/load_test.py
+    --sessions 30 --profile, 7 December 2026)."""
     _component()
 
 
