@@ -1,8 +1,9 @@
 """Train: pick architectures and hyper-parameters, train in the background, watch the curves live, compare runs.
 
-Training runs in rnnlab.jobs' training processes; this page only starts, stops and polls jobs (the live curves
-are rnnlab.ui.train_view's fragment, redrawn under every second while one is active), so leaving the page or
-touching a widget never stops or restarts a training.
+Training runs on Ray (rnnlab.jobs); this page only starts, stops and polls runs (the live curves are
+rnnlab.ui.train_view's fragment, redrawn under every second while one is active), so leaving the page or touching
+a widget never stops or restarts a training. The settings and the Train and Stop buttons are a fragment of their
+own: changing a setting reruns only them, unless it is one the lower sections read.
 Settings another session is already training are shared, stored ones load at once (rnnlab.classroom), and the
 runs stored on the server are listed at the bottom.
 """
@@ -39,55 +40,54 @@ def bounded(column, label, name, key):
 
 
 choices = train_view.validation_choices(VALIDATION)  # an uploaded set: only the stratified split
-with presenter.controls("Training settings"):  # folded away in presenter mode
-    archs = st.multiselect("Architectures", ARCHITECTURES, key=K.TRAIN_ARCHS)
-    columns = st.columns(7)
-    embed_dim = bounded(columns[0], "Embedding size", "embed_dim", K.TRAIN_EMBED_DIM)
-    units = bounded(columns[1], "Units", "units", K.TRAIN_UNITS)
-    epochs = bounded(columns[2], "Epochs", "epochs", K.TRAIN_EPOCHS)
-    batch_size = bounded(columns[3], "Batch size", "batch_size", K.TRAIN_BATCH_SIZE)
-    learning_rate = columns[4].select_slider("Learning rate", LEARNING_RATES, key=K.TRAIN_LEARNING_RATE)
-    seed = bounded(columns[5], "Seed", "seed", K.TRAIN_SEED)
-    validation = columns[6].selectbox("Validation set", choices, key=K.TRAIN_VALIDATION)
-    beyond = st.columns(7)  # beyond the lesson's recipe, all off by default
-    clip_norm = beyond[0].number_input("Clip gradient norm", *BOUNDS["clip_norm"], step=0.5, placeholder="off",
-                                       key=K.TRAIN_CLIP_NORM, help="Scale each batch's gradient down to at most "
-                                       "this global norm (empty: off, the lesson's recipe)")
-    dropout = beyond[1].number_input("Dropout on embeddings", *BOUNDS["dropout"], step=0.1, key=K.TRAIN_DROPOUT,
-                                     help="Share of the embedded values zeroed at random while training (0: off)")
-    early_stopping = beyond[2].number_input(
-        "Early stopping patience", *map(int, BOUNDS["early_stopping"]), step=1, placeholder="off",
-        key=K.TRAIN_EARLY_STOPPING, help="Stop after this many epochs without a lower validation loss and keep "
-        "the best epoch's weights (empty: off)")
+# The page below the buttons reads only these two settings: the settings fragment reruns the page when they change.
+DRAWN_FOR = (K.TRAIN_EMBED_DIM, K.TRAIN_VALIDATION)
+st.session_state[K.TRAIN_DRAWN_FOR] = tuple(st.session_state.get(key) for key in DRAWN_FOR)
 
-settings = dict(embed_dim=embed_dim, units=units, epochs=epochs, batch_size=batch_size,
-                learning_rate=learning_rate, seed=seed, clip_norm=clip_norm, dropout=dropout,
-                early_stopping=early_stopping, **VALIDATION[validation])
-address.write()  # the address now says these settings: copy it to share them
-configs = [dict(arch=arch, **settings) for arch in archs]
+
+@st.fragment
+def settings_and_buttons() -> dict:
+    """The settings, the address that says them, Train and Stop: a fragment, so a changed setting reruns only
+    this part (in a lecture twenty students each change several settings at once; each full run of this page
+    costs the server about 25 ms of Python). Returns the settings (used on a full run)."""
+    with presenter.controls("Training settings"):  # folded away in presenter mode
+        archs = st.multiselect("Architectures", ARCHITECTURES, key=K.TRAIN_ARCHS)
+        columns = st.columns(7)
+        embed_dim = bounded(columns[0], "Embedding size", "embed_dim", K.TRAIN_EMBED_DIM)
+        units = bounded(columns[1], "Units", "units", K.TRAIN_UNITS)
+        epochs = bounded(columns[2], "Epochs", "epochs", K.TRAIN_EPOCHS)
+        batch_size = bounded(columns[3], "Batch size", "batch_size", K.TRAIN_BATCH_SIZE)
+        learning_rate = columns[4].select_slider("Learning rate", LEARNING_RATES, key=K.TRAIN_LEARNING_RATE)
+        seed = bounded(columns[5], "Seed", "seed", K.TRAIN_SEED)
+        validation = columns[6].selectbox("Validation set", choices, key=K.TRAIN_VALIDATION)
+        beyond = st.columns(7)  # beyond the lesson's recipe, all off by default
+        clip_norm = beyond[0].number_input("Clip gradient norm", *BOUNDS["clip_norm"], step=0.5, placeholder="off",
+                                           key=K.TRAIN_CLIP_NORM, help="Scale each batch's gradient down to at "
+                                           "most this global norm (empty: off, the lesson's recipe)")
+        dropout = beyond[1].number_input("Dropout on embeddings", *BOUNDS["dropout"], step=0.1, key=K.TRAIN_DROPOUT,
+                                         help="Share of the embedded values zeroed at random while training (0: off)")
+        early_stopping = beyond[2].number_input(
+            "Early stopping patience", *map(int, BOUNDS["early_stopping"]), step=1, placeholder="off",
+            key=K.TRAIN_EARLY_STOPPING, help="Stop after this many epochs without a lower validation loss and keep "
+            "the best epoch's weights (empty: off)")
+
+    settings = dict(embed_dim=embed_dim, units=units, epochs=epochs, batch_size=batch_size,
+                    learning_rate=learning_rate, seed=seed, clip_norm=clip_norm, dropout=dropout,
+                    early_stopping=early_stopping, **VALIDATION[validation])
+    address.write()  # the address now says these settings: copy it to share them
+    if tuple(st.session_state.get(key) for key in DRAWN_FOR) != st.session_state.get(K.TRAIN_DRAWN_FOR):
+        st.rerun()  # the curves' reference line and the question below read these: the whole page again
+    configs = [dict(arch=arch, **settings) for arch in archs]
+    train_view.train_and_stop(configs)
+    return settings
+
+
+settings = settings_and_buttons()
 split_config = train_view.split_config(settings)
 reference = train_view.reference_for(split_config)  # word order ignored, on the split these settings train on
-already_training = bool(configs) and all(session.is_active(config) for config in configs)
-train_column, stop_column, note_column = st.columns([1.5, 1.5, 5], vertical_alignment="center")
-if train_column.button("Train", type="primary", icon=":material/play_arrow:", width="stretch",
-                       disabled=not configs,
-                       help="Already training these settings: pressing again says where" if already_training else None):
-    try:
-        session.start_training(configs)
-    except ValueError as error:  # settings out of bounds (the widgets keep them in, a preset state may not)
-        st.error(str(error), icon=":material/error:")
-    else:
-        st.rerun()
-if stop_column.button("Stop", icon=":material/stop:", width="stretch", disabled=not session.can_stop(),
-                      help="Stops the runs this session started; a shared run is stopped by its starter"):
-    session.stop_session_jobs()
-    st.rerun()
-with note_column:
-    classroom_view.shared_stop_caption()
-classroom_view.show_notices()
 
 
 train_view.live_curves(reference)
 train_view.comparison_section(reference)
 classroom_view.stored_runs_section()
-train_view.think_about_it(split_config, reference, embed_dim)
+train_view.think_about_it(split_config, reference, settings["embed_dim"])

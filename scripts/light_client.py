@@ -46,6 +46,7 @@ class LightSession:
         self._run = 0  # the number of the run the server is sending (counts new_session messages)
         self._run_fragments: tuple[str, ...] = ()  # the fragments that run reruns; () for a full run
         self._full_runs_finished: list[int] = []  # numbers of full runs that finished (successfully or not)
+        self._fragment_runs_finished: list[tuple[int, tuple]] = []  # (number, its fragments) of fragment runs done
         self._interrupted_full_run = 0  # the full run that just ended early, until the next run begins
         self._changed = asyncio.Event()  # set after every message
         self._timers: dict[str, tuple[float, asyncio.Task]] = {}  # fragment id -> (interval, its timer task)
@@ -132,6 +133,8 @@ class LightSession:
                                   if e[2] == self._run or e[1] not in self._run_fragments}
             if status in (FINISHED, COMPILE_ERROR) and not self._run_fragments:
                 self._full_runs_finished.append(self._run)
+            elif status in (FINISHED, COMPILE_ERROR, FRAGMENT_FINISHED) and self._run_fragments:
+                self._fragment_runs_finished.append((self._run, self._run_fragments))
             elif status == EARLY_FOR_RERUN and not self._run_fragments:
                 self._interrupted_full_run = self._run
         self._changed.set()
@@ -182,13 +185,20 @@ class LightSession:
             state.is_auto_rerun = is_auto_rerun
         await self.ws.send(message.SerializeToString())
 
-    async def rerun(self, trigger: str | None = None, timeout_s: float = 180) -> None:
-        """One full script run, as a browser asks for it (every remembered widget value and a button's trigger),
-        waited for until a full run that started after the request has finished."""
+    async def rerun(self, trigger: str | None = None, timeout_s: float = 180, fragment_id: str = "") -> None:
+        """One script run, as a browser asks for it (every remembered widget value and a button's trigger),
+        waited for until a run that started after the request has finished: a full run, or, for a widget drawn
+        by a fragment (`fragment_id`, as the frontend sends it), a run of that fragment or a full run (the
+        fragment may rerun the whole page)."""
         after = self._run
-        await self._send(trigger)
-        await self.wait_for(lambda: any(run > after for run in self._full_runs_finished), timeout_s,
-                            "the script run to finish")
+        await self._send(trigger, fragment_id=fragment_id)
+
+        def done() -> bool:
+            return (any(run > after for run in self._full_runs_finished)
+                    or bool(fragment_id) and any(run > after and fragment_id in fragments
+                                                 for run, fragments in self._fragment_runs_finished))
+
+        await self.wait_for(done, timeout_s, "the script run to finish")
 
     async def wait_for(self, condition, timeout_s: float, what: str = "the page") -> None:
         """Wait, reading what the server sends (fragments redraw on their own), until condition() holds."""
@@ -226,9 +236,14 @@ class LightSession:
         return "\n".join(parts)
 
     def _widget(self, kind: str, label: str):
-        for element in self.elements:
+        return self._widget_and_fragment(kind, label)[0]
+
+    def _widget_and_fragment(self, kind: str, label: str):
+        """The widget's proto and the id of the fragment that drew it ('' for the page itself)."""
+        for path in sorted(self._elements):
+            element, fragment_id, _ = self._elements[path]
             if element.WhichOneof("type") == kind and getattr(element, kind).label == label:
-                return getattr(element, kind)
+                return getattr(element, kind), fragment_id
         raise LookupError(f"{self.name}: no {kind} labelled {label!r}; the page shows:\n{self.text()[:800]}")
 
     async def go(self, pathname: str, timeout_s: float = 180) -> None:
@@ -237,12 +252,13 @@ class LightSession:
         await self.rerun(timeout_s=timeout_s)
 
     async def set_number(self, label: str, value: int) -> None:
-        widget = self._widget("number_input", label)
+        widget, fragment_id = self._widget_and_fragment("number_input", label)
         self.widgets[widget.id] = WidgetState(id=widget.id, int_value=int(value))
-        await self.rerun()
+        await self.rerun(fragment_id=fragment_id)
 
     async def press(self, label: str) -> None:
-        await self.rerun(trigger=self._widget("button", label).id)
+        widget, fragment_id = self._widget_and_fragment("button", label)
+        await self.rerun(trigger=widget.id, fragment_id=fragment_id)
 
     def button_disabled(self, label: str) -> bool:
         return self._widget("button", label).disabled

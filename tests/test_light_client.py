@@ -98,6 +98,47 @@ def test_a_full_run_ended_early_counts_as_settled_once_the_server_goes_on_with_f
     assert session._full_runs_finished == [2] and session.text() == "title"
 
 
+def number_input(path: list[int], label: str, widget_id: str, fragment_id: str = "") -> ForwardMsg:
+    msg = ForwardMsg()
+    msg.metadata.delta_path.extend(path)
+    msg.delta.new_element.number_input.label = label
+    msg.delta.new_element.number_input.id = widget_id
+    msg.delta.fragment_id = fragment_id
+    return msg
+
+
+def test_a_widget_a_fragment_drew_reruns_that_fragment_and_waits_for_it_not_for_another_fragment():
+    """As the frontend does: a number input inside a fragment asks for that fragment's rerun (its id in the
+    BackMsg), and the change is settled when that fragment's run (or a full run) ends, not another fragment's."""
+    async def scenario():
+        session = LightSession("http://127.0.0.1:1", "unit")
+        session.ws, session.page_hash = FakeSocket(), "train-page"
+        for msg in (new_session(), number_input([0, 0, 0], "Units", "units", "settings"),
+                    number_input([0, 1], "Top", "top"), finished(0)):
+            session.handle(msg)
+        change = asyncio.create_task(session.set_number("Units", 64))
+        await asyncio.sleep(0.01)
+        for msg in (new_session("curves"), finished(3)):  # the live curves' timer: not this change's run
+            session.handle(msg)
+        await asyncio.sleep(0.01)
+        assert not change.done()
+        for msg in (new_session("settings"), number_input([0, 0, 0], "Units", "units", "settings"), finished(3)):
+            session.handle(msg)
+        await asyncio.wait_for(change, 1)
+        page_wide = asyncio.create_task(session.set_number("Top", 3))  # drawn by the page: a full run
+        await asyncio.sleep(0.01)
+        for msg in (new_session(), number_input([0, 0, 0], "Units", "units", "settings"),
+                    number_input([0, 1], "Top", "top"), finished(0)):
+            session.handle(msg)
+        await asyncio.wait_for(page_wide, 1)
+        return session.ws.sent
+
+    sent = [message.rerun_script for message in _run(scenario())]
+    assert [state.fragment_id for state in sent] == ["settings", ""]
+    assert not any(state.is_auto_rerun for state in sent)
+    assert [(w.id, w.int_value) for w in sent[0].widget_states.widgets] == [("units", 64)]
+
+
 def test_auto_rerun_ticks_send_the_fragment_rerun_with_the_widget_states_until_a_full_run_starts():
     async def scenario():
         session = LightSession("http://127.0.0.1:1", "unit")

@@ -48,6 +48,9 @@ class StateKeys:
     TRAIN_EARLY_STOPPING = "train.early_stopping"
     # The Train settings this session last wrote into the address (rnnlab.ui.address), to tell a new link apart.
     TRAIN_ADDRESS = "rnnlab.train_address"
+    # The settings the Train page's lower sections were last drawn for (the embedding size and the validation
+    # set): when the settings fragment sees them changed, the whole page reruns.
+    TRAIN_DRAWN_FOR = "rnnlab.train_drawn_for"
 
     # Parameters page widgets.
     PARAMS_VOCAB = "params.vocab_size"

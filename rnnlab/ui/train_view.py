@@ -70,6 +70,29 @@ def live_curves(reference) -> None:
     curves()
 
 
+def train_and_stop(configs: list[dict]) -> None:
+    """The Train button for these configurations (one per architecture picked), Stop for this session's runs,
+    who may stop a shared run, and what the last press did."""
+    already_training = bool(configs) and all(session.is_active(config) for config in configs)
+    train_column, stop_column, note_column = st.columns([1.5, 1.5, 5], vertical_alignment="center")
+    if train_column.button("Train", type="primary", icon=":material/play_arrow:", width="stretch",
+                           disabled=not configs, help="Already training these settings: pressing again says where"
+                           if already_training else None):
+        try:
+            session.start_training(configs)
+        except ValueError as error:  # settings out of bounds (the widgets keep them in, a preset state may not)
+            st.error(str(error), icon=":material/error:")
+        else:
+            st.rerun()
+    if stop_column.button("Stop", icon=":material/stop:", width="stretch", disabled=not session.can_stop(),
+                          help="Stops the runs this session started; a shared run is stopped by its starter"):
+        session.stop_session_jobs()
+        st.rerun()
+    with note_column:
+        classroom_view.shared_stop_caption()
+    classroom_view.show_notices()
+
+
 def ended_runs(snapshots: list) -> tuple[list, dict[str, str]]:
     """The shown runs among `snapshots` that have ended with a summary, and every shown run's name by job id."""
     names = naming.run_names(snapshots)
