@@ -12,7 +12,7 @@ import streamlit as st
 
 from rnnlab.config import BOUNDS
 from rnnlab.models import ARCHITECTURES
-from rnnlab.ui import address, classroom_view, frame, guards, presenter, session, train_view, widgets
+from rnnlab.ui import address, classroom_view, frame, guards, presenter, train_view, widgets
 from rnnlab.ui.state import StateKeys as K
 
 frame.require_app_frame()  # a page opened by its own address on a fresh server
