@@ -40,9 +40,7 @@ def bounded(column, label, name, key):
 
 
 choices = train_view.validation_choices(VALIDATION)  # an uploaded set: only the stratified split
-# The page below the buttons reads only these two settings: the settings fragment reruns the page when they change.
-DRAWN_FOR = (K.TRAIN_EMBED_DIM, K.TRAIN_VALIDATION)
-st.session_state[K.TRAIN_DRAWN_FOR] = tuple(st.session_state.get(key) for key in DRAWN_FOR)
+st.session_state[K.TRAIN_DRAWN_FOR] = train_view.drawn_for()  # what the sections below the buttons read
 
 
 @st.fragment
@@ -75,7 +73,7 @@ def settings_and_buttons() -> dict:
                     learning_rate=learning_rate, seed=seed, clip_norm=clip_norm, dropout=dropout,
                     early_stopping=early_stopping, **VALIDATION[validation])
     address.write()  # the address now says these settings: copy it to share them
-    if tuple(st.session_state.get(key) for key in DRAWN_FOR) != st.session_state.get(K.TRAIN_DRAWN_FOR):
+    if train_view.drawn_for() != st.session_state.get(K.TRAIN_DRAWN_FOR):
         st.rerun()  # the curves' reference line and the question below read these: the whole page again
     configs = [dict(arch=arch, **settings) for arch in archs]
     train_view.train_and_stop(configs)

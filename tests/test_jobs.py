@@ -245,12 +245,18 @@ def test_a_bad_config_is_rejected_before_anything_is_queued():
 # Faults
 
 
+def worker_pid(engine, job) -> int:
+    """The process id of the Ray worker that trains `job`, as its actor reports it."""
+    import ray
+
+    return ray.get(ray.get_actor(job.id, namespace=engine.namespace).snapshot.remote(10**9))["pid"]
+
+
 def test_a_worker_killed_with_sigkill_fails_its_run_with_the_reason_and_the_next_run_works(clean_cluster):
     engine = fake_engine(FakeTrainer(batches=10_000))
     job = engine.start({"arch": "SimpleRNN", "units": 13}, owner="a")
     assert wait_for(lambda: len(job.snapshot().batches) >= 1)
-    pid = job.engine_pid = __import__("ray").get(
-        __import__("ray").get_actor(job.id, namespace=engine.namespace).snapshot.remote(10**9))["pid"]
+    pid = job.engine_pid = worker_pid(engine, job)
     os.kill(pid, signal.SIGKILL)
     assert job.wait(60)
     assert job.status == "failed"
@@ -269,8 +275,7 @@ def test_a_training_worker_runs_at_the_lowest_priority_so_the_pages_answer_first
     engine = fake_engine(FakeTrainer(batches=10_000))
     job = engine.start({"arch": "SimpleRNN", "units": 14}, owner="a")
     assert wait_for(lambda: len(job.snapshot().batches) >= 1)
-    pid = __import__("ray").get(
-        __import__("ray").get_actor(job.id, namespace=engine.namespace).snapshot.remote(10**9))["pid"]
+    pid = worker_pid(engine, job)
     assert connection.WORKER_NICE == 19 and "RNNLAB_WORKER_NICE" not in os.environ
     # Linux nices a thread, not a process: the training thread (named after the run, as the actor's thread that
     # started it) and the threads it starts are at 19; the worker's own threads keep Ray's niceness (0 and 15).

@@ -70,6 +70,12 @@ def live_curves(reference) -> None:
     curves()
 
 
+def drawn_for() -> tuple:
+    """The settings the page below the Train button reads (the embedding size, the validation set), as they are
+    now: the settings fragment reruns the whole page when they differ from those it was drawn for."""
+    return tuple(st.session_state.get(key) for key in (StateKeys.TRAIN_EMBED_DIM, StateKeys.TRAIN_VALIDATION))
+
+
 def train_and_stop(configs: list[dict]) -> None:
     """The Train button for these configurations (one per architecture picked), Stop for this session's runs,
     who may stop a shared run, and what the last press did."""
