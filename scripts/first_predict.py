@@ -31,9 +31,12 @@ RESOURCES_JS = """since => performance.getEntriesByType('resource')
              e.encodedBodySize])"""
 
 
-async def visit(browser, url: str, block: str | None, via_gradients: bool) -> dict:
+async def visit(browser, url: str, block: str | None, via_gradients: bool, throttle: float = 1.0) -> dict:
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     page = await context.new_page()
+    if throttle > 1:  # Chromium's own CPU slowdown for this tab, as a tab beside busy neighbours gets
+        cdp = await context.new_cdp_session(page)
+        await cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
     if block:
         await page.route(re.compile(block), lambda route: route.abort())
     await page.goto(url + ("/gradients" if via_gradients else ""))
@@ -61,7 +64,7 @@ async def main(args) -> None:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for number in range(args.visits):
-            print(json.dumps(dict(visit=number, **await visit(browser, args.url, args.block, args.via_gradients))),
+            print(json.dumps(dict(visit=number, **await visit(browser, args.url, args.block, args.via_gradients, args.throttle))),
                   flush=True)
         await browser.close()
 
@@ -72,4 +75,6 @@ if __name__ == "__main__":
     parser.add_argument("--visits", type=int, default=3, help="fresh browser contexts, one after another")
     parser.add_argument("--block", metavar="REGEX", help="abort requests whose URL matches")
     parser.add_argument("--via-gradients", action="store_true", help="open Gradients first instead of Home")
+    parser.add_argument("--throttle", type=float, default=1.0, metavar="RATE",
+                        help="slow the tab's CPU RATE times (Chromium's DevTools throttling; 1: off)")
     asyncio.run(main(parser.parse_args()))

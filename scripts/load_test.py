@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import os
 import socket
@@ -547,19 +548,84 @@ async def light_viewer(url: str, name: str, rounds: int = 5) -> dict:
         await session.close()
 
 
+class ServerAnswers:
+    """When a tab's websocket frames crossed the network, read through the DevTools protocol: the moment the
+    frontend sent a full rerun (BackMsg rerun_script, no fragment) and the moment the server's script_finished for
+    a full run arrived. Those timestamps come from Chromium's network service, so they do not wait for the tab's
+    main thread (which draws the page) or for this harness's event loop."""
+
+    FINISHED = 0  # ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY
+
+    def __init__(self, cdp):
+        self.sent: list[float] = []
+        self.finished: list[float] = []
+        cdp.on("Network.webSocketFrameSent", self._sent)
+        cdp.on("Network.webSocketFrameReceived", self._received)
+
+    @classmethod
+    async def watch(cls, page) -> "ServerAnswers":
+        cdp = await page.context.new_cdp_session(page)
+        answers = cls(cdp)
+        await cdp.send("Network.enable")
+        return answers
+
+    @staticmethod
+    def _payload(event: dict) -> bytes | None:
+        response = event["response"]
+        return base64.b64decode(response["payloadData"]) if response.get("opcode") == 2 else None
+
+    def _sent(self, event: dict) -> None:
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+
+        payload = self._payload(event)
+        if payload is None:
+            return
+        message = BackMsg()
+        message.ParseFromString(payload)
+        if message.WhichOneof("type") == "rerun_script" and not message.rerun_script.fragment_id:
+            self.sent.append(event["timestamp"])
+
+    def _received(self, event: dict) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        payload = self._payload(event)
+        if payload is None:
+            return
+        message = ForwardMsg()
+        message.ParseFromString(payload)
+        if message.WhichOneof("type") == "script_finished" and message.script_finished == self.FINISHED:
+            self.finished.append(event["timestamp"])
+
+    def last_answer_s(self, since: int) -> float | None:
+        """Seconds from the first full rerun sent after the `since`-th one to the first full run's end received
+        after it; None when either is missing."""
+        if len(self.sent) <= since:
+            return None
+        asked = self.sent[since]
+        ended = [at for at in self.finished if at >= asked]
+        return round(ended[0] - asked, 2) if ended else None
+
+
 async def chromium_viewer(browser, url: str, name: str) -> dict:
-    """As a student's tab: opens the app, clicks Predict (timed from the click to the lesson's sentences answered
-    with the page idle, as light_viewer times it), then Gradients, then Predict again (timed)."""
+    """As a student's tab: opens the app, clicks Predict, then Gradients, then Predict again. Each Predict is timed
+    twice: from the click to the lesson's sentences answered with the page idle in the tab (`predict_drawn_s`:
+    the server's answer and the tab's own drawing, which here shares the server's two cores with two more tabs),
+    and from the rerun request leaving the tab to the server's last message of that run arriving there
+    (`predict_s`, read from Chromium's network events: the server's answer, as light_viewer times it)."""
     session = await Session(browser, url, name).open()
-    predict_s, breakdown = [], []
+    answers = await ServerAnswers.watch(session.page)
+    predict_s, drawn_s, breakdown, clicked_at_s = [], [], [], []
 
     async def predict() -> None:
         await session.page.evaluate(MILESTONES_JS)
+        asked_before = len(answers.sent)
         started = time.perf_counter()
+        clicked_at_s.append(round(started - session.started, 1))  # seconds into the lecture
         await session.go("Predict")
         await session.page.locator('[data-testid="stMain"]').get_by_text("I hate this meal!").first.wait_for()
         await session.page.wait_for_function(IDLE_JS)
-        predict_s.append(round(time.perf_counter() - started, 2))
+        drawn_s.append(round(time.perf_counter() - started, 2))
+        predict_s.append(answers.last_answer_s(asked_before))
         breakdown.append(await session.page.evaluate("() => window.__milestones"))
         await session.check_no_exception("Predict")
 
@@ -570,8 +636,8 @@ async def chromium_viewer(browser, url: str, name: str) -> dict:
     await session.check_no_exception("Gradients")
     await predict()
     await session.close()
-    return dict(session=name, client="chromium", role="viewer", predict_s=predict_s, predict_breakdown=breakdown,
-                exceptions=session.exceptions,
+    return dict(session=name, client="chromium", role="viewer", predict_s=predict_s, predict_drawn_s=drawn_s,
+                predict_breakdown=breakdown, clicked_at_s=clicked_at_s, exceptions=session.exceptions,
                 seconds=round(time.perf_counter() - session.started, 1))
 
 
@@ -627,12 +693,16 @@ async def lecture(server: "Server", sessions: int) -> dict:
         cold_predict_s=cold_predict_s,
         server_full_collections=server.full_collections(since=lecture_began),
         longest_queue_wait_s=max((r.get("queued_s", 0) for r in results), default=0),
-        predict_slowest_s=max(predict, default=None),
-        # The light clients' time is the server's answer; a Chromium tab's adds its own drawing, here on the
-        # server's two cores at clients_nice beside two training workers (a lecture's tabs run on the students').
+        # The server's answer to every Predict of the class (a light client's time from its request to the run's
+        # end; a Chromium tab's from its network events); None when one was not measured: the check fails then.
+        predict_slowest_s=None if None in predict else max(predict, default=None),
         predict_slowest_by_client_s={client: max((t for r in results if r.get("client") == client
-                                                  for t in r.get("predict_s", [])), default=None)
+                                                  for t in r.get("predict_s", []) if t is not None), default=None)
                                      for client in ("light", "chromium")},
+        # A Chromium tab's click to its page drawn and idle: the answer and the tab's own drawing, here on the
+        # server's two cores at clients_nice beside two more tabs and two training workers (in a lecture each tab
+        # draws on its student's machine).
+        predict_drawn_slowest_s=max((t for r in results for t in r.get("predict_drawn_s", [])), default=None),
         cpu_share_clients=round(cpu_clients / (cpu_clients + cpu_server), 3) if cpu_server else None,
         cpu_share_server_and_ray=round(cpu_server / (cpu_clients + cpu_server), 3) if cpu_server else None,
         cpu_seconds=dict(clients=round(cpu_clients, 1), light_clients=round(cpu_light, 1),
