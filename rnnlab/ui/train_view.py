@@ -154,8 +154,10 @@ def comparison_section(reference) -> None:
                 st.caption(progress.stopped_caption(s))
             elif stop := regularisation.early_stop(s.config, {"val_loss": [e["val_loss"] for e in s.epochs]}):
                 st.caption(regularisation.early_stop_sentence(names.get(s.id, s.label), stop))
+        # A download changes nothing on the page: on_click="ignore" spares a rerun of the whole page per click
+        # (and keystrokes typed just after it are not lost to that rerun).
         st.download_button("Download the table (CSV)", figures.csv(rows), "rnnlab-runs.csv",
-                           "text/csv", icon=":material/table:")
+                           "text/csv", icon=":material/table:", on_click="ignore")
         st.markdown("**Take a run home:** one zip with its `.keras` model, vocabulary, configuration and history "
                     "(CSV); `rnnlab.runs.load_archive(path)` loads it back.")
         # One under the other: a run's full name does not fit a quarter of the page (the layout check found it).
@@ -163,7 +165,7 @@ def comparison_section(reference) -> None:
             st.download_button(
                 f"{name} (.zip)", lambda job=job: archive.to_zip(job.result, dict(job.config)),
                 archive.file_name(name, job.config), "application/zip", icon=":material/download:",
-                key=f"download_{job.id}")
+                key=f"download_{job.id}", on_click="ignore")
 
 
 def think_about_it(split: dict, reference, embed_dim: int) -> None:

@@ -124,6 +124,7 @@ def screenshot(page, name: str) -> None:
 
 
 def set_number(page, label: str, value: str) -> None:
+    wait_until_idle(page)  # a rerun still drawing (an earlier click's) would replace the box while it is typed in
     box = page.get_by_label(label, exact=True)
     box.fill(value)
     box.press("Enter")

@@ -13,6 +13,8 @@ def test_each_trained_run_and_the_table_can_be_downloaded(trained_session):
     assert buttons["Download the table (CSV)"].url.endswith(".csv")
     # The zips are made when clicked (a model saved on every rerun would slow the page): deferred files.
     assert buttons[simple].deferred_file_id and buttons[gru].deferred_file_id
+    # A download changes nothing on the page, so it does not rerun it (a full Train page run per click, in a class)
+    assert all(button.ignore_rerun for button in buttons.values())
     assert any("rnnlab.runs.load_archive(path)" in m.value for m in at.markdown)
 
 
