@@ -64,8 +64,8 @@ async def main(args) -> None:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for number in range(args.visits):
-            print(json.dumps(dict(visit=number, **await visit(browser, args.url, args.block, args.via_gradients, args.throttle))),
-                  flush=True)
+            report = await visit(browser, args.url, args.block, args.via_gradients, args.throttle)
+            print(json.dumps(dict(visit=number, **report)), flush=True)
         await browser.close()
 
 

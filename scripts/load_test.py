@@ -554,8 +554,6 @@ class ServerAnswers:
     a full run arrived. Those timestamps come from Chromium's network service, so they do not wait for the tab's
     main thread (which draws the page) or for this harness's event loop."""
 
-    FINISHED = 0  # ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY
-
     def __init__(self, cdp):
         self.sent: list[float] = []
         self.finished: list[float] = []
@@ -586,6 +584,7 @@ class ServerAnswers:
             self.sent.append(event["timestamp"])
 
     def _received(self, event: dict) -> None:
+        from light_client import FINISHED  # a full run's end (fragment runs end with another status)
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
         payload = self._payload(event)
@@ -593,12 +592,12 @@ class ServerAnswers:
             return
         message = ForwardMsg()
         message.ParseFromString(payload)
-        if message.WhichOneof("type") == "script_finished" and message.script_finished == self.FINISHED:
+        if message.WhichOneof("type") == "script_finished" and message.script_finished == FINISHED:
             self.finished.append(event["timestamp"])
 
     def last_answer_s(self, since: int) -> float | None:
-        """Seconds from the first full rerun sent after the `since`-th one to the first full run's end received
-        after it; None when either is missing."""
+        """Seconds from the full rerun the tab sent after its first `since` ones to the first full run's end
+        received after it; None when either is missing."""
         if len(self.sent) <= since:
             return None
         asked = self.sent[since]

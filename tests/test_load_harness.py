@@ -10,10 +10,11 @@ from pathlib import Path
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-from load_test import ServerAnswers  # noqa: E402
+from tests.test_light_client import finished  # a ForwardMsg script_finished of a status
 
-FINISHED, FRAGMENT_FINISHED = 0, 3  # ForwardMsg.ScriptFinishedStatus
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from light_client import FINISHED, FRAGMENT_FINISHED  # noqa: E402
+from load_test import ServerAnswers  # noqa: E402
 
 
 class FakeCdp:
@@ -32,12 +33,6 @@ def rerun(fragment_id: str = "") -> BackMsg:
     message = BackMsg()
     message.rerun_script.page_script_hash = "predict"
     message.rerun_script.fragment_id = fragment_id
-    return message
-
-
-def finished(status: int) -> ForwardMsg:
-    message = ForwardMsg()
-    message.script_finished = status
     return message
 
 
