@@ -568,31 +568,28 @@ class ServerAnswers:
         return answers
 
     @staticmethod
-    def _payload(event: dict) -> bytes | None:
+    def _message(event: dict, kind):
+        """The frame's Streamlit message as a `kind` (BackMsg or ForwardMsg), None for a text frame."""
         response = event["response"]
-        return base64.b64decode(response["payloadData"]) if response.get("opcode") == 2 else None
+        if response.get("opcode") != 2:
+            return None
+        message = kind()
+        message.ParseFromString(base64.b64decode(response["payloadData"]))
+        return message
 
     def _sent(self, event: dict) -> None:
         from streamlit.proto.BackMsg_pb2 import BackMsg
 
-        payload = self._payload(event)
-        if payload is None:
-            return
-        message = BackMsg()
-        message.ParseFromString(payload)
-        if message.WhichOneof("type") == "rerun_script" and not message.rerun_script.fragment_id:
+        message = self._message(event, BackMsg)
+        if message is not None and message.WhichOneof("type") == "rerun_script" and not message.rerun_script.fragment_id:
             self.sent.append(event["timestamp"])
 
     def _received(self, event: dict) -> None:
         from light_client import FINISHED  # a full run's end (fragment runs end with another status)
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-        payload = self._payload(event)
-        if payload is None:
-            return
-        message = ForwardMsg()
-        message.ParseFromString(payload)
-        if message.WhichOneof("type") == "script_finished" and message.script_finished == FINISHED:
+        message = self._message(event, ForwardMsg)
+        if message is not None and message.WhichOneof("type") == "script_finished" and message.script_finished == FINISHED:
             self.finished.append(event["timestamp"])
 
     def last_answer_s(self, since: int) -> float | None:
