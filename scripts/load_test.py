@@ -581,7 +581,8 @@ class ServerAnswers:
         from streamlit.proto.BackMsg_pb2 import BackMsg
 
         message = self._message(event, BackMsg)
-        if message is not None and message.WhichOneof("type") == "rerun_script" and not message.rerun_script.fragment_id:
+        rerun = message is not None and message.WhichOneof("type") == "rerun_script"
+        if rerun and not message.rerun_script.fragment_id:  # a full run, not a fragment's
             self.sent.append(event["timestamp"])
 
     def _received(self, event: dict) -> None:
@@ -589,7 +590,8 @@ class ServerAnswers:
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
         message = self._message(event, ForwardMsg)
-        if message is not None and message.WhichOneof("type") == "script_finished" and message.script_finished == FINISHED:
+        ended = message is not None and message.WhichOneof("type") == "script_finished"
+        if ended and message.script_finished == FINISHED:
             self.finished.append(event["timestamp"])
 
     def last_answer_s(self, since: int) -> float | None:

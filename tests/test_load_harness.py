@@ -26,7 +26,8 @@ class FakeCdp:
 
     def frame(self, event: str, at: float, message, opcode: int = 2) -> None:
         payload = base64.b64encode(message.SerializeToString()).decode() if opcode == 2 else "text"
-        self.handlers[event]({"requestId": "1", "timestamp": at, "response": {"opcode": opcode, "payloadData": payload}})
+        response = {"opcode": opcode, "payloadData": payload}
+        self.handlers[event]({"requestId": "1", "timestamp": at, "response": response})
 
 
 def rerun(fragment_id: str = "") -> BackMsg:
