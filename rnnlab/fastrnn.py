@@ -90,16 +90,16 @@ def final_state(kind: str, cells, x, mask, fuse: bool | None = None):
     kernel = tf.concat([value(cell.kernel) for cell in cells], axis=1) if directions > 1 else value(cells[0].kernel)
     bias = tf.concat(input_bias, axis=0) if directions > 1 else input_bias[0]
     projected = tf.matmul(tf.reshape(x_time, [-1, tf.shape(x)[2]]), kernel) + bias
+    if directions == 1 and HAND_BPTT:  # (T, B, W) as it is: no slice (and no slice's gradient) of a D axis
+        from rnnlab import bptt
+
+        return bptt.final_state(kind, tf.reshape(projected, [steps, batch, width]), tf.transpose(mask)[:, :, None],
+                                value(cells[0].recurrent_kernel), value(cells[0].bias)[1] if kind == "GRU" else None)
     projected = tf.transpose(tf.reshape(projected, [steps, batch, directions, width]), [0, 2, 1, 3])  # T,D,B,W
     mask_time = tf.transpose(mask)[:, None, :, None]  # (T, 1, B, 1)
     if directions > 1:  # the backward reader's step t is the sentence's step T-1-t
         projected = tf.stack([projected[:, 0], tf.reverse(projected[:, 1], [0])], axis=1)
         mask_time = tf.concat([mask_time, tf.reverse(mask_time, [0])], axis=1)
-    if directions == 1 and HAND_BPTT:
-        from rnnlab import bptt
-
-        return bptt.final_state(kind, projected[:, 0], mask_time[:, 0], value(cells[0].recurrent_kernel),
-                                None if recurrent_bias is None else recurrent_bias[0, 0])
     recurrent = tf.stack([value(cell.recurrent_kernel) for cell in cells])  # (D, h, W)
     inputs = tf.TensorArray(projected.dtype, size=steps).unstack(projected)
     masks = tf.TensorArray(tf.bool, size=steps).unstack(mask_time)

@@ -1,5 +1,5 @@
-"""train()'s compiled steps: the training step (lazy Adam on the embedding, optional clipping), the evaluation
-step, and EarlyStopping. Both steps run the model's forward pass through rnnlab.fastrnn's loop when it has one
+"""train()'s compiled steps: the training step (lazy Adam on the embedding, optional clipping), the same step over
+several batches in one call, the evaluation step, and EarlyStopping. Both steps run the model's forward pass through rnnlab.fastrnn's loop when it has one
 for the model's recurrent layer; the weights, and so the stored model, are the Keras model's own."""
 
 from __future__ import annotations
@@ -108,6 +108,42 @@ def _step_functions(model, optimizer, clip_norm: float | None = None):
         return tf.reduce_sum(bce(labels, probs)), tf.reduce_sum(hits)
 
     return train_step, eval_step
+
+
+def _several_batches(train_step):
+    """train_step over several batches in one call, one after another, as one compiled graph with one trace:
+    (ids, shapes, labels) -> (n, 4) float32, each batch's (loss, accuracy, gradient norm, applied norm).
+
+    `shapes` (n, 2) int32 holds each batch's (rows, length); `ids` (int32) is the batches' padded token ids,
+    each flattened row by row, one after the other; `labels` (float32) their labels in the same order. The steps
+    are the same ops in the same order as calling train_step once per batch, so the numbers are the same.
+
+    Why: a call of a compiled function costs this 2-core machine about 0.25 to 0.45 ms before any op runs, and
+    TensorFlow's threads fall idle between calls; a batch of the lesson's models takes 2 to 8 ms. Measured
+    (7 December, one process, epochs of 75 batches of 32 sentences of random lengths, median of three): an epoch
+    of the SimpleRNN took 0.094 s in calls of 16 batches against 0.190 s in calls of one, the LSTM 0.372 against
+    0.418 s, the GRU 0.292 against 0.390 s, the BiLSTM 0.504 against 0.716 s.
+    """
+    import tensorflow as tf
+
+    step = train_step.python_function  # the step's Python body, traced here inside the loop
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.int32), tf.TensorSpec([None, 2], tf.int32),
+                                  tf.TensorSpec([None], tf.float32)], autograph=False)
+    def several_batches(ids, shapes, labels):
+        count = tf.shape(shapes)[0]
+
+        def body(i, ids_at, labels_at, results):
+            rows, length = shapes[i, 0], shapes[i, 1]
+            batch = tf.reshape(ids[ids_at : ids_at + rows * length], [rows, length])
+            result = tf.stack(step(batch, labels[labels_at : labels_at + rows]))
+            return i + 1, ids_at + rows * length, labels_at + rows, results.write(i, result)
+
+        # One batch at a time: each step reads the weights the step before it updated.
+        start = (tf.constant(0), tf.constant(0), tf.constant(0), tf.TensorArray(tf.float32, size=count))
+        return tf.while_loop(lambda i, *_: i < count, body, start, parallel_iterations=1)[3].stack()
+
+    return several_batches
 
 
 class EarlyStopping:

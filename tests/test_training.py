@@ -81,19 +81,77 @@ def test_history_and_callbacks(small_split):
     assert run.seconds > 0 and not run.stopped and run.epochs_done == 2
 
 
-def test_stop_after_one_batch_keeps_a_usable_model(small_split):
+def _stop_at_step(stop_step):
     stop = threading.Event()
 
     def on_batch(step, logs):
-        if step == 3:
+        if step == stop_step:
             stop.set()
 
+    return stop, on_batch
+
+
+def test_stop_after_one_batch_keeps_a_usable_model(small_split, monkeypatch):
+    from rnnlab import training
+
+    monkeypatch.setattr(training, "MOST_BATCHES_PER_CALL", 1)  # one batch a call: stop is checked after each
+    stop, on_batch = _stop_at_step(3)
     run = train("LSTM", *small_split, on_batch=on_batch, stop=stop, **TINY)
     assert run.stopped
-    assert len(run.batch_history) == 3  # checked after every batch: not one more
+    assert len(run.batch_history) == 3  # not one more
     assert run.epochs_done == 1  # the partial epoch still gets validation numbers
     probs = run.predict(["great", "awful"])
     assert probs.shape == (2,) and np.all((probs >= 0) & (probs <= 1))
+
+
+def test_stop_takes_effect_after_the_batches_of_the_current_call(small_split, monkeypatch):
+    from rnnlab import training
+
+    calls = []
+    real = training.batches_per_call
+    monkeypatch.setattr(training, "batches_per_call", lambda done, seconds: calls.append(done) or 4)
+    stop, on_batch = _stop_at_step(3)
+    run = train("LSTM", *small_split, on_batch=on_batch, stop=stop, **TINY)
+    # The first call trains FIRST_CALL_BATCHES (2) batches, the next 4: batch 3 is in the second call, whose
+    # batches all count; then it stops, in the first of 2 epochs of 10 batches.
+    assert calls == [training.FIRST_CALL_BATCHES, 4]
+    assert run.stopped and len(run.batch_history) == 6 and run.epochs_done == 1
+    assert [b["step"] for b in run.batch_history] == [1, 2, 3, 4, 5, 6]
+    assert real(10, 0.05) == 40 and real(10, 1.0) == 2 and real(1, 5.0) == 1
+    assert real(64, 0.001) == training.MOST_BATCHES_PER_CALL == 64
+
+
+@pytest.mark.parametrize(("arch", "clip_norm"), [("LSTM", None), ("BiGRU", None), ("SimpleRNN", 0.05)])
+def test_several_batches_in_one_call_equal_the_step_called_once_per_batch(arch, clip_norm):
+    """rnnlab.steps._several_batches runs train_step's body over batches of different lengths and rows in one
+    call: the same per-batch results and the same weights as calling train_step once per batch."""
+    import keras
+    import tensorflow as tf
+
+    from rnnlab.models import build_model
+    from rnnlab.training import _several_batches, _step_functions, packed
+
+    rng = np.random.default_rng(5)
+    lengths = rng.integers(1, 12, 40).astype(np.int32)
+    x = np.zeros((40, 12), np.int32)
+    for row, length in enumerate(lengths):
+        x[row, :length] = rng.integers(2, 60, length)
+    labels = rng.integers(0, 2, 40).astype(np.float32)
+    batches = [np.arange(0, 16), np.arange(16, 30), np.arange(30, 40)]  # 16, 14 and 10 rows
+    ours, reference = build_model(arch, 60, 8, 6, seed=1), build_model(arch, 60, 8, 6, seed=1)
+    step, _ = _step_functions(reference, keras.optimizers.Adam(0.01), clip_norm=clip_norm)
+    expected = [[float(v) for v in step(tf.constant(x[rows, : lengths[rows].max()]), tf.constant(labels[rows]))]
+                for rows in batches]
+    several = _several_batches(_step_functions(ours, keras.optimizers.Adam(0.01), clip_norm=clip_norm)[0])
+    ids, shapes, batch_labels = packed(x, labels, lengths, batches)
+    assert shapes.numpy().tolist() == [[16, lengths[:16].max()], [14, lengths[16:30].max()], [10, lengths[30:].max()]]
+    assert ids.shape == (int(np.prod(shapes.numpy(), axis=1).sum()),) and batch_labels.shape == (40,)
+    got = several(ids, shapes, batch_labels).numpy()
+    assert got.shape == (3, 4)
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+    assert len({round(float(loss), 6) for loss in got[:, 0]}) == 3  # three different batches, three losses
+    for mine, theirs in zip(ours.get_weights(), reference.get_weights()):
+        np.testing.assert_allclose(mine, theirs, atol=1e-6)
 
 
 def test_same_seed_same_history(small_split, tiny_run):
