@@ -1,7 +1,7 @@
 """Train one architecture on the sentiment sentences, fast, with progress events and a cooperative stop.
 
 The trainer knows nothing of Streamlit: it reports through plain callbacks (`on_batch`, `on_epoch`) and checks a
-`threading.Event` between its calls into TensorFlow (every CALL_SECONDS or so), so a page, a job queue or a notebook
+`threading.Event` between its calls into TensorFlow (rnnlab.steps.CALL_SECONDS), so a page, a job queue or a notebook
 can all drive it the same way.
 """
 
@@ -16,7 +16,9 @@ import pandas as pd
 
 from rnnlab.text import make_vectorizer, token_counts, tokenize
 from rnnlab.models import build_model, check_arch
-from rnnlab.steps import EarlyStopping, _several_batches, _step_functions  # noqa: F401  (longrange, tests)
+from rnnlab.steps import (  # longrange and tests import _step_functions from here too
+    FIRST_CALL_BATCHES, EarlyStopping, FirstCalls, _several_batches, _step_functions, batches_per_call, packed,
+)
 
 # Sentences are cut after this many words when predicting. The longest training sentence has 70; a 100,000
 # character paste would otherwise make the network read ~20,000 steps for one probability.
@@ -24,14 +26,6 @@ MAX_TOKENS = 400
 
 # Validation sentences go through the model in batches this large (forward only, so batch size does not matter).
 EVAL_BATCH = 256
-
-# train() hands TensorFlow several batches per call (rnnlab.steps._several_batches), as many as take about
-# CALL_SECONDS (at most MOST_BATCHES_PER_CALL; the first call, which also traces the step, FIRST_CALL_BATCHES).
-# The stop event is checked and the batches' callbacks run between calls, so a stop takes effect within about
-# CALL_SECONDS and the live curves get their points in bursts that often.
-CALL_SECONDS = 0.2
-FIRST_CALL_BATCHES = 2
-MOST_BATCHES_PER_CALL = 64
 
 # Once per epoch, train() measures the gradient reaching each word (as the Gradients page does after training) on
 # a fixed few long validation sentences: GRADIENT_SENTENCES of at least GRADIENT_WORDS words, distances 0 to
@@ -52,24 +46,6 @@ def encode_texts(texts, index: dict[str, int], max_tokens: int = MAX_TOKENS) -> 
     for i, row in enumerate(rows):
         ids[i, : len(row)] = row
     return ids, lengths
-
-
-def batches_per_call(done: int, seconds: float) -> int:
-    """How many batches the next call gets, after a call of `done` batches took `seconds`: as many as take about
-    CALL_SECONDS at that pace, at least 1 and at most MOST_BATCHES_PER_CALL."""
-    return max(1, min(MOST_BATCHES_PER_CALL, int(done * CALL_SECONDS / max(seconds, 1e-6))))
-
-
-def packed(x: np.ndarray, labels: np.ndarray, lengths: np.ndarray, batches) -> tuple:
-    """Several batches (arrays of row indices) as one call's arguments for rnnlab.steps._several_batches: their
-    token ids, each batch padded to its own longest sentence and flattened, one after the other; each batch's
-    (rows, length); their labels in the same order."""
-    import tensorflow as tf
-
-    blocks = [x[rows, : max(1, int(lengths[rows].max()))] for rows in batches]
-    return (tf.constant(np.concatenate([block.ravel() for block in blocks])),
-            tf.constant(np.array([block.shape for block in blocks], dtype=np.int32)),
-            tf.constant(np.concatenate([labels[rows] for rows in batches])))
 
 
 def length_buckets(lengths: np.ndarray, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -237,8 +213,9 @@ def train(
     """Train `arch` on train_df, validating on val_df after every epoch; see DESIGN.md for the callbacks.
 
     The vocabulary comes from the training texts only. Batches are bucketed by length and shuffled each epoch.
-    Setting `stop` ends training after the batches of the current call (about CALL_SECONDS of training); the model
-    keeps what it learned and the history what happened so far (a partly finished epoch still gets its validation numbers).
+    Setting `stop` ends training after the batches of the current call (about rnnlab.steps.CALL_SECONDS of
+    training); the model keeps what it learned and the history what happened so far (a partly finished epoch still
+    gets its validation numbers).
 
     Beyond the lesson's recipe (off by default): `clip_norm` scales each batch's gradient down to that global
     norm when it is longer. Every batch records its gradient's global norm before clipping (`grad_norm`).
@@ -292,6 +269,8 @@ def train(
     def padded(x, lengths, rows):
         return tf.constant(x[rows, : max(1, int(lengths[rows].max()))])
 
+    first_calls = FirstCalls([(eval_step, padded(x_val, len_val, val_batches[0]), tf.constant(y_val[val_batches[0]]))]
+                             + ([(input_gradient, *probe)] if input_gradient is not None else []))
     per_call = FIRST_CALL_BATCHES
     for epoch in range(epochs):
         seen = loss_sum = hit_sum = 0.0
@@ -315,6 +294,7 @@ def train(
                 if on_batch is not None:
                     on_batch(step, logs)
             run.stopped = stop is not None and stop.is_set()
+        first_calls.join()
         val_loss = val_hits = 0.0
         for rows in val_batches:
             batch_loss, batch_hits = eval_step(padded(x_val, len_val, rows), tf.constant(y_val[rows]))

@@ -92,9 +92,9 @@ def _stop_at_step(stop_step):
 
 
 def test_stop_after_one_batch_keeps_a_usable_model(small_split, monkeypatch):
-    from rnnlab import training
+    from rnnlab import steps
 
-    monkeypatch.setattr(training, "MOST_BATCHES_PER_CALL", 1)  # one batch a call: stop is checked after each
+    monkeypatch.setattr(steps, "MOST_BATCHES_PER_CALL", 1)  # one batch a call: stop is checked after each
     stop, on_batch = _stop_at_step(3)
     run = train("LSTM", *small_split, on_batch=on_batch, stop=stop, **TINY)
     assert run.stopped
@@ -118,7 +118,34 @@ def test_stop_takes_effect_after_the_batches_of_the_current_call(small_split, mo
     assert run.stopped and len(run.batch_history) == 6 and run.epochs_done == 1
     assert [b["step"] for b in run.batch_history] == [1, 2, 3, 4, 5, 6]
     assert real(10, 0.05) == 40 and real(10, 1.0) == 2 and real(1, 5.0) == 1
-    assert real(64, 0.001) == training.MOST_BATCHES_PER_CALL == 64
+    assert real(64, 0.001) == 64
+
+
+def test_first_calls_run_beside_the_caller_and_raise_in_join():
+    from rnnlab.steps import FirstCalls
+
+    seen = []
+    FirstCalls([(lambda a, b: seen.append((a + b, threading.current_thread().name)), 1, 2)]).join()
+    assert seen == [(3, "rnnlab-first-calls")]
+    failing = FirstCalls([(seen.append, "first"), (lambda: 1 / 0,), (seen.append, "never")])
+    with pytest.raises(ZeroDivisionError):
+        failing.join()
+    assert seen[1:] == ["first"]
+
+
+def test_train_makes_the_evaluation_and_probe_first_calls_beside_the_first_batches(small_split, monkeypatch):
+    from rnnlab import training
+
+    made = []
+    real = training.FirstCalls
+    monkeypatch.setattr(training, "FirstCalls", lambda calls: made.append(calls) or real(calls))
+    run = train("LSTM", *small_split, **TINY)
+    (calls,) = made
+    assert [call[0].__name__ for call in calls] == ["eval_step", "input_gradient"]
+    ids, labels = calls[0][1:]
+    assert ids.shape[0] == len(labels) <= training.EVAL_BATCH  # a real validation batch
+    assert calls[1][1].shape[0] == calls[1][2].shape[0] > 0  # the probe's sentences and labels
+    assert run.epochs_done == 2 and len(run.history["gradient_by_step"]) == 2
 
 
 @pytest.mark.parametrize(("arch", "clip_norm"), [("LSTM", None), ("BiGRU", None), ("SimpleRNN", 0.05)])
