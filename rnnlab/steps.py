@@ -19,7 +19,6 @@ FIRST_CALL_BATCHES = 2
 MOST_BATCHES_PER_CALL = 64
 
 
-
 def _summed_rows(grad):
     """The embedding's gradient (tf.IndexedSlices, one slice per word occurrence) as (rows, one summed gradient
     per distinct row): the rows of the dense gradient that are not zero."""
@@ -167,13 +166,18 @@ def batches_per_call(done: int, seconds: float) -> int:
     return max(1, min(MOST_BATCHES_PER_CALL, int(done * CALL_SECONDS / max(seconds, 1e-6))))
 
 
+def padded(x: np.ndarray, lengths: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The token ids of `rows` of x, padded to the longest of those sentences (at least one column)."""
+    return x[rows, : max(1, int(lengths[rows].max()))]
+
+
 def packed(x: np.ndarray, labels: np.ndarray, lengths: np.ndarray, batches) -> tuple:
-    """Several batches (arrays of row indices) as one call's arguments for rnnlab.steps._several_batches: their
-    token ids, each batch padded to its own longest sentence and flattened, one after the other; each batch's
-    (rows, length); their labels in the same order."""
+    """Several batches (arrays of row indices) as one call's arguments for _several_batches: their token ids, each
+    batch padded to its own longest sentence and flattened, one after the other; each batch's (rows, length);
+    their labels in the same order."""
     import tensorflow as tf
 
-    blocks = [x[rows, : max(1, int(lengths[rows].max()))] for rows in batches]
+    blocks = [padded(x, lengths, rows) for rows in batches]
     return (tf.constant(np.concatenate([block.ravel() for block in blocks])),
             tf.constant(np.array([block.shape for block in blocks], dtype=np.int32)),
             tf.constant(np.concatenate([labels[rows] for rows in batches])))

@@ -18,6 +18,7 @@ from rnnlab.text import make_vectorizer, token_counts, tokenize
 from rnnlab.models import build_model, check_arch
 from rnnlab.steps import (  # longrange and tests import _step_functions from here too
     FIRST_CALL_BATCHES, EarlyStopping, FirstCalls, _several_batches, _step_functions, batches_per_call, packed,
+    padded,
 )
 
 # Sentences are cut after this many words when predicting. The longest training sentence has 70; a 100,000
@@ -266,10 +267,10 @@ def train(
     run.batches_per_epoch = -(-len(train_df) // batch_size)
     step = 0
 
-    def padded(x, lengths, rows):
-        return tf.constant(x[rows, : max(1, int(lengths[rows].max()))])
+    def validation_batch(rows):
+        return tf.constant(padded(x_val, len_val, rows)), tf.constant(y_val[rows])
 
-    first_calls = FirstCalls([(eval_step, padded(x_val, len_val, val_batches[0]), tf.constant(y_val[val_batches[0]]))]
+    first_calls = FirstCalls([(eval_step, *validation_batch(val_batches[0]))]
                              + ([(input_gradient, *probe)] if input_gradient is not None else []))
     per_call = FIRST_CALL_BATCHES
     for epoch in range(epochs):
@@ -297,7 +298,7 @@ def train(
         first_calls.join()
         val_loss = val_hits = 0.0
         for rows in val_batches:
-            batch_loss, batch_hits = eval_step(padded(x_val, len_val, rows), tf.constant(y_val[rows]))
+            batch_loss, batch_hits = eval_step(*validation_batch(rows))
             val_loss += float(batch_loss)
             val_hits += float(batch_hits)
         epoch_logs = dict(loss=loss_sum / seen, accuracy=hit_sum / seen, val_loss=val_loss / len(val_df),
