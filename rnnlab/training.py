@@ -280,7 +280,7 @@ def train(
         while batch_no < len(batches) and not run.stopped:
             group = batches[batch_no : batch_no + per_call]
             called = time.perf_counter()
-            results = train_steps(*packed(x_train, y_train, len_train, group)).numpy().astype(float)
+            results = train_steps(*packed(x_train, y_train, len_train, group)).numpy().tolist()  # Python floats
             now = time.perf_counter()
             per_call = batches_per_call(len(group), now - called)
             for rows, (loss, acc, grad_norm, _) in zip(group, results):
