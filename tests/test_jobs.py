@@ -400,7 +400,7 @@ def test_stop_ends_a_real_training_within_one_call_and_keeps_a_usable_model(clea
     assert job.wait(60)
     snapshot = job.snapshot()
     assert snapshot.status == "stopped" and job.result.stopped
-    # The trainer checks the stop between its calls into TensorFlow (rnnlab.training.CALL_SECONDS of batches each):
+    # The trainer checks the stop between its calls into TensorFlow (rnnlab.steps.CALL_SECONDS of batches each):
     # only the call it was in ends after the Stop. A call's batches share the time it returned (`seconds`).
     late = [b for b in snapshot.batches if b["time"] > stopped_at]
     assert len({b["seconds"] for b in late}) <= 1
