@@ -393,7 +393,10 @@ def test_a_tiny_real_training_finishes_is_stored_and_the_server_never_trains(cle
 
 def test_stop_ends_a_real_training_within_one_call_and_keeps_a_usable_model(clean_cluster, tmp_path, monkeypatch):
     monkeypatch.setenv("RNNLAB_RUNS_DIR", str(tmp_path))
-    job = jobs.Engine().start({**TINY, "epochs": 30}, owner="test")
+    # Long enough that the Stop always lands mid-run: 9000 batches, about 10 s of training on a 2-core machine
+    # (TINY's 150 batches take 0.3 s now that a call trains several batches, less than one poll and the Stop).
+    long_run = {**TINY, "arch": "LSTM", "units": 64, "subset": None, "batch_size": 8, "epochs": 30}
+    job = jobs.Engine().start(long_run, owner="test")
     assert wait_for(lambda: len(job.snapshot().batches) >= 3, timeout=180)
     assert job.stop()  # returns once the actor has the stop
     stopped_at = time.time()
