@@ -37,7 +37,7 @@ def progress_text(snapshot: jobs.JobSnapshot, name: str) -> str:
         return (f"{name}: waiting for a free CPU, place {snapshot.queue_position or '?'} in the queue (every CPU "
                 "of the cluster is training)")
     if snapshot.stopping:
-        return f"{name}: stopping after the current batch"
+        return f"{name}: stopping after the batches it is on"
     if not snapshot.batches:
         return f"{name}: starting (loading the data and TensorFlow)"
     text = f"{name}: epoch {snapshot.epoch}/{snapshot.config['epochs']}"

@@ -100,7 +100,8 @@ def stop_session_jobs() -> list[str]:
                 done.append(f"Cancelled {snapshot.label}: it was waiting for a free CPU (place "
                             f"{snapshot.queue_position} in the queue), so nothing was trained or kept.")
             else:
-                done.append(f"Stopping {snapshot.label} after its current batch; what it learned is kept.")
+                done.append(f"Stopping {snapshot.label} after the batches it is on (a fraction of a second); "
+                            "what it learned is kept.")
     st.session_state[StateKeys.TRAIN_NOTICES] = [("info", text) for text in done]
     return done
 

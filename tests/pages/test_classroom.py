@@ -202,7 +202,8 @@ def test_presenter_mode_from_the_address_folds_the_controls_and_enlarges_the_cha
 
 def test_stop_says_what_it_cancelled_and_what_it_stopped(store):
     # Three architectures at once on the test session's two CPUs: two train, the third waits for a CPU.
-    at = open_page("train", {StateKeys.CONFIG_OVERRIDES: {"subset": 2000}, StateKeys.TRAIN_UNITS: 8,
+    # 30 epochs in batches of 8 (9000 batches, several seconds each): the two running ones are still running.
+    at = open_page("train", {StateKeys.TRAIN_BATCH_SIZE: 8, StateKeys.TRAIN_UNITS: 8,
                              StateKeys.TRAIN_EMBED_DIM: 8, StateKeys.TRAIN_EPOCHS: 30, StateKeys.TRAIN_SEED: 17,
                              StateKeys.TRAIN_ARCHS: ["SimpleRNN", "GRU", "LSTM"]})
     button(at, "Train").click().run()
@@ -216,7 +217,7 @@ def test_stop_says_what_it_cancelled_and_what_it_stopped(store):
     notices = [i.body for i in at.info]
     assert f"Cancelled {waiting.snapshot().label}: it was waiting for a free CPU (place 1 in the queue), so " \
            "nothing was trained or kept." in notices, notices
-    assert sum(text.startswith("Stopping ") and "after its current batch" in text for text in notices) == 2
+    assert sum(text.startswith("Stopping ") and "after the batches it is on" in text for text in notices) == 2
     assert all(job.wait(120) for job in started)
     assert waiting.snapshot().status == "stopped" and waiting.snapshot().batches == ()
 

@@ -85,13 +85,16 @@ def test_a_tiny_training_draws_one_training_point_per_batch_and_a_validation_poi
 
 
 def test_stop_ends_the_sessions_training_and_keeps_it_in_the_comparison():
-    at = open_page("train", SMALL_SUBSET)
+    # 30 epochs of 2000 sentences in batches of 8 (6000 batches, several seconds): the Stop lands mid-run.
+    at = open_page("train", {StateKeys.CONFIG_OVERRIDES: {"subset": 2000}})
     at.number_input(key=StateKeys.TRAIN_UNITS).set_value(8)
+    at.number_input(key=StateKeys.TRAIN_BATCH_SIZE).set_value(8)
     at.number_input(key=StateKeys.TRAIN_EPOCHS).set_value(30).run()
     button(at, "Train").click().run()
     (job,) = jobs.jobs_for(at.session_state[StateKeys.SESSION_ID])
     assert job.active
-    assert [p.proto.text for p in at.get("progress")][-1].startswith("SimpleRNN, 30 epochs, 8 units, 200 sentences: ")
+    assert [p.proto.text for p in at.get("progress")][-1].startswith(
+        "SimpleRNN, 30 epochs, batch 8, 8 units, 2000 sentences: ")
     deadline = time.time() + 120
     while not job.snapshot().batches and time.time() < deadline:  # let it learn something before stopping
         time.sleep(0.05)
