@@ -93,7 +93,6 @@ def load_archive(source):
     import keras
 
     from rnnlab.models import ARCHITECTURES
-    from rnnlab.text import make_vectorizer
     from rnnlab.training import TrainedModel
 
     if isinstance(source, (bytes, bytearray)):
@@ -138,9 +137,8 @@ def load_archive(source):
         history["gradient_by_step"] = [by_epoch[e] for e in sorted(by_epoch)]
     for row in batches:
         row["step"], row["epoch"] = int(row["step"]), int(row["epoch"])
-    vectorizer = make_vectorizer(vocabulary=vocabulary)
     run = TrainedModel(
-        arch=record["arch"], config=dict(record.get("train_config") or {}), model=model, vectorizer=vectorizer,
+        arch=record["arch"], config=dict(record.get("train_config") or {}), model=model,
         vocabulary=vocabulary, history=history, batch_history=batches, seconds=float(record.get("seconds", 0)),
         stopped=bool(record.get("stopped")), batches_per_epoch=int(record.get("batches_per_epoch", 0)),
     )

@@ -78,12 +78,8 @@ def final_state(kind: str, cells, x, mask, fuse: bool | None = None):
     directions = len(cells)
     units = cells[0].units
     batch, steps = tf.shape(x)[0], tf.shape(x)[1]
-    if kind == "GRU":  # bias (2, 3h): the input bias joins the projection, the recurrent one stays in the loop
-        input_bias = [value(cell.bias)[0] for cell in cells]
-        recurrent_bias = tf.stack([value(cell.bias)[1] for cell in cells])[:, None, :]  # (D, 1, 3h)
-    else:
-        input_bias = [value(cell.bias) for cell in cells]
-        recurrent_bias = None
+    # GRU's bias is (2, 3h): the input bias joins the projection, the recurrent one stays in the loop.
+    input_bias = [value(cell.bias)[0] if kind == "GRU" else value(cell.bias) for cell in cells]
     width = cells[0].kernel.shape[-1]  # gates x units
     # One product for all steps and both directions: (T B, d) @ (d, D width), time-major.
     x_time = tf.transpose(x, [1, 0, 2])
@@ -101,6 +97,7 @@ def final_state(kind: str, cells, x, mask, fuse: bool | None = None):
         projected = tf.stack([projected[:, 0], tf.reverse(projected[:, 1], [0])], axis=1)
         mask_time = tf.concat([mask_time, tf.reverse(mask_time, [0])], axis=1)
     recurrent = tf.stack([value(cell.recurrent_kernel) for cell in cells])  # (D, h, W)
+    recurrent_bias = tf.stack([value(cell.bias)[1] for cell in cells])[:, None, :] if kind == "GRU" else None  # D,1,W
     inputs = tf.TensorArray(projected.dtype, size=steps).unstack(projected)
     masks = tf.TensorArray(tf.bool, size=steps).unstack(mask_time)
     zeros = tf.zeros([directions, batch, units], x.dtype)

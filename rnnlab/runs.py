@@ -210,7 +210,7 @@ def is_loaded(run_id: str, runs_dir=None) -> bool:
 
 def load_run(run_id: str, runs_dir=None, *, cached: bool = True):
     """The stored run as a TrainedModel: the Keras model (loaded in safe mode: no code from the file runs),
-    a vectorizer rebuilt from the saved vocabulary, and the saved history and timings. Raises RunStoreError.
+its vocabulary (the vectorizer is rebuilt from it on first use), and the saved history and timings. Raises RunStoreError.
 
     With `cached` (the default) every caller in this process gets the same object, so 30 sessions share one
     model in memory; its `lock` (which TrainedModel.predict takes) keeps them from calling it at once. A run
@@ -240,14 +240,10 @@ def _load(stored: StoredRun, sha: str | None = None):
         model = keras.saving.load_model(stored.path / MODEL_FILE, compile=False, safe_mode=True)
     except Exception as error:
         raise RunStoreError(f"{MODEL_FILE} of {stored.id} cannot be loaded: {type(error).__name__}: {error}") from None
-    from rnnlab.text import make_vectorizer  # the one place of the lesson's vectorizer settings
-
-    vectorizer = make_vectorizer(vocabulary=vocabulary)  # '' and '[UNK]' first, as get_vocabulary gave them
     run = TrainedModel(
         arch=stored.arch,
         config=dict(stored.train_config),
         model=model,
-        vectorizer=vectorizer,
         vocabulary=vocabulary,
         history={name: list(values) for name, values in stored.history.items()},
         batch_history=[dict(record) for record in stored.batch_history],

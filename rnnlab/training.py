@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -68,7 +69,6 @@ class TrainedModel:
     arch: str
     config: dict
     model: object
-    vectorizer: object
     vocabulary: list[str]
     # Per epoch: loss, accuracy, val_loss, val_accuracy; and gradient_by_step, one list of gradient norms per epoch
     # by distance from the last word (see gradient_probe).
@@ -82,6 +82,12 @@ class TrainedModel:
 
     def __post_init__(self):
         self._index = {word: i for i, word in enumerate(self.vocabulary)}
+
+    @functools.cached_property
+    def vectorizer(self):
+        """The lesson's TextVectorization with this run's vocabulary (built on first use: predictions and
+        training encode with the vocabulary itself)."""
+        return make_vectorizer(vocabulary=self.vocabulary)
 
     @property
     def lock(self):
@@ -247,9 +253,8 @@ def train(
     # Python. Measured in fresh processes here: 0.06-0.07 s against adapt's 0.07-0.10 s (its first call traces a
     # TensorFlow function), so a few hundredths of a second per training.
     vocabulary = ["", "[UNK]", *(str(word) for word in token_counts(train_df["text"]).index)]
-    vectorizer = make_vectorizer(vocabulary=vocabulary)
     model = build_model(arch, len(vocabulary), embed_dim, units, seed=seed, dropout=float(dropout))
-    run = TrainedModel(arch, config, model, vectorizer, vocabulary)
+    run = TrainedModel(arch, config, model, vocabulary)
     x_train, len_train = encode_texts(train_df["text"], run._index)
     y_train = train_df["label"].to_numpy(np.float32)
     x_val, len_val = encode_texts(val_df["text"], run._index)

@@ -45,7 +45,7 @@ def fake_run(arch, vectorizer, *, stopped=False, seed=0, epochs_done=2, embed_di
     config = dict(arch=arch, epochs=epochs, batch_size=32, embed_dim=embed_dim, units=units, learning_rate=1e-3,
                   seed=seed, train_size=160, val_size=40)
     model = build_model(arch, len(vocabulary), embed_dim, units, seed=seed)
-    return TrainedModel(arch, config, model, vectorizer, vocabulary,
+    return TrainedModel(arch, config, model, vocabulary,
                         history=history, batch_history=batches, seconds=1.25, stopped=stopped, batches_per_epoch=3)
 
 
