@@ -7,9 +7,9 @@ can all drive it the same way.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
-import functools
 from dataclasses import dataclass, field
 
 import numpy as np
