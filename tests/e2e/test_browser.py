@@ -30,14 +30,14 @@ TITLES = {
     "Predict": "Predict: how sure is each network?",
     "Gradients": "Gradients: why long sentences are hard to learn from",
 }
-# Small enough to finish in seconds, long enough for several live redraws on the way: 12 epochs of 300 batches
-# take 4-8 s here, and the page redraws every second (4 epochs took 2-3 s, and a slow CI machine once saw one
-# redraw in them).
-SMALL_RUN = {"Units": "16", "Embedding size": "16", "Epochs": "12", "Batch size": "8"}
-LONG_RUN = {"Units": "32", "Epochs": "30", "Batch size": "8"}
+# Small enough to finish in seconds, long enough for several live redraws on the way: 30 epochs of 300 batches
+# take 6-8 s here, and the page redraws every second (2-3 s of training once gave a slow CI machine one redraw;
+# 12 epochs took that long once train() called TensorFlow once per 0.2 s of batches).
+SMALL_RUN = {"Units": "16", "Embedding size": "16", "Epochs": "30", "Batch size": "8"}
+LONG_RUN = {"Units": "256", "Epochs": "30", "Batch size": "8"}  # 9000 batches: about 10 s on 2 cores
 # The runs' names (rnnlab.runs.run_name: what differs from the lesson's settings; the embedding stays 16).
-SMALL_NAME = "SimpleRNN, 12 epochs, batch 8, embedding 16, 16 units"
-LONG_NAME = "SimpleRNN, 30 epochs, batch 8, embedding 16, 32 units"
+SMALL_NAME = "SimpleRNN, 30 epochs, batch 8, embedding 16, 16 units"
+LONG_NAME = "SimpleRNN, 30 epochs, batch 8, embedding 16, 256 units"
 TIMINGS: dict[str, float] = {}
 
 # The loss panel's training trace of the first run, read from the Plotly figure in the page: how far it has got
@@ -209,8 +209,8 @@ def test_a_small_simplernn_trains_with_its_loss_curve_growing_live(page):
     changes = page.evaluate("() => window.__curveChanges")  # [[milliseconds, epochs reached], ...]
     seen = [epochs for _, epochs in changes]
     total = page.evaluate(CURVE_PROGRESS_JS)
-    assert total == pytest.approx(12.0), total  # the last of its 12 epochs' 300 batches, at x = 3600 / 300
-    # 3,600 batches, drawn as at most MAX_POINTS of them (the live page re-sends every curve every second)
+    assert total == pytest.approx(30.0), total  # the last of its 30 epochs' 300 batches, at x = 9000 / 300
+    # 9,000 batches, drawn as at most MAX_POINTS of them (the live page re-sends every curve every second)
     assert 100 <= page.evaluate(CURVE_POINTS_JS) <= MAX_POINTS
     growing_before_end = [p for p in seen if 0 < p < total]
     assert len(growing_before_end) >= 3, f"curve progress seen while training: {seen}, final {total}"
