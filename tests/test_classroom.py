@@ -135,7 +135,8 @@ def test_an_invalid_config_is_refused_before_anything_is_queued(store):
 ASK = """
 import sys, time
 from rnnlab import classroom
-request = classroom.request_training(dict(arch="GRU", units=8, embed_dim=8, epochs=10, batch_size=8, subset=2000, seed=42), sys.argv[1])
+config = dict(arch="GRU", units=8, embed_dim=8, epochs=10, batch_size=8, subset=2000, seed=42)
+request = classroom.request_training(config, sys.argv[1])
 print("RESULT", request.how, request.job.id, flush=True)
 request.job.wait(300)
 print("STATUS", request.job.snapshot().status, flush=True)
