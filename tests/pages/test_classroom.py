@@ -101,10 +101,10 @@ def test_pressing_train_on_stored_settings_loads_the_run_instead_of_training(sto
 
 
 def test_a_second_session_watches_the_first_ones_training_and_only_the_first_can_stop_it(store):
-    # Long enough (about 1900 batches) that the shared job cannot finish before the watcher attaches and the starter
-    # presses Stop, even on a quiet machine where small runs train at ~100 batches a second.
+    # Long enough (6000 batches of 8, several seconds) that the shared job cannot finish before the watcher attaches
+    # and the starter presses Stop, even on a quiet machine where small runs train at ~1000 batches a second.
     settings = {StateKeys.CONFIG_OVERRIDES: {"subset": 2000}, StateKeys.TRAIN_UNITS: 8, StateKeys.TRAIN_EMBED_DIM: 8,
-                StateKeys.TRAIN_EPOCHS: 30, StateKeys.TRAIN_SEED: 7}
+                StateKeys.TRAIN_EPOCHS: 30, StateKeys.TRAIN_BATCH_SIZE: 8, StateKeys.TRAIN_SEED: 7}
     starter = open_page("train", settings)
     button(starter, "Train").click().run()
     (job,) = jobs.jobs_for(starter.session_state[StateKeys.SESSION_ID])
