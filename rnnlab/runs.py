@@ -210,7 +210,8 @@ def is_loaded(run_id: str, runs_dir=None) -> bool:
 
 def load_run(run_id: str, runs_dir=None, *, cached: bool = True):
     """The stored run as a TrainedModel: the Keras model (loaded in safe mode: no code from the file runs),
-its vocabulary (the vectorizer is rebuilt from it on first use), and the saved history and timings. Raises RunStoreError.
+    its vocabulary (its vectorizer is rebuilt from it on first use), and the saved history and timings. Raises
+    RunStoreError.
 
     With `cached` (the default) every caller in this process gets the same object, so 30 sessions share one
     model in memory; its `lock` (which TrainedModel.predict takes) keeps them from calling it at once. A run

@@ -132,11 +132,11 @@ def test_an_invalid_config_is_refused_before_anything_is_queued(store):
 
 
 # 2000 batches (about 2 s of training beside the worker's start): the second process asks while the run trains.
-ASK = """
+ASKED = dict(arch="GRU", units=8, embed_dim=8, epochs=10, batch_size=8, subset=2000, seed=42)
+ASK = f"""
 import sys, time
 from rnnlab import classroom
-config = dict(arch="GRU", units=8, embed_dim=8, epochs=10, batch_size=8, subset=2000, seed=42)
-request = classroom.request_training(config, sys.argv[1])
+request = classroom.request_training({ASKED!r}, sys.argv[1])
 print("RESULT", request.how, request.job.id, flush=True)
 request.job.wait(300)
 print("STATUS", request.job.snapshot().status, flush=True)
@@ -160,7 +160,7 @@ def test_two_processes_joined_to_one_cluster_share_one_run(store, tmp_path):
     assert sorted(r[1] for r in results) == ["attached", "started"], outputs
     assert results[0][2] == results[1][2]
     assert all("STATUS finished" in out for out, _ in outputs), outputs
-    assert runs.find(dict(arch="GRU", units=8, embed_dim=8, epochs=10, batch_size=8, subset=2000, seed=42)).status == "finished"
+    assert runs.find(ASKED).status == "finished"
 
 
 def test_install_stops_streamlit_clearing_keras_after_every_script_run(monkeypatch):

@@ -182,8 +182,8 @@ class Job:
         return runs.load_run(stored) if stored else None
 
     def stop(self) -> bool:
-        """Stop the run: a queued one is cancelled, a running one ends after the batches of its
-        current call into TensorFlow (about rnnlab.steps.CALL_SECONDS) and keeps what it learned. False if it had already ended."""
+        """Stop the run: a queued one is cancelled, a running one ends after the batches of its current call into
+        TensorFlow (about rnnlab.steps.CALL_SECONDS) and keeps what it learned. False if it had already ended."""
         import ray
 
         if not self.snapshot().active:

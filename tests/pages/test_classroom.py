@@ -202,7 +202,7 @@ def test_presenter_mode_from_the_address_folds_the_controls_and_enlarges_the_cha
 
 def test_stop_says_what_it_cancelled_and_what_it_stopped(store):
     # Three architectures at once on the test session's two CPUs: two train, the third waits for a CPU.
-    # 30 epochs in batches of 8 (9000 batches, several seconds each): the two running ones are still running.
+    # 30 epochs in batches of 8 (9000 batches a run, several seconds): the two running ones are still running.
     at = open_page("train", {StateKeys.TRAIN_BATCH_SIZE: 8, StateKeys.TRAIN_UNITS: 8,
                              StateKeys.TRAIN_EMBED_DIM: 8, StateKeys.TRAIN_EPOCHS: 30, StateKeys.TRAIN_SEED: 17,
                              StateKeys.TRAIN_ARCHS: ["SimpleRNN", "GRU", "LSTM"]})
