@@ -18,8 +18,8 @@ import pandas as pd
 from rnnlab.text import make_vectorizer, token_counts, tokenize
 from rnnlab.models import build_model, check_arch
 from rnnlab.steps import (  # longrange and tests import _step_functions from here too
-    FIRST_CALL_BATCHES, EarlyStopping, FirstCalls, _several_batches, _step_functions, batches_per_call, packed,
-    padded,
+    FIRST_CALL_BATCHES, EarlyStopping, _several_batches, _step_functions, batches_per_call, first_calls,
+    packed, padded,
 )
 
 # Sentences are cut after this many words when predicting. The longest training sentence has 70; a 100,000
@@ -275,8 +275,8 @@ def train(
     def validation_batch(rows):
         return tf.constant(padded(x_val, len_val, rows)), tf.constant(y_val[rows])
 
-    first_calls = FirstCalls([(eval_step, *validation_batch(val_batches[0]))]
-                             + ([(input_gradient, *probe)] if input_gradient is not None else []))
+    traced = first_calls([(eval_step, *validation_batch(val_batches[0]))]
+                         + ([(input_gradient, *probe)] if input_gradient is not None else []))
     per_call = FIRST_CALL_BATCHES
     for epoch in range(epochs):
         seen = loss_sum = hit_sum = 0.0
@@ -300,7 +300,7 @@ def train(
                 if on_batch is not None:
                     on_batch(step, logs)
             run.stopped = stop is not None and stop.is_set()
-        first_calls.join()
+        traced.result()  # the first calls made (or their error raised) before the first validation
         val_loss = val_hits = 0.0
         for rows in val_batches:
             batch_loss, batch_hits = eval_step(*validation_batch(rows))

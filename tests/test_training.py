@@ -121,15 +121,15 @@ def test_stop_takes_effect_after_the_batches_of_the_current_call(small_split, mo
     assert real(64, 0.001) == 64
 
 
-def test_first_calls_run_beside_the_caller_and_raise_in_join():
-    from rnnlab.steps import FirstCalls
+def test_first_calls_run_beside_the_caller_and_raise_in_result():
+    from rnnlab.steps import first_calls
 
     seen = []
-    FirstCalls([(lambda a, b: seen.append((a + b, threading.current_thread().name)), 1, 2)]).join()
-    assert seen == [(3, "rnnlab-first-calls")]
-    failing = FirstCalls([(seen.append, "first"), (lambda: 1 / 0,), (seen.append, "never")])
+    first_calls([(lambda a, b: seen.append((a + b, threading.current_thread().name)), 1, 2)]).result()
+    assert seen == [(3, "rnnlab-first-calls_0")]
+    failing = first_calls([(seen.append, "first"), (lambda: 1 / 0,), (seen.append, "never")])
     with pytest.raises(ZeroDivisionError):
-        failing.join()
+        failing.result()
     assert seen[1:] == ["first"]
 
 
@@ -137,8 +137,8 @@ def test_train_makes_the_evaluation_and_probe_first_calls_beside_the_first_batch
     from rnnlab import training
 
     made = []
-    real = training.FirstCalls
-    monkeypatch.setattr(training, "FirstCalls", lambda calls: made.append(calls) or real(calls))
+    real = training.first_calls
+    monkeypatch.setattr(training, "first_calls", lambda calls: made.append(calls) or real(calls))
     run = train("LSTM", *small_split, **TINY)
     (calls,) = made
     assert [call[0].__name__ for call in calls] == ["eval_step", "input_gradient"]
@@ -156,7 +156,7 @@ def test_several_batches_in_one_call_equal_the_step_called_once_per_batch(arch, 
     import tensorflow as tf
 
     from rnnlab.models import build_model
-    from rnnlab.training import _several_batches, _step_functions, packed
+    from rnnlab.training import _several_batches, _step_functions, packed, padded
 
     rng = np.random.default_rng(5)
     lengths = rng.integers(1, 12, 40).astype(np.int32)
@@ -167,7 +167,7 @@ def test_several_batches_in_one_call_equal_the_step_called_once_per_batch(arch, 
     batches = [np.arange(0, 16), np.arange(16, 30), np.arange(30, 40)]  # 16, 14 and 10 rows
     ours, reference = build_model(arch, 60, 8, 6, seed=1), build_model(arch, 60, 8, 6, seed=1)
     step, _ = _step_functions(reference, keras.optimizers.Adam(0.01), clip_norm=clip_norm)
-    expected = [[float(v) for v in step(tf.constant(x[rows, : lengths[rows].max()]), tf.constant(labels[rows]))]
+    expected = [[float(v) for v in step(tf.constant(padded(x, lengths, rows)), tf.constant(labels[rows]))]
                 for rows in batches]
     several = _several_batches(_step_functions(ours, keras.optimizers.Adam(0.01), clip_norm=clip_norm)[0])
     ids, shapes, batch_labels = packed(x, labels, lengths, batches)
