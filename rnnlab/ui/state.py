@@ -33,6 +33,11 @@ class StateKeys:
     # Presenter mode: whether it is on (also turned on by ?present=1), and its sidebar toggle's widget key.
     PRESENTER = "rnnlab.presenter"
     PRESENTER_TOGGLE = "rnnlab.presenter_toggle"
+    # The instructor's token once this session has entered it (checked again on every use, never put in the
+    # address), the session's wrong tries (rnnlab.auth.Attempts) and the password field's widget key.
+    INSTRUCTOR_TOKEN = "rnnlab.instructor_token"
+    INSTRUCTOR_ATTEMPTS = "rnnlab.instructor_attempts"
+    INSTRUCTOR_TOKEN_INPUT = "instructor.token_input"
 
     # Train page widgets.
     TRAIN_ARCHS = "train.archs"
