@@ -90,11 +90,17 @@ def settle_worker(threads: bool = True) -> int:
 
 _connect_lock = threading.Lock()
 _connect_error: tuple[float, str] | None = None  # (when, why) of the last failed start
+_generation = 0  # how many times this process has (re)joined Ray: actor handles of an older one are stale
+
+
+def generation() -> int:
+    """Bumped each time connect() joins or starts Ray: a handle cached under an older generation is stale."""
+    return _generation
 
 
 def connect() -> None:
     """Join RAY_ADDRESS's cluster, or start a local Ray listening on 127.0.0.1 only; once per process."""
-    global _connect_error
+    global _connect_error, _generation
     with _connect_lock:
         # On Linux Ray resolves 127.0.0.1 to the machine's outward address unless this is 0 (measured, Ray 2.60).
         # Ray reads it when imported (and its servers inherit it): set it before, and again if Ray came first.
@@ -130,6 +136,7 @@ def connect() -> None:
             log.error(message)
             raise EngineUnavailable(message) from error
         _connect_error = None
+        _generation += 1
 
 
 def _in_keeper_thread(start: Callable[[], None]) -> None:
