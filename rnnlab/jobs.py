@@ -3,12 +3,12 @@ and `stop(run_id)` on the process-wide engine, the configuration schema (rnnlab.
 
 - rnnlab.engine.connection: joining RAY_ADDRESS's cluster or starting a local Ray on 127.0.0.1 (lazily, once
   per process); run states; the settings a training worker starts with (priority, TensorFlow threads).
-- rnnlab.engine.run_actor: `RunActor`, one training run as one Ray actor (one CPU, a GPU where there is one),
-  which trains, answers snapshot() and stop(), stores the run, reports its end and exits; `run_work` for other
-  trainings (the long-range page's).
-- rnnlab.engine.registry: what all servers share (the live run of each configuration, its starter, the queue,
-  how runs ended) and the watchdog that fails dead or silent workers.
-- rnnlab.engine.client: `Engine` (starts runs), `Job` (a server's read-only view of a run), `JobSnapshot`.
+- rnnlab.engine.trainer: `Trainer`, one standing Ray actor per CPU (TensorFlow imported once) that takes runs
+  in turn from the registry, trains, answers snapshot() and stop(), stores the run and reports its end.
+- rnnlab.engine.registry: what all servers share (the live run of each configuration, its starter, the fair
+  queue, how runs ended, the instructor's pause) and the watchdog that fails and kills dead or hung workers.
+- rnnlab.engine.client: `Engine` (queues runs), `Job` (a server's read-only view of a run), `JobSnapshot`.
+- rnnlab.engine.run_actor: `run_work` for other trainings (the long-range page's).
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ from typing import Any, Mapping
 from rnnlab.config import (  # noqa: F401  the schema lives in rnnlab.config; re-exported for old callers
     BOUNDS, DEFAULT_CONFIG, config_key, load_split, train_from_config, validate_config,
 )
-from rnnlab.engine.client import Engine, Job, JobSnapshot  # noqa: F401
+from rnnlab.engine.client import Engine, Job, JobSnapshot, Refused  # noqa: F401
 from rnnlab.engine.connection import (  # noqa: F401
     ACTIVE, FAILED, FINISHED, QUEUED, REGISTRY_NAME, ROOT, RUNNING, STOPPED, EngineUnavailable, connect,
 )
 from rnnlab.engine.registry import Registry  # noqa: F401
-from rnnlab.engine.run_actor import RunActor, WorkActor, run_work  # noqa: F401
+from rnnlab.engine.run_actor import WorkActor, run_work  # noqa: F401
+from rnnlab.engine.trainer import Trainer  # noqa: F401
 
 _manager: Engine | None = None
 _manager_lock = threading.Lock()

@@ -102,7 +102,7 @@ class FakeTrainer:
 
 
 class JammingLogs(dict):
-    """A batch's logs whose batches_per_epoch never comes (RunActor reads it under its lock)."""
+    """A batch's logs whose batches_per_epoch never comes (the trainer reads it under its lock)."""
 
     def get(self, key, default=None):
         if key == "batches_per_epoch":
@@ -123,37 +123,27 @@ def wait_for(condition, timeout=30.0):
     return False
 
 
-def run_actors() -> list[str]:
-    """The names of this cluster's live training actors (rnnlab.jobs.RunActor), in every namespace."""
-    import ray
-    from ray.util import list_named_actors
-
-    return [a["name"] for a in list_named_actors(all_namespaces=True) if a["name"] != jobs.REGISTRY_NAME]
+def active_runs() -> list[str]:
+    """The ids of the cluster's queued and running runs, as its registry says."""
+    return [entry["run_id"] for entry in jobs.manager().ask("queue")]
 
 
-def training_processes() -> list[int]:
-    """Processes of this Ray that are training actors (Ray names them 'ray::RunActor...')."""
+def gone(pid: int) -> bool:
     import psutil
 
-    found = []
-    for process in psutil.Process().children(recursive=True):
-        try:
-            if any(name in " ".join(process.cmdline()) or process.name().startswith(f"ray::{name}")
-                   for name in ("RunActor", "WorkActor")):
-                found.append(process.pid)
-        except psutil.Error:
-            pass
-    return found
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
 
 
 @pytest.fixture
 def clean_cluster():
-    """Every test starts and must end with no training actor alive (a run leaves nothing behind)."""
+    """Every test starts and must end with no run queued or training (a run leaves nothing behind)."""
     jobs.connect()
-    assert wait_for(lambda: run_actors() == [], 60), run_actors()
+    assert wait_for(lambda: active_runs() == [], 60), active_runs()
     yield
-    assert wait_for(lambda: run_actors() == [] and training_processes() == [], 60), (run_actors(),
-                                                                                    training_processes())
+    assert wait_for(lambda: active_runs() == [], 60), active_runs()
 
 
 def test_two_cpus_run_two_runs_and_the_third_waits_with_its_place_in_the_queue(clean_cluster):
@@ -246,10 +236,8 @@ def test_a_bad_config_is_rejected_before_anything_is_queued():
 
 
 def worker_pid(engine, job) -> int:
-    """The process id of the Ray worker that trains `job`, as its actor reports it."""
-    import ray
-
-    return ray.get(ray.get_actor(job.id, namespace=engine.namespace).snapshot.remote(10**9))["pid"]
+    """The process id of the standing trainer that trains `job`, as the registry knows it."""
+    return engine.ask("status", job.id)["pid"]
 
 
 def test_a_worker_killed_with_sigkill_fails_its_run_with_the_reason_and_the_next_run_works(clean_cluster):
@@ -277,14 +265,14 @@ def test_a_training_worker_runs_at_the_lowest_priority_so_the_pages_answer_first
     assert wait_for(lambda: len(job.snapshot().batches) >= 1)
     pid = worker_pid(engine, job)
     assert connection.WORKER_NICE == 19 and "RNNLAB_WORKER_NICE" not in os.environ
-    # Linux nices a thread, not a process: the training thread (named after the run, as the actor's thread that
-    # started it) and the threads it starts are at 19; the worker's own threads keep Ray's niceness (0 and 15).
+    # Linux nices a thread, not a process: the trainer's training thread (it names itself) and the threads it
+    # starts are at 19; the worker's own threads keep Ray's niceness (0 and 15).
     niceness = {}
     for task in Path(f"/proc/{pid}/task").iterdir():
         name = (task / "comm").read_text().strip()
         niceness.setdefault(name, set()).add(int((task / "stat").read_text().rpartition(")")[2].split()[16]))
-    assert niceness[f"ray::{job.id}"[:15]] == {19}, niceness
-    assert max(niceness["ray::RunActor"]) < 19, niceness
+    assert niceness["rnnlab-trainer"] == {19}, niceness
+    assert min(min(values) for name, values in niceness.items() if name != "rnnlab-trainer") < 19, niceness
     assert psutil.Process().nice() < 19
     assert job.stop() and job.wait(60)
 
@@ -293,10 +281,11 @@ def test_a_worker_that_stops_reporting_is_failed_and_its_cpu_freed(clean_cluster
     engine = fake_engine(FakeTrainer(batches=100, hang_after=2), heartbeat=2)
     job = engine.start({"arch": "GRU", "units": 14}, owner="a")
     assert wait_for(lambda: len(job.snapshot().batches) == 2)
+    pid = worker_pid(engine, job)
     assert job.wait(60)
     assert job.status == "failed"
     assert "reported nothing for" in job.error and "RNNLAB_HEARTBEAT_S=2" in job.error
-    assert wait_for(lambda: job.id not in run_actors())  # killed: its CPU is free again
+    assert wait_for(lambda: gone(pid))  # killed: its CPU is free again (Ray starts the trainer anew)
 
 
 def test_a_jammed_worker_does_not_hold_up_the_watchdog_for_the_others(clean_cluster):
@@ -311,15 +300,15 @@ def test_a_jammed_worker_does_not_hold_up_the_watchdog_for_the_others(clean_clus
     assert wait_for(lambda: len(killed.snapshot().batches) >= 3
                     and ray.get(registry.status.remote(jammed.id))["state"] == "running")
     time.sleep(3)  # the watchdog has asked the jammed run by now, and waits for its answer
-    pid = ray.get(ray.get_actor(killed.id, namespace=killed.engine.namespace).snapshot.remote(10**9))["pid"]
+    pid = worker_pid(killed.engine, killed)
     os.kill(pid, signal.SIGKILL)
     killed_at = time.time()
     assert wait_for(lambda: ray.get(registry.status.remote(killed.id))["state"] == "failed", 30)
     assert time.time() - killed_at < 6  # seen by the watchdog (no page asked) while the jammed run stays silent
     assert "ended unexpectedly" in ray.get(registry.status.remote(killed.id))["error"]
     assert jammed.wait(60) and jammed.status == "failed"
-    assert "did not answer for 12 s" in jammed.error
-    assert wait_for(lambda: jammed.id not in run_actors())
+    assert "stopped answering" in jammed.error and "RNNLAB_HEARTBEAT_S=12" in jammed.error
+    assert wait_for(lambda: gone(worker_pid(jammed.engine, jammed)))
 
 
 def test_when_ray_cannot_start_training_says_what_to_check_and_nothing_else_breaks(tmp_path):
