@@ -81,6 +81,7 @@ class Job:
         self._batches: list[Mapping[str, Any]] = []
         self._snapshot: JobSnapshot | None = None
         self._snapshot_at, self._stop_requested, self._trainer, self._failing_since = 0.0, False, None, None
+        self._last_state = entry.get("state")
 
     def snapshot(self) -> JobSnapshot:
         with self._lock:
@@ -104,7 +105,7 @@ class Job:
 
         if self._trainer is None or self._snapshot is None or self._snapshot.status != RUNNING:
             entry = self.engine.ask("status", self.id, True)
-            if entry is None and self._snapshot is not None and self._snapshot.status == QUEUED:
+            if entry is None and (self._snapshot.status if self._snapshot else self._last_state) == QUEUED:
                 entry = self.engine.requeue(self)  # the registry was made again: the queue came with the servers
             if entry is None or entry["state"] != RUNNING:
                 return self._from_registry(entry)
@@ -269,11 +270,11 @@ class Engine:
                 if attempt == 2:
                     raise
 
-    def _options(self, max_runs: int | None = None) -> dict:
+    def _options(self) -> dict:
         from ray import cloudpickle
 
         return dict(heartbeat=self.heartbeat, abandon=_env_number("RNNLAB_ABANDON_S", 120.0),
-                    max_runs=max_runs or int(_env_number("RNNLAB_MAX_RUNS_PER_SESSION", 5)),
+                    max_runs=int(_env_number("RNNLAB_MAX_RUNS_PER_SESSION", 5)),
                     train_fn=cloudpickle.dumps(self._train_fn) if self._train_fn else None,
                     save_runs=self.save_runs, env=dict(worker_env(), RNNLAB_RUNS_DIR=str(store_dir().resolve())))
 
@@ -305,8 +306,8 @@ class Engine:
 
     def requeue(self, job: Job) -> dict | None:
         """Queue a run again under its own id, for a registry made anew (the old one's queue died with it)."""
-        answer = self.ask("claim", job.key, job.owner, job.id, dict(job.config), self._options(max_runs=10**6))
-        return answer["entry"] if answer.get("entry", {}).get("run_id") == job.id else None
+        answer = self.ask("claim", job.key, job.owner, job.id, dict(job.config), dict(self._options(), requeue=True))
+        return self.ask("status", job.id) if answer.get("entry", {}).get("run_id") == job.id else None
 
     def get(self, run_id: str) -> Job | None:
         """This server's view of a run it has seen, else one the cluster's registry still knows, else None."""

@@ -123,9 +123,9 @@ class Registry:
                 return dict(entry=_public(self._runs[live], False), created=False)
             mine = [e["state"] for e in self._runs.values() if e["owner"] == owner and e["state"] in ACTIVE]
             counts = dict(queued=mine.count(QUEUED), running=mine.count(RUNNING))
-            if self._paused:
+            if self._paused and not options.get("requeue"):  # a queued run that a lost registry forgot goes back
                 return dict(refused="paused", **counts)
-            if len(mine) >= options["max_runs"]:
+            if len(mine) >= options["max_runs"] and not options.get("requeue"):
                 return dict(refused="full", **counts)
             self._seq += 1
             entry = dict(run_id=run_id, key=key, owner=owner, config=config, state=QUEUED, seq=self._seq,
