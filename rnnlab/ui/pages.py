@@ -1,5 +1,6 @@
 """The one list of RNN Lab's pages, in the lesson's order: app.py builds the navigation from it and the Home page
-its learning path (every page after Home), so the two cannot disagree."""
+its learning path (every page after Home), so the two cannot disagree; the Instructor's page comes last, only
+where the server has an instructor."""
 
 from __future__ import annotations
 
@@ -40,3 +41,13 @@ PAGES = (
 )
 HOME = PAGES[0]
 LEARNING_PATH = PAGES[1:]
+# Not part of the learning path: in the navigation only where the server has an instructor's token.
+INSTRUCTOR = PageEntry("pages/instructor.py", "Instructor", ":material/admin_panel_settings:",
+                       "The class's whole queue: stop any run, pause and resume training.")
+
+
+def navigation() -> tuple[PageEntry, ...]:
+    """The pages of the navigation: every page, and the Instructor's where RNNLAB_INSTRUCTOR_TOKEN is set."""
+    from rnnlab import auth
+
+    return PAGES + ((INSTRUCTOR,) if auth.configured() else ())
