@@ -119,7 +119,7 @@ class Instructor:
         for, or waiting for)."""
         now = time.time()
         return [dict(place=entry["position"], run_id=entry["run_id"], owner=owner_id(entry["owner"]),
-                     settings=runs.run_name(entry["config"]), config=entry["config"], status=entry["state"],
+                     settings=jobs.run_label(entry["config"]), config=entry["config"], status=entry["state"],
                      elapsed_s=now - (entry["started"] if entry["state"] == jobs.RUNNING else entry["created"]))
                 for entry in self._engine().ask("queue")]
 

@@ -8,7 +8,7 @@ and `stop(run_id)` on the process-wide engine, the configuration schema (rnnlab.
 - rnnlab.engine.registry: what all servers share (the live run of each configuration, its starter, the fair
   queue, how runs ended, the instructor's pause) and the watchdog that fails and kills dead or hung workers.
 - rnnlab.engine.client: `Engine` (queues runs), `Job` (a server's read-only view of a run), `JobSnapshot`.
-- rnnlab.engine.run_actor: `run_work` for other trainings (the long-range page's).
+- rnnlab.engine.work: `run_work`, another kind of training (the long-range page's) as an ordinary run.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from typing import Any, Mapping
 from rnnlab.config import (  # noqa: F401  the schema lives in rnnlab.config; re-exported for old callers
     BOUNDS, DEFAULT_CONFIG, config_key, load_split, train_from_config, validate_config,
 )
-from rnnlab.engine.client import Engine, Job, JobSnapshot, Refused  # noqa: F401
+from rnnlab.engine.client import Engine, Job, JobSnapshot, Refused, run_label  # noqa: F401
 from rnnlab.engine.connection import (  # noqa: F401
     ACTIVE, FAILED, FINISHED, QUEUED, REGISTRY_NAME, ROOT, RUNNING, STOPPED, EngineUnavailable, connect,
 )
 from rnnlab.engine.registry import Registry  # noqa: F401
-from rnnlab.engine.run_actor import WorkActor, run_work  # noqa: F401
+from rnnlab.engine.work import RunFailed, run_work  # noqa: F401
 from rnnlab.engine.trainer import Trainer  # noqa: F401
 
 _manager: Engine | None = None

@@ -107,3 +107,40 @@ def test_queued_runs_of_a_session_that_left_are_cancelled_unless_another_session
         engine.seen("gone", [shared.id])
         time.sleep(0.3)
     assert shared.snapshot().status == "queued"
+
+
+def hold_until_stopped(report, stop):
+    for batch in range(1, 10_000):
+        report(epoch=0, batch=batch, batches=10_000)
+        if stop.wait(0.02):
+            return "stopped"
+    return "done"
+
+
+def test_a_work_run_waits_in_the_same_queue_with_its_place_and_its_starter_or_the_instructor_stops_it(engine):
+    """The long-range page's trainings are ordinary runs: queued behind the class's with a place, named, and
+    stopped like any other (a stopped one raises RunFailed for the page, with what happened)."""
+    import threading
+
+    engine, started = engine
+    busy_cpus(engine, started)
+    work = engine.start_work(hold_until_stopped, owner="longrange-session", name="Long-range LSTM, lag 20, seed 0")
+    started.append(work)
+    snapshot = work.snapshot()
+    assert snapshot.status == "queued" and snapshot.queue_position == 1
+    assert snapshot.label == "Long-range LSTM, lag 20, seed 0"
+    assert [e["run_id"] for e in engine.ask("queue")][-1] == work.id
+    assert work.stop() and work.wait(30) and work.status == "stopped"
+    # Through run_work, as the page calls it: progress says its place while it waits, and Stop ends it.
+    stop, seen = threading.Event(), []
+
+    def on_progress(progress):
+        seen.append(progress)
+        if len(seen) >= 3:
+            stop.set()
+
+    with pytest.raises(jobs.RunFailed, match="was stopped before it ended"):
+        jobs.run_work(hold_until_stopped, on_progress, poll_s=0.05, stop=stop, owner="longrange-session",
+                      name="Long-range GRU", engine=engine)
+    assert seen[0]["status"] == "queued" and seen[0]["position"] == 1
+    assert [e for e in engine.ask("queue") if e["owner"] == "longrange-session"] == []

@@ -407,10 +407,12 @@ def report_and_return_pid(report, stop):
     return os.getpid()
 
 
-def test_other_work_runs_on_ray_reports_progress_and_leaves_nothing(clean_cluster):
-    """What the long-range page trains goes through jobs.run_work: another process, progress polled here."""
+def test_other_work_is_an_ordinary_run_reports_progress_and_fails_with_its_reason(clean_cluster):
+    """What the long-range page trains goes through jobs.run_work: a run on a standing trainer (another process),
+    its progress polled here, its failure a RunFailed with the reason (never a traceback of Ray's)."""
     seen = []
-    pid = jobs.run_work(report_and_return_pid, seen.append, poll_s=0.05)
-    assert pid != os.getpid() and {"batch": 1, "done": False, "error": None} in seen
-    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
-        jobs.run_work(lambda report, stop: 1 / 0)
+    pid = jobs.run_work(report_and_return_pid, seen.append, poll_s=0.05, owner="page", name="Long-range test")
+    assert pid != os.getpid()
+    assert any(p.get("batch") == 1 and p["status"] == "running" for p in seen), seen
+    with pytest.raises(jobs.RunFailed, match="ZeroDivisionError"):
+        jobs.run_work(lambda report, stop: 1 / 0, owner="page")

@@ -26,6 +26,14 @@ from rnnlab.paths import store_dir
 log = logging.getLogger(__name__)
 
 
+def run_label(config: Mapping[str, Any]) -> str:
+    """A run's name: a work run's own (Engine.start_work), else its architecture and what differs from the
+    lesson's defaults (rnnlab.runs.run_name)."""
+    from rnnlab.runs import run_name
+
+    return config["work"] if "work" in config else run_name(config)
+
+
 @dataclasses.dataclass(frozen=True)
 class JobSnapshot:
     """An immutable copy of a run's state for drawing: history records are read-only mappings."""
@@ -46,13 +54,13 @@ class JobSnapshot:
     summary: Mapping[str, Any]  # once ended with a model: seconds, parameters, best_val_accuracy, epochs_done
     stopping: bool = False  # Stop was pressed and the trainer has not ended yet
     stored_run_id: str | None = None  # where the run store keeps it, once ended with a model
+    # What a work run (Engine.start_work) last reported.
+    report: Mapping[str, Any] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def label(self) -> str:
         """The run's name: its architecture and what differs from the lesson's defaults (stable for its life)."""
-        from rnnlab.runs import run_name
-
-        return run_name(self.config)
+        return run_label(self.config)
 
     @property
     def active(self) -> bool:
@@ -65,7 +73,7 @@ class JobSnapshot:
             return 1.0
         if not self.batches_per_epoch:
             return 0.0
-        return min(1.0, len(self.batches) / (self.batches_per_epoch * self.config["epochs"]))
+        return min(1.0, len(self.batches) / (self.batches_per_epoch * self.config.get("epochs", 1)))
 
 
 class Job:
@@ -137,7 +145,7 @@ class Job:
         status, batches, previous = state["state"], tuple(self._batches), self._snapshot
         per_epoch = state.get("batches_per_epoch") or (previous.batches_per_epoch if previous else None)
         last = batches[-1] if batches else None
-        planned = (per_epoch or 0) * self.config["epochs"]
+        planned = (per_epoch or 0) * self.config.get("epochs", 0)
         eta = None
         if status == RUNNING and len(batches) >= 3 and planned and not state.get("stopping"):
             eta = max(0.0, (batches[-1]["time"] - batches[0]["time"]) / (len(batches) - 1) * (planned - len(batches)))
@@ -151,6 +159,7 @@ class Job:
             batches_per_epoch=per_epoch, eta=eta, summary=MappingProxyType(dict(state.get("summary") or {})),
             stopping=status in ACTIVE and bool(state.get("stopping") or self._stop_requested),
             stored_run_id=state.get("stored_run_id"),
+            report=MappingProxyType(dict(state.get("report") or (previous.report if previous else {}))),
         )
 
     def __getattr__(self, name: str):
@@ -180,6 +189,11 @@ class Job:
 
         stored = self.snapshot().stored_run_id
         return stored is None or runs.is_loaded(stored)
+
+    def outcome(self):
+        """What a work run's function returned, once it finished (the registry keeps it for the latest runs)."""
+        entry = self.engine.ask("status", self.id, True, timeout=60)
+        return None if entry is None else entry.get("result")
 
     @property
     def result(self):
@@ -304,8 +318,23 @@ class Engine:
             raise Refused(answer["refused"], answer["queued"], answer["running"], options["max_runs"])
         return self._job(answer["entry"]), answer["created"]
 
+    def start_work(self, fn: Callable, owner: str, name: str) -> Job:
+        """Queue another kind of training (the long-range page's) as an ordinary run: `fn(report, stop)` on a
+        trainer, in the queue with its place, stoppable by `owner` (and the instructor), failing with a reason;
+        `report(**values)` shows in its snapshots' `report`, and Job.outcome() is what it returned."""
+        from ray import cloudpickle
+
+        run_id = f"work-{uuid.uuid4().hex[:12]}"
+        options = dict(self._options(), train_fn=cloudpickle.dumps(fn), kind="work", save_runs=False)
+        answer = self.ask("claim", run_id, owner, run_id, dict(work=name), options, timeout=30)
+        if "refused" in answer:
+            raise Refused(answer["refused"], answer["queued"], answer["running"], options["max_runs"])
+        return self._job(answer["entry"])
+
     def requeue(self, job: Job) -> dict | None:
         """Queue a run again under its own id, for a registry made anew (the old one's queue died with it)."""
+        if "work" in job.config:  # its function lived in the registry only
+            return None
         answer = self.ask("claim", job.key, job.owner, job.id, dict(job.config), dict(self._options(), requeue=True))
         return self.ask("status", job.id) if answer.get("entry", {}).get("run_id") == job.id else None
 

@@ -36,7 +36,8 @@ def handle(namespace: str, store: str):
 
 
 def _public(entry: dict, with_batches: bool = True) -> dict:
-    return {k: v for k, v in entry.items() if k not in PUBLIC_LEFT_OUT and (with_batches or k != "batches")}
+    return {k: v for k, v in entry.items()
+            if k not in PUBLIC_LEFT_OUT and (with_batches or k not in ("batches", "result"))}
 
 
 @contextlib.contextmanager
@@ -164,14 +165,14 @@ class Registry:
                 self._wake.wait(left)
 
     def ended(self, run_id, state, error=None, summary=None, epochs=None, stored_run_id=None, batches=None,
-              progress=None) -> bool:
+              progress=None, result=None) -> bool:
         """Record how a run ended; the first report wins (its trainer's, the watchdog's, a cancel)."""
         with self._lock:
             entry = self._runs.get(run_id)
             if entry is None or entry["state"] not in ACTIVE:
                 return False
             entry.update(state=state, error=error, summary=summary or {}, epochs=epochs or [], ended=time.time(),
-                         stored_run_id=stored_run_id, batches=batches, **(progress or {}))
+                         stored_run_id=stored_run_id, batches=batches, result=result, **(progress or {}))
             for name in PUBLIC_LEFT_OUT:
                 entry.pop(name, None)
             if self._live.get(entry["key"]) == run_id:
@@ -183,6 +184,7 @@ class Registry:
                 del self._runs[old]
             for old in ended[-self.KEEP_ENDED:-self.KEEP_BATCHES]:  # the full history stays for the latest only
                 self._runs[old].pop("batches", None)
+                self._runs[old].pop("result", None)
             return True
 
     def cancel(self, run_id: str, reason: str | None = None) -> bool:

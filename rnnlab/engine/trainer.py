@@ -46,6 +46,7 @@ class Trainer:
                 return dict(held=False, pid=os.getpid())
             silent = 0.0 if self._saving else time.time() - self._beat  # a slow save is not a hang
             state = dict(held=True, state=RUNNING, batches=self._batches[since:], since=since,
+                         report=dict(self._report_values),
                          epochs=list(self._epochs), started_at=self._started, silent_for=silent,
                          stopping=self._stop.is_set(), pid=os.getpid(), **self._progress)
             state.update({k: v for k, v in (self._ended or {}).items() if k not in ("batches", "epochs", "progress")})
@@ -104,8 +105,9 @@ class Trainer:
             self._stop = threading.Event()
             self._batches, self._epochs = [], []
             self._progress = dict(epoch=1, batch=0, batches_per_epoch=None)
+            self._report_values = {}
             self._started = self._beat = time.time()
-        ended = self._train(entry)
+        ended = self._work(entry) if entry.get("kind") == "work" else self._train(entry)
         with self._lock:
             self._ended = ended
         self._report(entry["run_id"], ended)
@@ -128,6 +130,27 @@ class Trainer:
         with self._lock:
             self._epochs.append(dict(epoch=int(epoch) + 1, **values))
             self._beat = time.time()
+
+    def _on_report(self, **values) -> None:
+        with self._lock:
+            self._report_values.update(values)
+            self._beat = time.time()
+
+    def _work(self, entry: dict) -> dict[str, Any]:
+        """Another kind of training (the long-range page's): `fn(report, stop)`, its result kept with its end."""
+        from ray import cloudpickle
+
+        ended: dict[str, Any] = dict(state=FAILED, error=None, summary={}, stored_run_id=None)
+        try:
+            self._apply_env(entry["env"])
+            ended["result"] = cloudpickle.loads(entry["train_fn"])(self._on_report, self._stop)
+            ended["state"] = STOPPED if self._stop.is_set() else FINISHED
+        except BaseException as error:
+            log.exception("run %s failed", entry["run_id"])
+            ended["error"] = f"{type(error).__name__}: {error}"
+        with self._lock:
+            ended["progress"] = dict(report=dict(self._report_values), started_at=self._started)
+        return ended
 
     def _train(self, entry: dict) -> dict[str, Any]:
         from ray import cloudpickle
