@@ -211,6 +211,11 @@ class Registry:
             waiting = [dict(_public(e, False), position=i) for i, e in enumerate(self._order(), 1)]
             return sorted(running, key=lambda e: e["started"]) + waiting
 
+    def counts(self) -> dict:
+        """How many remembered runs are in each state (scripts/two_servers.py checks one run was trained)."""
+        with self._lock:
+            return dict(collections.Counter(e["state"] for e in self._runs.values()))
+
     def seen(self, owner: str, run_ids: list[str]) -> None:
         """A session's pages read these runs (a server sends this at most every second or so)."""
         with self._lock:

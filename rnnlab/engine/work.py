@@ -22,10 +22,12 @@ def run_work(fn: Callable, on_progress: Callable[[dict], None] | None = None, po
     Whatever ends this call early (an error, the page's script run ending) stops the run."""
     from rnnlab import jobs
 
-    job = (engine or jobs.manager()).start_work(fn, owner, name)
+    engine = engine or jobs.manager()
+    job = engine.start_work(fn, owner, name)
     try:
         snapshot = job.snapshot()
         while snapshot.active:
+            engine.seen(owner, [job.id])  # its page waits here: not a session that went away
             if on_progress is not None:
                 on_progress(dict(snapshot.report, status=snapshot.status, position=snapshot.queue_position))
             if stop is not None and stop.is_set():
