@@ -1,5 +1,5 @@
-"""Training on Ray, as pages, scripts and tests use it: `start(config, owner)`, `get(run_id)`, `jobs_for(owner)`
-and `stop(run_id)` on the process-wide engine, the configuration schema (rnnlab.config), and the parts:
+"""Training on Ray, as pages, scripts and tests use it: `manager()` (the process-wide engine: claim, get,
+start_work), `get(run_id)`, `run_work`, the configuration schema (rnnlab.config), and the parts:
 
 - rnnlab.engine.connection: joining RAY_ADDRESS's cluster or starting a local Ray on 127.0.0.1 (lazily, once
   per process); run states; the settings a training worker starts with (priority, TensorFlow threads).
@@ -40,18 +40,5 @@ def manager() -> Engine:
         return _manager
 
 
-def start(config: Mapping[str, Any], owner: str) -> Job:
-    return manager().start(config, owner)
-
-
 def get(run_id: str) -> Job | None:
     return manager().get(run_id)
-
-
-def jobs_for(owner: str) -> list[Job]:
-    return manager().jobs_for(owner)
-
-
-def stop(run_id: str) -> bool:
-    job = get(run_id)
-    return job.stop() if job else False

@@ -17,10 +17,10 @@ from tests.test_jobs import FakeTrainer, clean_cluster, fake_engine, gone, wait_
 def test_a_sigstopped_worker_is_failed_killed_and_the_next_run_starts(clean_cluster):
     hung = fake_engine(FakeTrainer(batches=10_000), heartbeat=4)
     other = fake_engine(FakeTrainer(batches=10_000))
-    job = hung.start(config(90), owner="a")
-    beside = other.start(config(91), owner="b")  # the other CPU
+    job = hung.claim(config(90), owner="a")[0]
+    beside = other.claim(config(91), owner="b")[0]  # the other CPU
     assert wait_for(lambda: job.snapshot().status == "running" and beside.snapshot().status == "running")
-    following = other.start(config(92), owner="c")  # waits for a CPU
+    following = other.claim(config(92), owner="c")[0]  # waits for a CPU
     assert following.snapshot().status == "queued"
     pid = worker_pid(hung, job)
     os.kill(pid, signal.SIGSTOP)

@@ -32,7 +32,7 @@ def engine(clean_cluster):
 
 def busy_cpus(engine, started):
     """Two runs of another session training, so that everything asked next waits in the queue."""
-    blockers = [engine.start(config(200 + i), owner="blocker") for i in range(2)]
+    blockers = [engine.claim(config(200 + i), owner="blocker")[0] for i in range(2)]
     started.extend(blockers)
     assert wait_for(lambda: all(job.snapshot().status == "running" for job in blockers))
     return blockers
@@ -66,8 +66,8 @@ def test_a_session_past_its_limit_is_refused_with_a_message_and_others_still_que
 def test_sessions_are_served_in_turn_and_the_place_in_the_queue_follows_that_order(engine):
     engine, started = engine
     blockers = busy_cpus(engine, started)
-    first = [engine.start(config(40 + i), owner="eager") for i in range(3)]  # one session asks for three
-    second = [engine.start(config(50 + i), owner="late") for i in range(2)]  # another asks for two, afterwards
+    first = [engine.claim(config(40 + i), owner="eager")[0] for i in range(3)]  # one session asks for three
+    second = [engine.claim(config(50 + i), owner="late")[0] for i in range(2)]  # another asks for two, afterwards
     started.extend(first + second)
     expected = [first[0], second[0], first[1], second[1], first[2]]
     assert wait_for(lambda: [job.snapshot().queue_position for job in expected] == [1, 2, 3, 4, 5]), \
@@ -88,8 +88,8 @@ def test_queued_runs_of_a_session_that_left_are_cancelled_unless_another_session
     engine, started = engine
     monkeypatch.setenv("RNNLAB_ABANDON_S", "3")
     busy_cpus(engine, started)
-    left_alone = engine.start(config(60), owner="gone")
-    shared = engine.start(config(61), owner="gone")
+    left_alone = engine.claim(config(60), owner="gone")[0]
+    shared = engine.claim(config(61), owner="gone")[0]
     started.extend([left_alone, shared])
     watched, created = engine.claim(config(61), owner="watcher")  # another session asks for the same settings
     assert watched is shared and not created

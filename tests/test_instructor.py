@@ -36,7 +36,7 @@ def test_the_instructor_sees_the_queue_and_stops_another_sessions_run(engine, mo
     engine, started = engine
     monkeypatch.setenv("RNNLAB_INSTRUCTOR_TOKEN", TOKEN)
     blockers = busy_cpus(engine, started)
-    waiting = [engine.start(config(70), owner="alice"), engine.start(config(71, epochs=3), owner="bob")]
+    waiting = [engine.claim(config(70), owner="alice")[0], engine.claim(config(71, epochs=3), owner="bob")[0]]
     started.extend(waiting)
     instructor = classroom.Instructor(TOKEN, manager=engine)
     queue = instructor.queue()
@@ -63,7 +63,7 @@ def test_pause_refuses_new_trainings_holds_the_queue_and_survives_a_new_registry
     monkeypatch.setenv("RNNLAB_INSTRUCTOR_TOKEN", TOKEN)
     instructor = classroom.Instructor(TOKEN, manager=engine)
     blockers = busy_cpus(engine, started)
-    held = engine.start(config(80), owner="carol")
+    held = engine.claim(config(80), owner="carol")[0]
     started.append(held)
     try:
         instructor.pause()

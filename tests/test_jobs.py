@@ -148,7 +148,8 @@ def clean_cluster():
 
 def test_two_cpus_run_two_runs_and_the_third_waits_with_its_place_in_the_queue(clean_cluster):
     engine = fake_engine(FakeTrainer(batches=10_000))
-    started = [engine.start({"arch": arch, "units": 9}, owner="a") for arch in ("SimpleRNN", "LSTM", "GRU", "BiLSTM")]
+    started = [engine.claim({"arch": arch, "units": 9}, owner="a")[0]
+               for arch in ("SimpleRNN", "LSTM", "GRU", "BiLSTM")]
     assert wait_for(lambda: [j.snapshot().status for j in started].count("running") == 2)
     waiting = [job for job in started if job.snapshot().status == "queued"]
     # Each Job caches its snapshot for a moment (Job.CACHE_S): a waiting run's place is fresh within that.
@@ -174,14 +175,14 @@ def test_two_cpus_run_two_runs_and_the_third_waits_with_its_place_in_the_queue(c
 
 def test_the_same_config_twice_is_one_run_whoever_asks(clean_cluster):
     engine = fake_engine(FakeTrainer(batches=10_000))
-    first = engine.start({"arch": "SimpleRNN", "units": 16}, owner="a")
-    again = engine.start({"arch": "SimpleRNN", "units": 16.0}, owner="a")  # a double-clicked Train
+    first = engine.claim({"arch": "SimpleRNN", "units": 16}, owner="a")[0]
+    again = engine.claim({"arch": "SimpleRNN", "units": 16.0}, owner="a")[0]  # a double-clicked Train
     other_owner, started = engine.claim({"arch": "SimpleRNN", "units": 16}, owner="b")
     assert again is first and other_owner is first and not started and first.owner == "a"
     assert first.id.startswith(f"SimpleRNN-{first.key}-")
     first.stop()
     assert first.wait(30)
-    rerun = engine.start({"arch": "SimpleRNN", "units": 16}, owner="a")  # an ended run does not block a rerun
+    rerun = engine.claim({"arch": "SimpleRNN", "units": 16}, owner="a")[0]  # an ended run does not block a rerun
     assert rerun is not first and rerun.id != first.id
     rerun.stop()
     assert rerun.wait(30)
@@ -189,7 +190,7 @@ def test_the_same_config_twice_is_one_run_whoever_asks(clean_cluster):
 
 def test_a_finished_run_keeps_history_progress_and_summary_and_leaves_no_actor(clean_cluster):
     engine = fake_engine(FakeTrainer(batches=10))
-    job = engine.start({"arch": "GRU", "epochs": 2, "units": 10}, owner="a")
+    job = engine.claim({"arch": "GRU", "epochs": 2, "units": 10}, owner="a")[0]
     assert job.wait(60)
     snapshot = job.snapshot()
     assert snapshot.status == "finished" and snapshot.fraction == 1.0, snapshot.error
@@ -208,18 +209,18 @@ def test_a_finished_run_keeps_history_progress_and_summary_and_leaves_no_actor(c
 
 def test_an_exception_in_training_becomes_a_failed_run_with_its_message(clean_cluster):
     engine = fake_engine(FakeTrainer(fail=RuntimeError("out of memory in the recurrent layer")))
-    job = engine.start({"arch": "LSTM", "units": 11}, owner="a")
+    job = engine.claim({"arch": "LSTM", "units": 11}, owner="a")[0]
     assert job.wait(60)
     assert job.status == "failed"
     assert job.error == "RuntimeError: out of memory in the recurrent layer"
-    after = fake_engine(FakeTrainer(batches=5)).start({"arch": "GRU", "epochs": 1, "units": 11}, owner="a")
+    after = fake_engine(FakeTrainer(batches=5)).claim({"arch": "GRU", "epochs": 1, "units": 11}, owner="a")[0]
     assert after.wait(60) and after.status == "finished"
 
 
 def test_an_exception_while_saving_fails_the_run_instead_of_leaving_it_running(clean_cluster):
     # The fake trainer's result has no Keras model: runs.save raises inside the actor, after training.
     engine = jobs.Engine(train_fn=FakeTrainer(batches=5), save_runs=True)
-    job = engine.start({"arch": "GRU", "epochs": 1, "units": 12}, owner="a")
+    job = engine.claim({"arch": "GRU", "epochs": 1, "units": 12}, owner="a")[0]
     assert job.wait(60)
     assert job.status == "failed" and job.error.startswith("AttributeError") and not job.has_model
 
@@ -227,8 +228,8 @@ def test_an_exception_while_saving_fails_the_run_instead_of_leaving_it_running(c
 def test_a_bad_config_is_rejected_before_anything_is_queued():
     engine = fake_engine(FakeTrainer())
     with pytest.raises(ValueError, match="units must be between 8 and 256"):
-        engine.start({"arch": "LSTM", "units": 4096}, owner="a")
-    assert engine.jobs_for("a") == []
+        engine.claim({"arch": "LSTM", "units": 4096}, owner="a")[0]
+    assert [e for e in engine.ask("queue") if e["owner"] == "a"] == []
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -242,7 +243,7 @@ def worker_pid(engine, job) -> int:
 
 def test_a_worker_killed_with_sigkill_fails_its_run_with_the_reason_and_the_next_run_works(clean_cluster):
     engine = fake_engine(FakeTrainer(batches=10_000))
-    job = engine.start({"arch": "SimpleRNN", "units": 13}, owner="a")
+    job = engine.claim({"arch": "SimpleRNN", "units": 13}, owner="a")[0]
     assert wait_for(lambda: len(job.snapshot().batches) >= 1)
     pid = job.engine_pid = worker_pid(engine, job)
     os.kill(pid, signal.SIGKILL)
@@ -251,7 +252,7 @@ def test_a_worker_killed_with_sigkill_fails_its_run_with_the_reason_and_the_next
     assert f"The training worker (pid {pid}) ended unexpectedly" in job.error
     # Another server watching the same run reads the same reason from the registry.
     assert fake_engine(FakeTrainer()).get(job.id).snapshot().error == job.error
-    after = fake_engine(FakeTrainer(batches=5)).start({"arch": "SimpleRNN", "units": 13, "epochs": 1}, owner="a")
+    after = fake_engine(FakeTrainer(batches=5)).claim({"arch": "SimpleRNN", "units": 13, "epochs": 1}, owner="a")[0]
     assert after.wait(60) and after.status == "finished", after.error
 
 
@@ -261,7 +262,7 @@ def test_a_training_worker_runs_at_the_lowest_priority_so_the_pages_answer_first
     from rnnlab.engine import connection
 
     engine = fake_engine(FakeTrainer(batches=10_000))
-    job = engine.start({"arch": "SimpleRNN", "units": 14}, owner="a")
+    job = engine.claim({"arch": "SimpleRNN", "units": 14}, owner="a")[0]
     assert wait_for(lambda: len(job.snapshot().batches) >= 1)
     pid = worker_pid(engine, job)
     assert connection.WORKER_NICE == 19 and "RNNLAB_WORKER_NICE" not in os.environ
@@ -279,7 +280,7 @@ def test_a_training_worker_runs_at_the_lowest_priority_so_the_pages_answer_first
 
 def test_a_worker_that_stops_reporting_is_failed_and_its_cpu_freed(clean_cluster):
     engine = fake_engine(FakeTrainer(batches=100, hang_after=2), heartbeat=2)
-    job = engine.start({"arch": "GRU", "units": 14}, owner="a")
+    job = engine.claim({"arch": "GRU", "units": 14}, owner="a")[0]
     assert wait_for(lambda: len(job.snapshot().batches) == 2)
     pid = worker_pid(engine, job)
     assert job.wait(60)
@@ -293,9 +294,9 @@ def test_a_jammed_worker_does_not_hold_up_the_watchdog_for_the_others(clean_clus
     while another run's death is seen within seconds (not after the jammed one's heartbeat)."""
     import ray
 
-    jammed = fake_engine(FakeTrainer(batches=10_000, jam_after=2), heartbeat=12).start(
-        {"arch": "LSTM", "units": 15}, owner="a")
-    killed = fake_engine(FakeTrainer(batches=10_000), heartbeat=12).start({"arch": "GRU", "units": 15}, owner="a")
+    jammed = fake_engine(FakeTrainer(batches=10_000, jam_after=2), heartbeat=12).claim(
+        {"arch": "LSTM", "units": 15}, owner="a")[0]
+    killed = fake_engine(FakeTrainer(batches=10_000), heartbeat=12).claim({"arch": "GRU", "units": 15}, owner="a")[0]
     registry = killed.engine.registry()
     assert wait_for(lambda: len(killed.snapshot().batches) >= 3
                     and ray.get(registry.status.remote(jammed.id))["state"] == "running")
@@ -362,7 +363,7 @@ def test_load_split_takes_a_seeded_subset_and_splits_it():
 
 def test_a_tiny_real_training_finishes_is_stored_and_the_server_never_trains(clean_cluster, tmp_path, monkeypatch):
     monkeypatch.setenv("RNNLAB_RUNS_DIR", str(tmp_path))
-    job = jobs.Engine().start(TINY, owner="test")
+    job = jobs.Engine().claim(TINY, owner="test")[0]
     assert job.wait(180), "the tiny training did not finish in three minutes"
     snapshot = job.snapshot()
     assert snapshot.status == "finished", snapshot.error
@@ -385,7 +386,7 @@ def test_stop_ends_a_real_training_within_one_call_and_keeps_a_usable_model(clea
     # Long enough that the Stop always lands mid-run: 9000 batches, about 10 s of training on a 2-core machine
     # (TINY's 150 batches take 0.3 s now that a call trains several batches, less than one poll and the Stop).
     long_run = {**TINY, "arch": "LSTM", "units": 64, "subset": None, "batch_size": 8, "epochs": 30}
-    job = jobs.Engine().start(long_run, owner="test")
+    job = jobs.Engine().claim(long_run, owner="test")[0]
     assert wait_for(lambda: len(job.snapshot().batches) >= 3, timeout=180)
     assert job.stop()  # returns once the actor has the stop
     stopped_at = time.time()

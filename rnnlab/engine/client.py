@@ -301,10 +301,6 @@ class Engine:
                     del self._jobs[run_id]
             return self._jobs[entry["run_id"]]
 
-    def start(self, config: Mapping[str, Any], owner: str) -> Job:
-        """The live run of `config` (whoever started it), or a new one for `owner` (ValueError: invalid config)."""
-        return self.claim(config, owner)[0]
-
     def claim(self, config: Mapping[str, Any], owner: str) -> tuple[Job, bool]:
         """(job, started): the live run of `config` (whoever started it) or a new queued one for `owner`, and
         whether this call queued it. ValueError for an invalid config; Refused past the owner's limit, or while
@@ -365,11 +361,6 @@ class Engine:
                 registry.seen.remote(who, sorted(ids))
             except Exception:  # Ray is gone: nothing to tell
                 return
-
-    def jobs_for(self, owner: str) -> list[Job]:
-        """The owner's runs this server has seen, oldest first."""
-        with self._lock:
-            return [job for job in self._jobs.values() if job.owner == owner]
 
 
 def _env_number(name: str, default: float) -> float:

@@ -25,7 +25,7 @@ from rnnlab.engine.connection import ACTIVE, FAILED, QUEUED, REGISTRY_NAME, RUNN
 
 CHECK_S = 2.0  # how often a running run is asked how it is
 TRAINER_PREFIX = "rnnlab-trainer-"
-PAUSE_FILE = "instructor.json"
+PAUSE_FILE = ".instructor.json"  # hidden: the run store skips it
 PUBLIC_LEFT_OUT = ("train_fn", "env")  # what only a trainer needs
 
 

@@ -51,7 +51,7 @@ def test_locked_until_the_token_a_wrong_one_is_said_and_five_lock_the_session_ou
 def test_unlocked_it_shows_a_real_queued_run_and_stops_it(instructor_env, engine):
     engine, started = engine
     blockers = busy_cpus(engine, started)
-    waiting = engine.start(config(120), owner="a-student")
+    waiting = engine.claim(config(120), owner="a-student")[0]
     started.append(waiting)
     at = unlock(open_page("instructor"), TOKEN)
     assert not at.exception, [e.message for e in at.exception]
@@ -74,7 +74,7 @@ def test_unlocked_it_shows_a_real_queued_run_and_stops_it(instructor_env, engine
 
 def test_a_students_stop_stays_disabled_on_another_sessions_run(engine):
     engine, started = engine
-    other = engine.start(config(121), owner="another-session")
+    other = engine.claim(config(121), owner="another-session")[0]
     started.append(other)
     assert wait_for(lambda: other.snapshot().status == "running")
     at = open_page("train", {StateKeys.JOB_IDS: [other.id]})  # this session watches it
