@@ -40,12 +40,6 @@ def _public(entry: dict, with_batches: bool = True) -> dict:
             if k not in PUBLIC_LEFT_OUT and (with_batches or k not in ("batches", "result"))}
 
 
-@contextlib.contextmanager
-def _quiet():
-    with contextlib.suppress(Exception):
-        yield
-
-
 class Registry:
     """What every server shares (see the module docstring); the last KEEP_ENDED ended runs are remembered."""
 
@@ -93,23 +87,21 @@ class Registry:
         return sorted(name for name in list_named_actors() if name.startswith(TRAINER_PREFIX))
 
     def _adopt(self) -> None:
+        """Take over the runs the trainers hold (a registry made again after the last one died)."""
         import ray
 
-        with _quiet():
-            trainers = {name: ray.get_actor(name, namespace=self._namespace) for name in self._trainers()}
-            calls = {name: actor.holding.remote() for name, actor in trainers.items()}
-            for name, call in calls.items():
-                with _quiet():
+        with contextlib.suppress(Exception):
+            calls = [ray.get_actor(name, namespace=self._namespace).holding.remote() for name in self._trainers()]
+            for call in calls:
+                with contextlib.suppress(Exception):
                     held = ray.get(call, timeout=10)
                     if held is None:
                         continue
                     entry, ended = held
                     self._seq = max(self._seq, entry.get("seq", 0))
                     self._runs[entry["run_id"]] = entry
-                    if ended is None:
-                        self._live[entry["key"]] = entry["run_id"]
-                    else:
-                        self._runs[entry["run_id"]].update(state=RUNNING)
+                    self._live[entry["key"]] = entry["run_id"]
+                    if ended is not None:  # it ended while there was no registry to tell
                         self.ended(entry["run_id"], **ended)
 
     # -- claiming, taking, ending
@@ -230,9 +222,9 @@ class Registry:
     # -- the watchdog
     def _watch(self) -> None:
         while True:
-            with _quiet():  # a moment's trouble with Ray: look again next time
+            with contextlib.suppress(Exception):  # a moment's trouble with Ray: look again next time
                 self._check()
-            with _quiet():
+            with contextlib.suppress(Exception):
                 self._abandon()
             time.sleep(0.5)
 
