@@ -227,11 +227,13 @@ def store_bytes(runs_dir=None) -> int:
 
 
 def prepared_ids() -> frozenset[str]:
-    """The ids of the lesson's four prepared runs (rnnlab.prepare.lesson_configs: the lesson's settings, which the
-    Train page's defaults find), stored by `python -m rnnlab.prepare` or by a student who trained them."""
-    from rnnlab.prepare import lesson_configs
+    """The ids of the lesson's four prepared runs: its four architectures with the default configuration (what
+    rnnlab.prepare.lesson_configs() trains, and what the Train page's defaults find), stored by `python -m
+    rnnlab.prepare` or by a student who trained them. (Not imported from rnnlab.prepare, which imports this.)"""
+    from rnnlab.config import validate_config
+    from rnnlab.models import LESSON_ARCHS
 
-    return frozenset(run_names.run_id(config) for config in lesson_configs())
+    return frozenset(run_names.run_id(validate_config(dict(arch=arch))) for arch in LESSON_ARCHS)
 
 
 def delete(run_id: str, token, confirm_prepared: bool = False, runs_dir=None) -> int:

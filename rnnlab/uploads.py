@@ -114,6 +114,25 @@ def stored(runs_dir=None) -> list[tuple[str, int, float]]:
     return sorted(found, key=lambda item: (item[2], item[0]))
 
 
+def _trained_on(runs_dir=None) -> set[str]:
+    """The data ids the stored runs were trained on: each run folder's run.json says it (its config's `data`).
+    Read here from the files themselves (rnnlab.runs lists runs through rnnlab.config, which loads uploads);
+    a run.json that cannot be read protects nothing."""
+    from rnnlab.paths import store_dir
+    from rnnlab.run_files import RUN_FILE, RunStoreError, read_json
+
+    found = set()
+    folder = store_dir(runs_dir)
+    for record in folder.glob(f"[!.]*/{RUN_FILE}"):  # hidden folders are saves under way or deletions
+        try:
+            data = read_json(record).get("config", {}).get("data")
+        except (RunStoreError, AttributeError):
+            continue
+        if is_data_id(data):
+            found.add(data)
+    return found
+
+
 def _limit(name: str, default: float) -> float:
     try:
         value = float(os.environ.get(name, default))
@@ -127,8 +146,6 @@ def prune(runs_dir=None, keep: str | None = None, max_count: int | None = None,
     """Remove the least recently uploaded sets while more than `max_count` (RNNLAB_MAX_UPLOADS, default 50) are
     kept or they take more than `max_bytes` (RNNLAB_MAX_UPLOADS_MB, default 100 MB) together; never `keep` (the
     one just uploaded) nor one that a stored run was trained on (its config's `data`). Returns the removed ids."""
-    from rnnlab import runs
-
     max_count = int(_limit("RNNLAB_MAX_UPLOADS", MAX_UPLOADS_DEFAULT)) if max_count is None else max_count
     max_bytes = int(_limit("RNNLAB_MAX_UPLOADS_MB", MAX_UPLOADS_MB_DEFAULT) * 2**20) if max_bytes is None else max_bytes
     with _lock:
@@ -136,7 +153,7 @@ def prune(runs_dir=None, keep: str | None = None, max_count: int | None = None,
         count, total = len(kept), sum(size for _, size, _ in kept)
         if count <= max_count and total <= max_bytes:
             return []
-        trained_on = {run.config.get("data") for run in runs.list_runs(runs_dir)[0]}
+        trained_on = _trained_on(runs_dir)
         removed = []
         for name, size, _ in kept:
             if count <= max_count and total <= max_bytes:
