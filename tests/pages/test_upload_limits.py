@@ -48,3 +48,16 @@ def test_a_session_on_the_uci_sentences_stays_on_them_after_a_refused_upload(tmp
     assert StateKeys.DATA_CHOICE not in at.session_state or at.session_state[StateKeys.DATA_CHOICE] is None
     assert at.metric[0].value == "3,000"
     assert not (tmp_path / "runs" / uploads.FOLDER).exists()  # nothing was stored
+
+
+def test_the_data_page_counts_an_uploads_vocabulary_as_the_models_get_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("RNNLAB_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv("RNNLAB_MAX_VOCABULARY", "100")
+    at = upload(open_page("data"), "many.csv", csv_bytes(400))  # 400 distinct numbers and 4 words
+    button(at, "Train on these sentences").click().run()
+    assert not at.exception
+    assert at.metric[1].label == "Vocabulary (with '' and [UNK])" and at.metric[1].value == "100"
+    monkeypatch.delenv("RNNLAB_MAX_VOCABULARY")
+    at.run()
+    assert at.metric[1].value == "406"  # tasty, bland, dish, number, 0..399, '' and [UNK]
+
