@@ -116,8 +116,8 @@ def stored(runs_dir=None) -> list[tuple[str, int, float]]:
 
 def _trained_on(runs_dir=None) -> set[str]:
     """The data ids the stored runs were trained on: each run folder's run.json says it (its config's `data`).
-    Read here from the files themselves (rnnlab.runs lists runs through rnnlab.config, which loads uploads);
-    a run.json that cannot be read protects nothing."""
+    Read here from the files themselves: importing rnnlab.runs would close an import cycle (runs -> config ->
+    uploads). A run.json that cannot be read protects nothing."""
     from rnnlab.paths import store_dir
     from rnnlab.run_files import RUN_FILE, RunStoreError, read_json
 
@@ -133,21 +133,15 @@ def _trained_on(runs_dir=None) -> set[str]:
     return found
 
 
-def _limit(name: str, default: float) -> float:
-    try:
-        value = float(os.environ.get(name, default))
-    except ValueError:
-        return default
-    return value if value > 0 else default
-
-
 def prune(runs_dir=None, keep: str | None = None, max_count: int | None = None,
           max_bytes: int | None = None) -> list[str]:
     """Remove the least recently uploaded sets while more than `max_count` (RNNLAB_MAX_UPLOADS, default 50) are
     kept or they take more than `max_bytes` (RNNLAB_MAX_UPLOADS_MB, default 100 MB) together; never `keep` (the
     one just uploaded) nor one that a stored run was trained on (its config's `data`). Returns the removed ids."""
-    max_count = int(_limit("RNNLAB_MAX_UPLOADS", MAX_UPLOADS_DEFAULT)) if max_count is None else max_count
-    max_bytes = int(_limit("RNNLAB_MAX_UPLOADS_MB", MAX_UPLOADS_MB_DEFAULT) * 2**20) if max_bytes is None else max_bytes
+    if max_count is None:
+        max_count = size_from_env("RNNLAB_MAX_UPLOADS", MAX_UPLOADS_DEFAULT)
+    if max_bytes is None:
+        max_bytes = megabytes_from_env("RNNLAB_MAX_UPLOADS_MB", MAX_UPLOADS_MB_DEFAULT)
     with _lock:
         kept = stored(runs_dir)
         count, total = len(kept), sum(size for _, size, _ in kept)

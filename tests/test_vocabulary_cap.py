@@ -49,7 +49,7 @@ def test_train_the_baseline_and_the_parameter_count_follow_the_variable(small_sp
 @pytest.mark.parametrize("value", ["lots", "2", "-5", "1.5", "0"])
 def test_a_bad_value_of_the_variable_is_refused_naming_it(value, monkeypatch):
     monkeypatch.setenv("RNNLAB_MAX_VOCABULARY", value)
-    with pytest.raises(ValueError, match=r"RNNLAB_MAX_VOCABULARY must be a whole number of tokens, at least 3") as error:
+    with pytest.raises(ValueError, match="RNNLAB_MAX_VOCABULARY must be a whole number of tokens, at least 3") as error:
         text.max_vocabulary()
     assert repr(value) in str(error.value)
     with pytest.raises(ValueError, match="RNNLAB_MAX_VOCABULARY"):

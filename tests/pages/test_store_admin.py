@@ -97,7 +97,7 @@ def test_without_the_instructors_token_nothing_of_the_view_appears(stored_runs, 
     assert all(runs.read(run.id) is not None for run in stored_runs[0])
 
 
-def test_the_train_page_says_the_run_stores_size(stored_runs, monkeypatch):
+def test_the_train_page_says_the_run_stores_size(stored_runs):
     uploads.register(upload_frame("mine"))
     at = open_page("train")
     line = next(c.value for c in at.caption if "The run store holds" in c.value)
