@@ -1,6 +1,6 @@
 """The Instructor page's parts: once unlocked with RNNLAB_INSTRUCTOR_TOKEN (rnnlab.ui.instructor_session), the
 whole cluster's queue (place, the owner as a short anonymous id, settings, elapsed), a Stop for every run, and
-Pause/Resume of training for the class. Every action goes through rnnlab.classroom.Instructor, which checks the
+Pause/Resume of training for the class, then the run store (rnnlab.ui.store_admin). Every action goes through rnnlab.classroom.Instructor, which checks the
 token again."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from rnnlab import auth, classroom, jobs
-from rnnlab.ui import instructor_session
+from rnnlab.ui import instructor_session, store_admin
 
 
 def _instructor() -> classroom.Instructor | None:
@@ -37,19 +37,8 @@ def queue_table(queue: list[dict]) -> pd.DataFrame:
         Elapsed=[f"{row['elapsed_s']:.0f} s" for row in queue]))
 
 
-def show() -> None:
-    """The whole page below its title."""
-    if not auth.configured():
-        st.info(f"There is no instructor on this server: {auth.TOKEN_ENV} is not set.")
-        return
-    if not instructor_session.unlock_form():
-        return
-    try:
-        instructor = _instructor()
-        paused, queue = instructor.paused, instructor.queue()
-    except jobs.EngineUnavailable as error:
-        st.error(str(error))
-        return
+def queue_controls(paused: bool, queue: list[dict]) -> None:
+    """Pause or Resume, the queue's table and a Stop for each of its runs."""
     if paused:
         st.warning("Training is paused for the class: students get stored models only; queued runs wait.")
         st.button("Resume training", icon=":material/play_arrow:", on_click=_set_paused, args=(False,))
@@ -67,4 +56,21 @@ def show() -> None:
             left.markdown(f"**{row['settings']}** ({place}, session `{row['owner']}`)")
             right.button("Stop", key=f"instructor-stop-{row['run_id']}", on_click=_stop,
                          args=(row["run_id"], row["settings"]))
+
+
+def show() -> None:
+    """The whole page below its title."""
+    if not auth.configured():
+        st.info(f"There is no instructor on this server: {auth.TOKEN_ENV} is not set.")
+        return
+    if not instructor_session.unlock_form():
+        return
+    try:
+        instructor = _instructor()
+        paused, queue = instructor.paused, instructor.queue()
+    except jobs.EngineUnavailable as error:  # the run store below still works without Ray
+        st.error(str(error))
+    else:
+        queue_controls(paused, queue)
+    store_admin.render(instructor_session.token())
     st.button("Lock", icon=":material/lock:", on_click=instructor_session.lock)

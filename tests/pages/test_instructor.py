@@ -55,6 +55,7 @@ def test_unlocked_it_shows_a_real_queued_run_and_stops_it(instructor_env, engine
     started.append(waiting)
     at = unlock(open_page("instructor"), TOKEN)
     assert not at.exception, [e.message for e in at.exception]
+    assert "The run store" in [h.value for h in at.subheader]  # rnnlab.ui.store_admin, placed here
     table = at.dataframe[0].value
     assert list(table.columns) == ["Place", "Owner", "Settings", "Status", "Elapsed"]
     rows = table.to_dict("records")
