@@ -234,9 +234,9 @@ def lstm_parameters_question(vocab_size: int, embed_dim: int = 64, units: int = 
     from rnnlab.params import breakdown
 
     table = breakdown("LSTM", vocab_size, embed_dim, units)
-    count = int(table.loc[table["layer"] == "recurrent", "count"].sum())
+    count = int(table.loc[table["layer"].str.startswith("recurrent"), "count"].sum())
     simple = breakdown("SimpleRNN", vocab_size, embed_dim, units)
-    simple_count = int(simple.loc[simple["layer"] == "recurrent", "count"].sum())
+    simple_count = int(simple.loc[simple["layer"].str.startswith("recurrent"), "count"].sum())
     text = (f"{count:,} = 4 x ({embed_dim} + {units} + 1) x {units}: three gates and the cell candidate, each "
             f"with an input kernel, a recurrent kernel and a bias ({count / simple_count:.0f} x the SimpleRNN's "
             f"{simple_count:,}), from the parameter ledger.")
