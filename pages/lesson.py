@@ -19,7 +19,8 @@ lesson_view.live_class(number)  # follows the instructor and shows the open poll
 lesson_view.step_title(number, step)
 lesson_view.navigation(number, "top")
 
-runs = lesson_view.lesson_runs()
+lesson_view.adopt_stored_models()  # a session with no models of its own takes the run store's lesson models
+runs = lesson_view.lesson_runs(step)
 lesson_view.draw(step, runs)
 lesson_view.question(step)
 lesson_view.navigation(number, "bottom")

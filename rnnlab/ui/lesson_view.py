@@ -41,13 +41,14 @@ def _go(number: int) -> None:
 
 
 def navigation(number: int, where: str) -> None:
-    """Back and Next, with where the lesson is ('Step 4 of 10')."""
-    back, middle, forward = st.columns([1, 2, 1], vertical_alignment="center")
-    back.button("Back", icon=":material/arrow_back:", disabled=number <= 1, on_click=_go, args=(number - 1,),
-                key=f"lesson.back.{where}", width="stretch")
-    middle.markdown(f"<div style='text-align:center'>Step {number} of {lesson.COUNT}</div>", unsafe_allow_html=True)
-    forward.button("Next", icon=":material/arrow_forward:", disabled=number >= lesson.COUNT, on_click=_go,
-                   args=(number + 1,), key=f"lesson.next.{where}", type="primary", width="stretch")
+    """Back, where the lesson is ('4 / 10') and Next, in one row on every screen (columns would stack on a
+    phone)."""
+    with st.container(horizontal=True, horizontal_alignment="distribute", vertical_alignment="center"):
+        st.button("Back", icon=":material/arrow_back:", disabled=number <= 1, on_click=_go, args=(number - 1,),
+                  key=f"lesson.back.{where}")
+        st.markdown(f"Step {number} of {lesson.COUNT}", width="content")
+        st.button("Next", icon=":material/arrow_forward:", disabled=number >= lesson.COUNT, on_click=_go,
+                  args=(number + 1,), key=f"lesson.next.{where}", type="primary")
 
 
 def step_title(number: int, step: lesson.Step) -> None:
@@ -96,11 +97,10 @@ def poll_box(poll: polls.Poll) -> None:
         mine = polls.my_answer(poll.id, session.session_id())
         if poll.state == polls.OPEN:
             if poll.kind == polls.CHOICE:
-                buttons = st.columns(min(len(poll.choices), 4))
-                for i, choice in enumerate(poll.choices):
-                    buttons[i % len(buttons)].button(
-                        choice, key=f"lesson.poll.{poll.id}.{i}", on_click=_answer, args=(poll.id, choice),
-                        type="primary" if choice == mine else "secondary", width="stretch")
+                with st.container(horizontal=True, gap="small"):  # in order, wrapping on a narrow screen
+                    for i, choice in enumerate(poll.choices):
+                        st.button(choice, key=f"lesson.poll.{poll.id}.{i}", on_click=_answer, args=(poll.id, choice),
+                                  type="primary" if choice == mine else "secondary")
             else:
                 with st.form(f"lesson.poll.{poll.id}.number", border=False):
                     typed = st.text_input("Your answer (a number)", key=K.LESSON_NUMBER_ANSWER)
@@ -116,7 +116,7 @@ def poll_box(poll: polls.Poll) -> None:
         chart.plotly_chart(presenter.chart(charts_polls.poll_tally(
             tally.counts, tally.answer.get("correct") if tally.answer and poll.kind == polls.CHOICE else None,
             title=f"{tally.total} answer{'s' if tally.total != 1 else ''}")), width="stretch",
-            key=f"lesson.poll.chart.{poll.id}")
+            key=f"lesson.poll.chart.{poll.id}", config={"displayModeBar": False})
         if answer is not None:
             with answer:
                 st.markdown("**The answer**")
@@ -179,7 +179,7 @@ def instructor_controls(step: lesson.Step, number: int, runs: dict) -> None:
         key = st.selectbox("A question of this step", list(offered), format_func=offered.get, key=K.LESSON_POLL_PICK)
         if st.button("Open this poll", icon=":material/how_to_vote:", type="primary"):
             try:
-                question, choices, answer = _builtin(key, runs)
+                question, choices, answer = _builtin(key, runs or lesson_runs())
             except ValueError as error:
                 st.error(str(error))
             else:
@@ -201,22 +201,30 @@ def instructor_controls(step: lesson.Step, number: int, runs: dict) -> None:
 
 # The models the lesson shows.
 
-def lesson_runs() -> dict:
-    """name -> TrainedModel of the session's models; a session with none uses the run store's (for each lesson
-    architecture, its lesson-settings run, else its newest), so a class opens the lesson on the stored models."""
-    found = stored.trained_runs()
-    if found or st.session_state.get(K.LESSON_ADOPTED):
-        return found
+def adopt_stored_models() -> None:
+    """A session with no models of its own uses the run store's (for each lesson architecture, its run with the
+    lesson's settings, else its newest), so a class opens the lesson, and then every page, on the stored models.
+    Once per session; reads only the store's small files (no TensorFlow)."""
+    if st.session_state.get(K.LESSON_ADOPTED):
+        return
+    st.session_state[K.LESSON_ADOPTED] = True
+    if stored.trained_jobs():
+        return
     from rnnlab import runs as run_store
     from rnnlab.config import config_key
     from rnnlab.prepare import lesson_configs
 
     listed, _ = run_store.list_runs()
     ids = lesson.lesson_run_ids(listed, [config_key(c) for c in lesson_configs()])
-    st.session_state[K.LESSON_ADOPTED] = True
-    if not ids:
-        return found
-    st.session_state[K.STORED_RUN_IDS] = list(dict.fromkeys(session.stored_run_ids() + ids))
+    if ids:
+        st.session_state[K.STORED_RUN_IDS] = list(dict.fromkeys(session.stored_run_ids() + ids))
+
+
+def lesson_runs(step: lesson.Step | None = None) -> dict:
+    """name -> TrainedModel of the session's models (loaded, with TensorFlow, the first time); {} for a step that
+    shows none."""
+    if step is not None and not step.needs and step.key != "long_term":
+        return {}
     return stored.trained_runs()
 
 
