@@ -214,7 +214,10 @@ def not_bad_question(runs: Mapping, reference=None) -> tuple[str, list[str], dic
 
     if not runs:
         raise ValueError("This question needs trained models: there are none.")
-    scores = {name: float(run.predict([NOT_BAD])[0]) for name, run in runs.items()}
+    # Choices by architecture (what the question is about), by run name where one architecture has two runs.
+    archs = [getattr(run, "arch", None) for run in runs.values()]
+    by_arch = None not in archs and len(set(archs)) == len(archs)
+    scores = {(run.arch if by_arch else name): float(run.predict([NOT_BAD])[0]) for name, run in runs.items()}
     if reference is not None:
         scores[baseline.NAME] = float(reference.predict([NOT_BAD])[0])
     right = [name for name, p in scores.items() if p > 0.5]

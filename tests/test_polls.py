@@ -239,12 +239,19 @@ def test_wall_orders_by_disagreement():
 
 def test_builtin_not_bad_uses_the_models_outputs():
     runs = {"LSTM": _Fixed({polls.NOT_BAD: 0.8}), "SimpleRNN": _Fixed({polls.NOT_BAD: 0.3})}
+    runs["LSTM"].arch = "LSTM"  # named by architecture only when every run has one of its own
     question, choices, answer = polls.not_bad_question(runs)
     assert choices == ["LSTM", "SimpleRNN", "None of them"]
     assert answer["correct"] == ["LSTM"]
     assert "LSTM 0.800" in answer["text"] and "SimpleRNN 0.300" in answer["text"]
     _, _, none = polls.not_bad_question({"SimpleRNN": _Fixed({polls.NOT_BAD: 0.3})})
     assert none["correct"] == ["None of them"]
+    long_names = {"LSTM, 8 units": _Fixed({polls.NOT_BAD: 0.8}), "GRU, 8 units": _Fixed({polls.NOT_BAD: 0.2})}
+    long_names["LSTM, 8 units"].arch, long_names["GRU, 8 units"].arch = "LSTM", "GRU"
+    _, choices, answer = polls.not_bad_question(long_names)
+    assert choices == ["LSTM", "GRU", "None of them"] and answer["correct"] == ["LSTM"]
+    long_names["GRU, 8 units"].arch = "LSTM"  # two LSTMs: their run names tell them apart
+    assert polls.not_bad_question(long_names)[1] == ["LSTM, 8 units", "GRU, 8 units", "None of them"]
     with pytest.raises(ValueError, match="needs trained models"):
         polls.not_bad_question({})
 

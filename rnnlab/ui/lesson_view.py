@@ -122,7 +122,7 @@ def poll_box(poll: polls.Poll) -> None:
                 st.markdown("**The answer**")
                 st.markdown(poll.answer.get("text") or "The instructor gives it.")
                 if mine:
-                    st.caption("You answered " + mine + (" : right." if polls.is_correct(poll, mine) else "."))
+                    st.caption(f"You answered {mine}: " + ("right." if polls.is_correct(poll, mine) else "not this time."))
 
 
 # The instructor's controls (drawn only for an unlocked session).
@@ -166,13 +166,13 @@ def instructor_controls(step: lesson.Step, number: int, runs: dict) -> None:
     poll = polls.current()
     if poll is not None:
         st.markdown(f"Poll open: *{poll.question}*")
-        reveal, close = st.columns(2)
-        if poll.state == polls.OPEN and reveal.button("Reveal", icon=":material/visibility:", type="primary"):
-            polls.reveal(token, poll.id)
-            st.rerun()
-        if close.button("Close the poll", icon=":material/close:"):
-            polls.close(token, poll.id)
-            st.rerun()
+        with st.container(horizontal=True, gap="small"):
+            if poll.state == polls.OPEN and st.button("Reveal", icon=":material/visibility:", type="primary"):
+                polls.reveal(token, poll.id)
+                st.rerun()
+            if st.button("Close the poll", icon=":material/close:"):
+                polls.close(token, poll.id)
+                st.rerun()
         return
     offered = {key: polls.BUILT_IN[key] for key in step.polls}
     if offered:

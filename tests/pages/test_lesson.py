@@ -147,7 +147,7 @@ def test_the_instructor_leads_and_polls(env):
     next(b for b in teacher.button if b.label == "Reveal").click().run()
     assert polls.get(poll.id).state == polls.REVEALED
     assert any("544 = 4 x (8 + 8 + 1) x 8" in t for t in texts(teacher.markdown))
-    assert "You answered 544 : right." in " ".join(texts(student.run().caption))
+    assert "You answered 544: right." in " ".join(texts(student.run().caption))
 
 
 def test_a_following_student_moves_to_the_class_step(env):
