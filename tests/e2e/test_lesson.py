@@ -147,3 +147,45 @@ def test_predict_in_presenter_mode_has_no_band_under_its_title(chromium, lesson_
         page.screenshot(path=str(SCREENSHOTS / "predict-presenter-title.png"))
     finally:
         context.close()
+
+
+def test_a_student_on_another_server_follows_and_answers(chromium, lesson_site, monkeypatch):
+    """Two web servers sharing one run store (as behind a load balancer): the instructor on one moves a student on
+    the other, and the student's answer reaches the instructor's tally."""
+    from rnnlab import classroom_state
+    from tests.e2e.conftest import Server, server_env
+
+    server, runs_dir = lesson_site
+    monkeypatch.setenv("RNNLAB_RUNS_DIR", str(runs_dir))
+    monkeypatch.setenv("RNNLAB_INSTRUCTOR_TOKEN", lesson_server.TOKEN)
+    with classroom_state.connect(write=True) as connection:
+        connection.execute("DELETE FROM lesson")
+        connection.execute("UPDATE polls SET state = 'closed'")
+    env = server_env()
+    env.update(RNNLAB_RUNS_DIR=str(runs_dir), RNNLAB_INSTRUCTOR_TOKEN=lesson_server.TOKEN)
+    other = Server(env, log_name="lesson-other-server.log")
+    teacher_context = chromium.new_context(viewport={"width": 1400, "height": 900})
+    student_context = chromium.new_context(**lesson_server.PHONE)
+    try:
+        teacher = open_lesson(teacher_context, server.url, 2)
+        student = open_lesson(student_context, other.url, 1)
+        follow(student)
+        sidebar = teacher.locator('[data-testid="stSidebar"]')
+        sidebar.get_by_text("Instructor", exact=True).click()
+        sidebar.get_by_label("Instructor's token").fill(lesson_server.TOKEN)
+        sidebar.get_by_role("button", name="Unlock").click()
+        sidebar.get_by_role("button", name="Move the class to this step").click()
+        heading(student, 2).wait_for(timeout=30_000)  # moved by the other server's instructor
+        wait_until_idle(teacher)
+        sidebar.get_by_role("button", name="Open this poll").click()  # step 2's: skip-gram, CBOW, both, neither
+        button = student.locator('[data-testid="stMain"]').get_by_role("button", name="neither", exact=True)
+        button.wait_for(timeout=30_000)
+        button.click()
+        teacher.get_by_text("1 answer", exact=True).wait_for(timeout=30_000)
+        assert polls.tally(polls.current().id).counts == {"skip-gram": 0, "CBOW": 0, "both": 0, "neither": 1}
+        shot(student, "5-other-server-phone")
+        polls.close(lesson_server.TOKEN, polls.current().id)
+    finally:
+        teacher_context.close()
+        student_context.close()
+        other.stop()

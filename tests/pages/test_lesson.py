@@ -168,3 +168,19 @@ def test_the_wall_shows_sentences_with_every_model(env):
     frames = [df.value for df in at.dataframe if "disagreement" in df.value.columns]
     assert frames and list(frames[0]["sentence"]) == ["not bad, just good"]
     assert {"SimpleRNN, 1 epoch, embedding 8, 8 units, 600 sentences", "Bag of words"} <= set(frames[0].columns)
+
+
+def test_the_instructor_hides_a_wall_sentence_and_students_cannot(env):
+    from rnnlab import wall
+
+    wall.send("a rude sentence", wall.SendLimit())
+    wall.send("not bad, just good", wall.SendLimit())
+    student = open_lesson(9)
+    assert not [m for m in student.multiselect if m.label == "Hide from the wall"]
+    teacher = open_lesson(9, {K.INSTRUCTOR_TOKEN: TOKEN})
+    rude = next(s for s in wall.sentences() if s.text == "a rude sentence")
+    teacher.multiselect(key=K.LESSON_HIDE).set_value([f"{rude.id}: a rude sentence"]).run()
+    next(b for b in teacher.button if b.label == "Hide").click().run()
+    assert [s.text for s in wall.sentences()] == ["not bad, just good"]
+    frames = [df.value for df in student.run().dataframe if "disagreement" in df.value.columns]
+    assert list(frames[0]["sentence"]) == ["not bad, just good"]
