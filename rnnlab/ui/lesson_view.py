@@ -234,11 +234,18 @@ def missing_models(step: lesson.Step, runs: dict) -> bool:
     missing = lesson.missing_archs(step, [run.arch for run in runs.values()])
     if not missing:
         return False
+    from rnnlab.models import LESSON_ARCHS
+    from rnnlab.ui import address, guards
+
+    archs = [arch for arch in missing if arch in LESSON_ARCHS] or list(LESSON_ARCHS)
+    epochs = guards.QUICK_TRAIN["epochs"]
     st.info(f"This step shows trained models, and {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
             "not trained yet. Before class, `python -m rnnlab.prepare` trains and stores the lesson's four models "
-            "for every session; or train them now on the Train page (Quick train takes the lesson's settings with "
-            "fewer epochs).", icon=":material/model_training:")
-    st.page_link("pages/train.py", label="Train the models", icon=":material/model_training:")
+            f"for every session; or train them now: the link opens the Train page with {', '.join(archs)} and "
+            f"{epochs} epochs set (the lesson's other settings).", icon=":material/model_training:")
+    st.page_link("pages/train.py", label=f"Train {', '.join(archs)} ({epochs} epochs)",
+                 icon=":material/model_training:",
+                 query_params=address.encode({K.TRAIN_ARCHS: archs, K.TRAIN_EPOCHS: epochs}))
     return True
 
 

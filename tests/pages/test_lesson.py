@@ -106,6 +106,12 @@ def test_without_models_a_step_says_how_to_get_them(env, tmp_path, monkeypatch):
     at = open_lesson(3)
     said = " ".join(texts(at.info))
     assert "SimpleRNN is not trained yet" in said and "python -m rnnlab.prepare" in said
+    (link,) = [link for link in at.main.get("page_link") if link.proto.page.endswith("train")]
+    assert link.proto.label == "Train SimpleRNN (3 epochs)"
+    assert link.proto.query_string == "epochs=3"  # the Train page's shared-link settings (SimpleRNN: its default)
+    at = open_lesson(6)
+    (link,) = [link for link in at.main.get("page_link") if link.proto.page.endswith("train")]
+    assert link.proto.query_string == "archs=SimpleRNN%2CLSTM&epochs=3"
     at = open_lesson(1)  # the data needs no model
     assert "Notice:" in markdown(at)
 
