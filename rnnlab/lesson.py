@@ -245,3 +245,15 @@ def probability_notice(table) -> str:
     return (f"They disagree most on *{split}*: from {table.loc[split].min():.3f} ({table.loc[split].idxmin()}) to "
             f"{table.loc[split].max():.3f} ({table.loc[split].idxmax()}). Most agreed: *{spread.idxmin()}* "
             f"(within {spread.min():.3f}).")
+
+
+def baseline_notice(baseline_accuracy: float, runs: Mapping) -> str:
+    """The order-blind baseline's validation accuracy against the networks' best ones."""
+    best = [max(run.history.get("val_accuracy") or [float("nan")]) for run in runs.values()]
+    if not best:
+        return f"The bag of words scores {baseline_accuracy:.3f} on validation."
+    low, high = min(best), max(best)
+    where = ("above every network" if baseline_accuracy > high else "below every network" if baseline_accuracy < low
+             else "among the networks")
+    return (f"On these reviews the bag of words scores {baseline_accuracy:.3f} on validation, {where} "
+            f"({low:.3f} to {high:.3f}): most of a review's sentiment is in which words it has.")

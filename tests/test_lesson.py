@@ -89,3 +89,11 @@ def test_notices_are_computed():
     toy = lesson.toy_notice((0.9, 1.1), 150)
     assert "with w = 0.9 it is 2.28e-05" in toy and "13 orders of magnitude" in toy
     assert "BiLSTM 197,632 (8.00 x)" in lesson.ledger_notice(["SimpleRNN", "BiLSTM"], 5404)
+
+
+def test_baseline_notice_places_the_bag_of_words_among_the_networks():
+    runs = {"A": _Model("SimpleRNN", lambda s: 0.5, [0.77]), "B": _Model("LSTM", lambda s: 0.5, [0.80, 0.82])}
+    assert lesson.baseline_notice(0.827, runs) == ("On these reviews the bag of words scores 0.827 on validation, "
+                                                   "above every network (0.770 to 0.820): most of a review's "
+                                                   "sentiment is in which words it has.")
+    assert "among the networks" in lesson.baseline_notice(0.8, runs)

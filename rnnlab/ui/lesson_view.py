@@ -475,7 +475,9 @@ def draw_compare(step: lesson.Step, runs: dict) -> None:
 def draw_order(step: lesson.Step, runs: dict) -> None:
     from rnnlab.ui import long_range_view, predict_view
 
-    pairs, sentence = predict_view.order_pairs(runs, reference_for())
+    reference = reference_for()
+    notice(lesson.baseline_notice(reference.val_accuracy, runs))
+    pairs, sentence = predict_view.order_pairs(runs, reference)
     presenter.dataframe(pairs, {name: st.column_config.NumberColumn(format="%.3f") for name in [*runs, baseline.NAME]})
     notice(sentence)
     st.markdown(f"On the long-range task a bag of words scores **{baseline.longrange_accuracy(lag=75, seed=0):.1%}** "

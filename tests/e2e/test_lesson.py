@@ -189,3 +189,31 @@ def test_a_student_on_another_server_follows_and_answers(chromium, lesson_site, 
         teacher_context.close()
         student_context.close()
         other.stop()
+
+
+def test_every_step_fits_the_projector(chromium, lesson_site):
+    """Every step at 1400 x 900 in presenter mode, with test_projector.py's layout checks (layout_checks.js): no
+    element overflows, no chart label collides or is cut."""
+    from tests.e2e.test_projector import CHECKS_JS, settle
+
+    server, _ = lesson_site
+    context = chromium.new_context(viewport={"width": 1400, "height": 900})
+    problems, checked = {}, 0
+    try:
+        page = context.new_page()
+        page.set_default_timeout(180_000)
+        for number in range(1, lesson.COUNT + 1):
+            page.goto(f"{server.url}/lesson?step={number}&present=1")
+            heading(page, number).wait_for()
+            wait_until_idle(page, 180)
+            settle(page)
+            assert_no_exception(page)
+            result = page.evaluate(CHECKS_JS)
+            checked += result["checked"]
+            if result["problems"]:
+                problems[number] = result["problems"]
+            page.screenshot(path=str(SCREENSHOTS / f"lesson-presenter-step{number}.png"))
+    finally:
+        context.close()
+    assert checked > 300
+    assert problems == {}, problems
