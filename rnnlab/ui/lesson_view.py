@@ -52,7 +52,7 @@ def navigation(number: int, where: str) -> None:
 
 
 def step_title(number: int, step: lesson.Step) -> None:
-    st.header(f"{number}. {step.title}")
+    st.title(f"{number}. {step.title}")  # the page's one h1, as every page has
     st.markdown(step.text)
 
 

@@ -59,7 +59,7 @@ def markdown(at) -> str:
 def test_every_step_opens_from_its_address(env, number):
     at = open_lesson(number)
     step = lesson.STEPS[number - 1]
-    assert [h.value for h in at.header] == [f"{number}. {step.title}"]
+    assert [h.value for h in at.title] == [f"{number}. {step.title}"]
     assert f"Step {number} of {lesson.COUNT}" in markdown(at)
     assert "Notice:" in markdown(at), markdown(at)  # every step computes what to notice
     assert not [e for e in at.info if "not trained yet" in str(e.value)]
@@ -74,14 +74,14 @@ def test_a_bad_step_says_so_and_shows_step_one(env):
     for bad, said in (("99", "There is no step 99"), ("four", "'four' is not a step number")):
         at = open_lesson(bad)
         assert any(said in str(w.value) for w in at.warning), texts(at.warning)
-        assert at.header[0].value == f"1. {lesson.STEPS[0].title}"
+        assert at.title[0].value == f"1. {lesson.STEPS[0].title}"
         assert at.query_params["step"] == "1"
 
 
 def test_next_moves_to_the_next_step_and_its_address(env):
     at = open_lesson(3)
     next(b for b in at.button if b.key == "lesson.next.top").click().run()
-    assert at.header[0].value == f"4. {lesson.STEPS[3].title}"
+    assert at.title[0].value == f"4. {lesson.STEPS[3].title}"
     assert at.query_params["step"] == "4"
     assert classroom_state.current_step() is None  # a student moves only itself
 
@@ -160,7 +160,7 @@ def test_a_following_student_moves_to_the_class_step(env):
     student = open_lesson(2, {K.LESSON_FOLLOW: True})
     lesson.set_class_step(TOKEN, 7)
     student.run()
-    assert student.header[0].value == f"7. {lesson.STEPS[6].title}"
+    assert student.title[0].value == f"7. {lesson.STEPS[6].title}"
     assert student.query_params["step"] == "7"
     with pytest.raises(PermissionError):
         lesson.set_class_step("not the token", 3)
