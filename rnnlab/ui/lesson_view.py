@@ -33,11 +33,15 @@ def current_step() -> lesson.Step:
 
 
 def _go(number: int) -> None:
-    """Show step `number` (a button's callback); a leading instructor moves the class with it."""
+    """Show step `number` (a button's callback); a leading instructor moves the class with it, and a student who
+    moves on their own stops following (else the next second would take them back)."""
     st.query_params[QUERY_PARAM] = str(number)
     token = instructor_session.token()
     if token and st.session_state.get(K.LESSON_LEAD, True):
         lesson.set_class_step(token, number)
+    elif not token and st.session_state.get(K.LESSON_FOLLOW):
+        st.session_state[K.LESSON_FOLLOW] = False
+        st.session_state[K.LESSON_STOPPED_FOLLOWING] = True
 
 
 def navigation(number: int, where: str) -> None:
@@ -66,6 +70,8 @@ def follow_toggle() -> None:
         return
     st.toggle("Follow the instructor", key=K.LESSON_FOLLOW,
               help="Your Lesson page moves to the step the instructor shows, within two seconds.")
+    if st.session_state.pop(K.LESSON_STOPPED_FOLLOWING, False):
+        st.caption("You moved on your own, so you no longer follow the instructor: switch it on again to rejoin.")
 
 
 @st.fragment(run_every=SYNC_S)

@@ -133,6 +133,7 @@ class StateKeys:
     LESSON_OWN_ANSWER = "lesson.own_answer"
     LESSON_ADOPTED = "rnnlab.lesson_adopted"  # the run store's lesson models were taken up once (lesson_view)
     LESSON_POLL_ERROR = "rnnlab.lesson_poll_error"  # why the last answer was refused, shown once
+    LESSON_STOPPED_FOLLOWING = "rnnlab.lesson_stopped_following"  # a follower moved alone: say so once
 
     # Streamlit forgets a widget's value when its page is not shown; these are kept across page switches.
     PERSISTENT = (

@@ -164,6 +164,13 @@ def test_a_following_student_moves_to_the_class_step(env):
     assert student.query_params["step"] == "7"
     with pytest.raises(PermissionError):
         lesson.set_class_step("not the token", 3)
+    # Moving on their own, the student stops following (and is told), so the class's step no longer pulls them.
+    next(b for b in student.button if b.key == "lesson.back.top").click().run()
+    assert student.title[0].value == f"6. {lesson.STEPS[5].title}"
+    assert student.session_state[K.LESSON_FOLLOW] is False
+    assert any("no longer follow the instructor" in c for c in texts(student.caption))
+    student.run()
+    assert student.title[0].value == f"6. {lesson.STEPS[5].title}"
 
 
 def test_the_wall_shows_sentences_with_every_model(env):
