@@ -128,7 +128,8 @@ def poll_box(poll: polls.Poll) -> None:
                 st.markdown("**The answer**")
                 st.markdown(poll.answer.get("text") or "The instructor gives it.")
                 if mine:
-                    st.caption(f"You answered {mine}: " + ("right." if polls.is_correct(poll, mine) else "not this time."))
+                    verdict = "right." if polls.is_correct(poll, mine) else "not this time."
+                    st.caption(f"You answered {mine}: {verdict}")
 
 
 # The instructor's controls (drawn only for an unlocked session).

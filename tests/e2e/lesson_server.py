@@ -29,14 +29,15 @@ def start(log_name: str) -> tuple[Server, Path]:
 
 
 # At a phone's width: does the page scroll sideways, is any control narrower than its label (the label cut or
-# spilling out), and where (page y, px) do given elements end?
+# spilling out)?
 PHONE_CHECKS_JS = """() => {
   const main = document.querySelector('[data-testid="stMain"]');
   const block = document.querySelector('[data-testid="stMainBlockContainer"]');
   const problems = [];
   let checked = 0;
   const doc = document.documentElement;
-  if (doc.scrollWidth > doc.clientWidth + 1) problems.push(`the page scrolls sideways: ${doc.scrollWidth} > ${doc.clientWidth}`);
+  if (doc.scrollWidth > doc.clientWidth + 1)
+    problems.push(`the page scrolls sideways: ${doc.scrollWidth} > ${doc.clientWidth}`);
   for (const el of [main, block]) {
     if (el && el.scrollWidth > el.clientWidth + 1)
       problems.push(`${el.getAttribute('data-testid')} scrolls sideways: ${el.scrollWidth} > ${el.clientWidth}`);
@@ -48,7 +49,7 @@ PHONE_CHECKS_JS = """() => {
     checked += 1;
     const b = button.getBoundingClientRect(), l = label.getBoundingClientRect();
     if (label.scrollWidth > label.clientWidth + 2 || l.right > b.right + 1 || l.left < b.left - 1)
-      problems.push(`button narrower than its label: "${button.innerText.trim().slice(0, 40)}" ${b.width.toFixed(0)} px`);
+      problems.push(`button narrower than its label: "${button.innerText.trim().slice(0, 40)}"`);
   }
   for (const widget of main.querySelectorAll('[data-testid="stWidgetLabel"]')) {
     if (!visible(widget)) continue;
@@ -59,11 +60,4 @@ PHONE_CHECKS_JS = """() => {
       problems.push(`control narrower than its label: "${widget.innerText.trim().slice(0, 40)}"`);
   }
   return {checked, problems};
-}"""
-
-BOTTOM_JS = """(selector) => {
-  const main = document.querySelector('[data-testid="stMain"]');
-  const found = [...document.querySelectorAll(selector)].filter(el => el.getBoundingClientRect().height > 0);
-  if (!found.length) return null;
-  return Math.max(...found.map(el => el.getBoundingClientRect().bottom + main.scrollTop));
 }"""

@@ -138,7 +138,8 @@ def test_predict_in_presenter_mode_has_no_band_under_its_title(chromium, lesson_
         wait_until_idle(page, 120)
         gap = page.evaluate("""() => {
           const title = document.querySelector('[data-testid="stMain"] h1 span[data-heading-text]');
-          const containers = [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stElementContainer"]')];
+          const containers = [...document.querySelectorAll(
+            '[data-testid="stMain"] [data-testid="stElementContainer"]')];
           const intro = containers.find(c => c.innerText.startsWith('Each model reads'));
           return intro.getBoundingClientRect().top - title.getBoundingClientRect().bottom;
         }""")
