@@ -118,7 +118,8 @@ def poll_box(poll: polls.Poll) -> None:
             mine = polls.my_answer(poll.id, session.session_id())
             st.caption(f"Your answer: **{mine}** (you may change it until the reveal)." if mine else
                        "Answer anonymously: the tally counts sessions, never names.")
-        chart, answer = presenter.columns([3, 2]) if poll.state == polls.REVEALED else (st.container(), None)
+        # Beside the tally also on the projector (st.columns, not presenter.columns); a phone stacks them.
+        chart, answer = st.columns([3, 2]) if poll.state == polls.REVEALED else (st.container(), None)
         chart.plotly_chart(presenter.chart(charts_polls.poll_tally(
             tally.counts, tally.answer.get("correct") if tally.answer and poll.kind == polls.CHOICE else None,
             title=f"{tally.total} answer{'s' if tally.total != 1 else ''}")), width="stretch",
