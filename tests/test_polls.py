@@ -277,3 +277,16 @@ def test_builtin_long_range_reads_the_measured_accuracy():
     assert polls.long_range_question(made_up)[2]["correct"] == ["Yes"]
     with pytest.raises(ValueError, match="missing"):
         polls.long_range_question(None)
+
+
+def test_the_tally_chart_groups_many_number_answers_and_colours_the_correct_ones():
+    from rnnlab.charts import polls as charts_polls
+
+    counts = {str(n): 1 for n in range(20)} | {"98816": 5}
+    fig = charts_polls.poll_tally(counts, correct=["98816", "3"])
+    bars = fig.data[0]
+    assert len(bars.y) == charts_polls.MAX_BARS and bars.y[-1] == charts_polls.OTHERS
+    assert sum(bars.x) == 25  # nobody's answer is lost from the chart
+    colours = dict(zip(bars.y, bars.marker.color))
+    assert colours["98816"] == colours["3"] != colours["0"]
+    assert list(charts_polls.poll_tally({"yes": 2, "no": 0}).data[0].x) == [2, 0]

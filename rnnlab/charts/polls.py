@@ -11,11 +11,30 @@ from rnnlab.charts.style import CLASS_COLORS, layout, shorten
 
 OPEN_COLOR = "#0072B2"
 WRONG_COLOR = "#BBBBBB"
+MAX_BARS = 10  # a number question's many different answers: the most given ones, the rest as one bar
+OTHERS = "other answers"
+
+
+def grouped(counts: Mapping[str, int], correct=None, max_bars: int = MAX_BARS) -> dict:
+    """`counts` with at most `max_bars` bars: the most given answers (and the correct ones) in their order, the rest
+    summed into one OTHERS bar."""
+    if len(counts) <= max_bars:
+        return dict(counts)
+    keep = {str(c) for c in (correct or ())} & set(counts)
+    for answer, _ in sorted(counts.items(), key=lambda item: -item[1]):
+        if len(keep) >= max_bars - 1:
+            break
+        keep.add(answer)
+    shown = {answer: n for answer, n in counts.items() if answer in keep}
+    shown[OTHERS] = sum(n for answer, n in counts.items() if answer not in keep)
+    return shown
 
 
 def poll_tally(counts: Mapping[str, int], correct: Sequence[str] | None = None,
                title: str = "The class's answers") -> go.Figure:
-    """Bars of `counts` (answer -> sessions); `correct` (after the reveal) colours those answers green."""
+    """Bars of `counts` (answer -> sessions; grouped() to at most MAX_BARS); `correct` (after the reveal) colours
+    those answers green."""
+    counts = grouped(counts, correct)
     answers = [str(a) for a in counts]
     values = [int(counts[a]) for a in counts]
     if correct is None:

@@ -94,6 +94,13 @@ def _answer(poll_id: int, choice) -> None:
         st.session_state[K.LESSON_POLL_ERROR] = str(error)
 
 
+def _correct_bars(tally: polls.Tally):
+    """The bars the reveal colours green: the correct choices, or the number answers equal to the count."""
+    if not tally.answer:
+        return None
+    return [answer for answer in tally.counts if polls.is_correct(tally.poll, answer)]
+
+
 def poll_box(poll: polls.Poll) -> None:
     """The question, the answer buttons (one a row on a phone), this session's answer, the live tally and, once
     revealed, the computed answer beside it."""
@@ -121,7 +128,7 @@ def poll_box(poll: polls.Poll) -> None:
         # Beside the tally also on the projector (st.columns, not presenter.columns); a phone stacks them.
         chart, answer = st.columns([3, 2]) if poll.state == polls.REVEALED else (st.container(), None)
         chart.plotly_chart(presenter.chart(charts_polls.poll_tally(
-            tally.counts, tally.answer.get("correct") if tally.answer and poll.kind == polls.CHOICE else None,
+            tally.counts, _correct_bars(tally),
             title=f"{tally.total} answer{'s' if tally.total != 1 else ''}")), width="stretch",
             key=f"lesson.poll.chart.{poll.id}", config={"displayModeBar": False})
         if answer is not None:
