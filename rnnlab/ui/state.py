@@ -117,6 +117,24 @@ class StateKeys:
     LONGRANGE_QUEUE = "rnnlab.longrange_queue"
     LONGRANGE_NOTICE = "rnnlab.longrange_notice"
 
+    # Lesson page: the student's "Follow the instructor" toggle, the instructor's "Lead the class" toggle, the
+    # step sentences typed there, the wall's text box and this session's send limit (rnnlab.wall.SendLimit), a
+    # number poll's answer box, and the instructor's poll picker and own question.
+    LESSON_FOLLOW = "lesson.follow"
+    LESSON_LEAD = "lesson.lead"
+    LESSON_SENTENCES = "lesson.sentences"
+    LESSON_WALL_TEXT = "lesson.wall_text"
+    LESSON_WALL_LIMIT = "rnnlab.lesson_wall_limit"
+    LESSON_NUMBER_ANSWER = "lesson.number_answer"
+    LESSON_POLL_PICK = "lesson.poll_pick"
+    LESSON_OWN_QUESTION = "lesson.own_question"
+    LESSON_OWN_CHOICES = "lesson.own_choices"
+    LESSON_HIDE = "lesson.hide"
+    LESSON_OWN_ANSWER = "lesson.own_answer"
+    LESSON_ADOPTED = "rnnlab.lesson_adopted"  # the run store's lesson models were taken up once (lesson_view)
+    LESSON_POLL_ERROR = "rnnlab.lesson_poll_error"  # why the last answer was refused, shown once
+    LESSON_STOPPED_FOLLOWING = "rnnlab.lesson_stopped_following"  # a follower moved alone: say so once
+
     # Streamlit forgets a widget's value when its page is not shown; these are kept across page switches.
     PERSISTENT = (
         TRAIN_ARCHS, TRAIN_EMBED_DIM, TRAIN_UNITS, TRAIN_EPOCHS, TRAIN_BATCH_SIZE, TRAIN_LEARNING_RATE, TRAIN_SEED,
