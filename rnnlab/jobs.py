@@ -13,31 +13,16 @@ start_work), `get(run_id)`, `run_work`, the configuration schema (rnnlab.config)
 
 from __future__ import annotations
 
-import threading
-from typing import Any, Mapping
-
 from rnnlab.config import (  # noqa: F401  the schema lives in rnnlab.config; re-exported for old callers
     BOUNDS, DEFAULT_CONFIG, config_key, load_split, train_from_config, validate_config,
 )
-from rnnlab.engine.client import Engine, Job, JobSnapshot, Refused, run_label  # noqa: F401
+from rnnlab.engine.client import Engine, Job, JobSnapshot, Refused, manager, run_label  # noqa: F401
 from rnnlab.engine.connection import (  # noqa: F401
     ACTIVE, FAILED, FINISHED, QUEUED, REGISTRY_NAME, ROOT, RUNNING, STOPPED, EngineUnavailable, connect,
 )
 from rnnlab.engine.registry import Registry  # noqa: F401
 from rnnlab.engine.work import RunFailed, run_work  # noqa: F401
 from rnnlab.engine.trainer import Trainer  # noqa: F401
-
-_manager: Engine | None = None
-_manager_lock = threading.Lock()
-
-
-def manager() -> Engine:
-    """The process-wide engine: Streamlit reruns page scripts, but imports this module once per server."""
-    global _manager
-    with _manager_lock:
-        if _manager is None:
-            _manager = Engine()
-        return _manager
 
 
 def get(run_id: str) -> Job | None:

@@ -370,3 +370,17 @@ def _env_number(name: str, default: float) -> float:
         return max(1.0, float(os.environ.get(name, default)))
     except ValueError:
         return default
+
+
+_manager: Engine | None = None
+_manager_lock = threading.Lock()
+
+
+def manager() -> Engine:
+    """The process-wide engine (rnnlab.jobs.manager): Streamlit reruns page scripts, but imports this module once
+    per server."""
+    global _manager
+    with _manager_lock:
+        if _manager is None:
+            _manager = Engine()
+        return _manager

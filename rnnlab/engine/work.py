@@ -20,9 +20,9 @@ def run_work(fn: Callable, on_progress: Callable[[dict], None] | None = None, po
     """Run `fn(report, stop)` on a trainer (never in this process) and return its result. `on_progress` gets,
     every `poll_s`, what `report(**values)` last said, with `status` and `position` (its place while queued).
     Whatever ends this call early (an error, the page's script run ending) stops the run."""
-    from rnnlab import jobs
+    from rnnlab.engine.client import manager
 
-    engine = engine or jobs.manager()
+    engine = engine or manager()
     job = engine.start_work(fn, owner, name)
     try:
         snapshot = job.snapshot()
