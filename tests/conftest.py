@@ -26,3 +26,6 @@ def sentiment_df():
 # queue tests see two runs train and the rest wait; a short idle time before runs count as silent is not set here
 # (tests pass their own heartbeat).
 os.environ.setdefault("RNNLAB_RAY_CPUS", "2")
+# The test-only hold of rnnlab.training (HOLD_FILE_ENV): set for the whole test session, so the embedded Ray's
+# workers and every test server inherit it; it does nothing until a test creates the file (tests/hold.py).
+os.environ.setdefault("RNNLAB_HOLD_FILE", str(Path(tempfile.mkdtemp(prefix="rnnlab-test-hold-")) / "hold"))
