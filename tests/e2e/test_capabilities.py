@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-expect = pytest.importorskip("playwright.sync_api", reason="Python Playwright is not installed").expect
 
 from tests.e2e.conftest import Server, server_env
 from tests.e2e.test_browser import assert_no_exception, main_button, screenshot, set_number, wait_until_idle
@@ -61,7 +60,7 @@ def tab(chromium, store_server):
     context.close()
 
 
-def test_a_bad_value_in_a_link_is_refused_with_its_reason(chromium, store_server):
+def test_a_bad_value_in_a_link_is_refused_with_its_reason(chromium, store_server, expect):
     context = chromium.new_context(viewport={"width": 1600, "height": 1000})
     page = context.new_page()
     try:
@@ -79,7 +78,7 @@ def test_a_bad_value_in_a_link_is_refused_with_its_reason(chromium, store_server
         context.close()
 
 
-def test_a_shared_link_trains_and_each_run_downloads_as_a_zip_that_predicts_the_same(tab, store_server):
+def test_a_shared_link_trains_and_each_run_downloads_as_a_zip_that_predicts_the_same(tab, store_server, expect):
     from rnnlab import runs
 
     tab.goto(store_server.url + LINK)
