@@ -14,13 +14,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def commit(root: Path = ROOT) -> str:
-    """`git rev-parse HEAD` of `root`, with "-dirty" appended when tracked files differ from it (git status
-    --porcelain --untracked-files=no); "unknown" outside a git checkout."""
+    """`git rev-parse HEAD` of `root`, with "-dirty" appended when tracked files outside results/ differ from it
+    (git status --porcelain --untracked-files=no: the code measured is not the commit's); "unknown" outside a git
+    checkout. results/ is left out: a measurement that writes one results file after another must not mark the
+    next one dirty for its predecessor's output."""
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=30)
         if head.returncode != 0:
             return "unknown"
-        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                 ":(exclude)results"], cwd=root,
                                 capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.SubprocessError):
         return "unknown"

@@ -61,7 +61,7 @@ def test_validate_config_rejects_out_of_bounds_values_with_a_clear_message(chang
 
 def test_config_key_is_stable_and_ignores_spelling_of_defaults():
     key = jobs.config_key({"arch": "GRU"})
-    assert len(key) == 16 and int(key, 16) >= 0
+    assert len(key) == 16 and set(key) <= set("0123456789abcdef")  # 64 bits of a hash, as hex
     assert key == jobs.config_key({"arch": "GRU", "epochs": 10.0, "units": 128, "holdout_source": None})
     assert key == "356c0ee8b29e3616"  # the same in every process: run stores may keep it
     assert key != jobs.config_key({"arch": "GRU", "seed": 1})
