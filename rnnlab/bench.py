@@ -23,10 +23,27 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
 from rnnlab.models import LESSON_ARCHS
+
+
+RESULTS_PATH = Path(__file__).resolve().parent.parent / "results" / "bench.json"
+
+
+def measured_training_seconds(archs, epochs: int, path=None) -> float | None:
+    """How long train() took for `archs` together in the benchmark's results file (its median seconds per
+    architecture), scaled from the file's epochs to `epochs`; None when the file or an architecture is missing."""
+    path = Path(path or RESULTS_PATH)
+    if not path.is_file():
+        return None
+    results = json.loads(path.read_text())
+    seconds = {row["architecture"]: row["train_seconds"] for row in results["rows"]}
+    if not all(arch in seconds for arch in archs):
+        return None
+    return sum(seconds[arch] for arch in archs) * epochs / results["settings"]["epochs"]
 
 
 def plain_recipe(arch, train_df, val_df, epochs=10, batch_size=32, embed_dim=64, units=128, learning_rate=1e-3,

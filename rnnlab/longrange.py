@@ -35,6 +35,8 @@ from rnnlab.longrange_task import (DEFAULTS, DIAGNOSTIC_LAG, FULL_LAGS, QUICK_LA
 # Where a quick or partial run writes without --output: never into results/ (module note).
 PARTIAL_PATH = Path(tempfile.gettempdir()) / "rnnlab-longrange" / "partial.json"
 FULL_ARCHS = ("SimpleRNN", "LSTM", "GRU")
+# Fresh sentences the gradient and the diagnosis are measured on (gradient_by_step, diagnose; the page says so).
+GRADIENT_SENTENCES = 200
 FULL_SEEDS = (0, 1, 2)
 
 
@@ -116,7 +118,7 @@ def train_on_task(arch: str, lag: int, seed: int = 0, on_epoch=None, stop=None, 
 
 
 
-def gradient_by_step(run: LongRangeRun, n: int = 200) -> "pd.DataFrame":
+def gradient_by_step(run: LongRangeRun, n: int = GRADIENT_SENTENCES) -> "pd.DataFrame":
     """How much gradient reaches each word of the task: rnnlab.gradients.gradient_norm_by_step on `n` fresh
     sentences, for the trained model and its untrained twin (same architecture and seed, not trained).
 
@@ -144,7 +146,7 @@ def run_name(arch: str, learning_rate: float) -> str:
 
 
 
-def diagnose(run: LongRangeRun, n: int = 200, unrolled: int = 50) -> dict:
+def diagnose(run: LongRangeRun, n: int = GRADIENT_SENTENCES, unrolled: int = 50) -> dict:
     """What training did inside `run`'s network, against its untrained twin (same seed, not trained), on `n`
     fresh sentences: the gradient reaching the decisive word (rnnlab.gradients.gradient_norm_by_step, at
     distance run.lag), the largest singular value of the recurrent kernel, the share of hidden units in the

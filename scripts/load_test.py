@@ -702,11 +702,9 @@ async def lecture(server: "Server", sessions: int, chromium_tabs: int = 3) -> di
     seconds = time.perf_counter() - started
     results = [r if isinstance(r, dict) else dict(error=f"{type(r).__name__}: {r}"[:600]) for r in results]
     predict = [t for r in results for t in r.get("predict_s", [])]
-    starts = sorted(t["at"] for t in server.trainings())
     return dict(
         sessions=results, seconds=round(seconds, 1), trainings=len(server.trainings()), chromium_tabs=chromium_tabs,
-        # Seconds between one training's start (the click that started it) and the next one's.
-        training_starts_apart_s=[round(b - a, 1) for a, b in zip(starts, starts[1:])],
+
         cold_predict_s=cold_predict_s,
         server_full_collections=server.full_collections(since=lecture_began),
         longest_queue_wait_s=max((r.get("queued_s", 0) for r in results), default=0),

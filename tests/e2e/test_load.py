@@ -70,8 +70,7 @@ def test_a_short_lecture_trains_each_setting_once_and_the_shared_stop_is_seen_by
     print(f"{CI_SESSIONS} sessions in {lecture['seconds']} s: Predict slowest {lecture['predict_slowest_s']} s "
           f"(light {lecture['predict_slowest_by_client_s']['light']} s, Chromium "
           f"{lecture['predict_slowest_by_client_s']['chromium']} s, drawn {lecture['predict_drawn_slowest_s']} s), "
-          f"longest queue wait {lecture['longest_queue_wait_s']} s, trainings started apart "
-          f"{lecture['training_starts_apart_s']} s, shared Stop {stop['seconds']} s, server peak "
+          f"longest queue wait {lecture['longest_queue_wait_s']} s, shared Stop {stop['seconds']} s, server peak "
           f"{report['server_process_alone_peak_rss_mb']} MB, Ray {report['ray_peak_rss_mb']} MB, "
           f"{report['seconds']} s in all (report: {out})")
 
