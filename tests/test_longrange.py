@@ -84,30 +84,35 @@ def test_the_slow_learning_rate_file_remeasured_with_its_own_settings():
 
 def test_the_quick_check_never_replaces_the_full_results_file(tmp_path, monkeypatch, capsys):
     """The documented quick check (`--quick --json`, here on one architecture and seed) writes its table to
-    PARTIAL_PATH, outside results/, and leaves the committed 54-model file byte for byte as it was; told to write
-    over the full file, it refuses with the path before training anything."""
+    PARTIAL_PATH, outside results/, and leaves the full 54-model file byte for byte as it was; told to write over
+    the full file, it refuses with the path before training anything. The CLI is pointed at a copy of the
+    committed file, so a broken implementation fails this test without damaging the real one (checked too)."""
     from rnnlab.longrange_task import RESULTS_PATH
 
     assert RESULTS_PATH.parent not in longrange.PARTIAL_PATH.parents
     committed = RESULTS_PATH.read_bytes()
+    full = tmp_path / "results" / "longrange.json"
+    full.parent.mkdir()
+    full.write_bytes(committed)
     partial = tmp_path / "partial.json"
+    monkeypatch.setattr(longrange, "RESULTS_PATH", full)
     monkeypatch.setattr(longrange, "PARTIAL_PATH", partial)
     assert longrange.main(["--quick", "--json", "--archs", "GRU", "--seeds", "0"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [(r["arch"], r["lag"]) for r in rows] == [("GRU", 15), ("GRU", 75)]
-    assert RESULTS_PATH.read_bytes() == committed
+    assert full.read_bytes() == committed
     written = json.loads(partial.read_text())
     assert [r["val_accuracy"] for r in written["rows"]] == [r["val_accuracy"] for r in rows]
     with pytest.raises(SystemExit) as refused:
-        longrange.main(["--quick", "--output", str(RESULTS_PATH)])
+        longrange.main(["--quick", "--output", str(full)])
     assert refused.value.code == 2
     error = capsys.readouterr().err
-    assert str(RESULTS_PATH) in error and "holds another run (54 models" in error and "would replace it" in error
-    assert RESULTS_PATH.read_bytes() == committed
+    assert str(full) in error and "holds another run (54 models" in error and "would replace it" in error
+    assert full.read_bytes() == committed and RESULTS_PATH.read_bytes() == committed
     # The full grid may replace it (the same settings, every cell): the refusal is for partial runs only.
     cells = {(r["arch"], r["lag"], r["seed"]) for r in json.loads(committed)["rows"]}
-    assert longrange.refusal(RESULTS_PATH, cells, dict(DEFAULTS)) is None
-    assert longrange.refusal(RESULTS_PATH, cells, dict(DEFAULTS, learning_rate=0.001)) is not None
+    assert longrange.refusal(full, cells, dict(DEFAULTS)) is None
+    assert longrange.refusal(full, cells, dict(DEFAULTS, learning_rate=0.001)) is not None
 
 
 @pytest.mark.parametrize("argv, message", [
