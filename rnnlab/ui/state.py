@@ -24,6 +24,10 @@ class StateKeys:
     KERAS_COUNTS = "rnnlab.keras_counts"
     # The run store's runs this session uses on every page (ids, see rnnlab.runs); also the Train page's picker.
     STORED_RUN_IDS = "rnnlab.stored_run_ids"
+    # The instructor's run store view (rnnlab.ui.store_admin): the prepared run whose Delete asks a second time,
+    # and what the last deletion did (shown once).
+    STORE_ADMIN_ASKED = "rnnlab.store_admin.asked"
+    STORE_ADMIN_NOTICE = "rnnlab.store_admin.notice"
     # What became of the last Train press, shown once after the rerun ("shared with another session", ...).
     TRAIN_NOTICES = "rnnlab.train_notices"
     # The notices the last full run showed (classroom_view.show_notices), for a rerun that should keep them.
