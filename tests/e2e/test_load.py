@@ -34,7 +34,8 @@ def browser_present():
 
 
 def test_a_short_lecture_trains_each_setting_once_and_the_shared_stop_is_seen_by_both(browser_present,
-                                                                                     lesson_store_template, tmp_path):
+                                                                                     lesson_store_template, tmp_path,
+                                                                                     capsys):
     out = REPORT.with_name("lecture_ci.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.unlink(missing_ok=True)
@@ -67,12 +68,13 @@ def test_a_short_lecture_trains_each_setting_once_and_the_shared_stop_is_seen_by
     # The provenance a results file needs (what --results wrote is the same report).
     assert json.loads((tmp_path / "lecture.json").read_text()) == report
     assert {"command", "commit", "date", "machine"} <= set(report["provenance"]) and report["ray_cpus"] >= 1
-    print(f"{CI_SESSIONS} sessions in {lecture['seconds']} s: Predict slowest {lecture['predict_slowest_s']} s "
-          f"(light {lecture['predict_slowest_by_client_s']['light']} s, Chromium "
-          f"{lecture['predict_slowest_by_client_s']['chromium']} s, drawn {lecture['predict_drawn_slowest_s']} s), "
-          f"longest queue wait {lecture['longest_queue_wait_s']} s, shared Stop {stop['seconds']} s, server peak "
-          f"{report['server_process_alone_peak_rss_mb']} MB, Ray {report['ray_peak_rss_mb']} MB, "
-          f"{report['seconds']} s in all (report: {out})")
+    with capsys.disabled():  # the timings in the test run's output, passed or not
+        print(f"\nlecture in CI: {CI_SESSIONS} sessions in {lecture['seconds']} s: Predict slowest {lecture['predict_slowest_s']} s "
+              f"(light {lecture['predict_slowest_by_client_s']['light']} s, Chromium "
+              f"{lecture['predict_slowest_by_client_s']['chromium']} s, drawn {lecture['predict_drawn_slowest_s']} s), "
+              f"longest queue wait {lecture['longest_queue_wait_s']} s, shared Stop {stop['seconds']} s, server peak "
+              f"{report['server_process_alone_peak_rss_mb']} MB, Ray {report['ray_peak_rss_mb']} MB, "
+              f"{report['seconds']} s in all (report: {out})")
 
 
 @pytest.mark.skipif(os.environ.get("RNNLAB_LOAD_TEST") != "1",
