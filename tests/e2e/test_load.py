@@ -68,7 +68,7 @@ def test_a_short_lecture_trains_each_setting_once_and_the_shared_stop_is_seen_by
     # The provenance a results file needs (what --results wrote is the same report).
     assert json.loads((tmp_path / "lecture.json").read_text()) == report
     assert {"command", "commit", "date", "machine"} <= set(report["provenance"]) and report["ray_cpus"] >= 1
-    with capsys.disabled():  # the timings in the test run's output, passed or not
+    with capsys.disabled():  # the timings in the test run's output (a failure shows the report above)
         print(f"\nlecture in CI: {CI_SESSIONS} sessions in {lecture['seconds']} s: Predict slowest {lecture['predict_slowest_s']} s "
               f"(light {lecture['predict_slowest_by_client_s']['light']} s, Chromium "
               f"{lecture['predict_slowest_by_client_s']['chromium']} s, drawn {lecture['predict_drawn_slowest_s']} s), "
