@@ -102,7 +102,6 @@ ALLOWED_LITERALS = {
     ("pages/home.py", "331"): "the UCI repository's number of the data set",
     ("pages/home.py", "2"): "a numbered list of three ways to get the data",
     ("pages/home.py", "3"): "a numbered list of three ways to get the data",
-    ("pages/predict.py", "0.5"): "the midpoint of a probability, undecided",
     ("pages/predict.py", "2014"): "a citation (Cho et al., 2014)",
     ("rnnlab/ui/presenter.py", "1.45"): "CSS: a line height",
     ("rnnlab/ui/presenter.py", "2"): "CSS: a font size (2.2rem)",
