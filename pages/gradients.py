@@ -7,6 +7,7 @@ untrained twins, once per model (kept in the session), on validation sentences o
 import streamlit as st
 
 from rnnlab import charts, gradient_curves, gradients, measure
+from rnnlab.charts.gradients import LOG_T_FROM
 from rnnlab.ui import figures, frame, guards, page_parts, presenter, stored, training_gradients, widgets
 from rnnlab.ui.state import StateKeys as K
 
@@ -28,7 +29,7 @@ with control_column, presenter.controls("w and t"):  # folded away in presenter 
     w_low, w_high, w_step = gradients.W_RANGE
     w = st.slider("w", w_low, w_high, step=w_step, key=K.GRADIENTS_W)
     t_max = st.slider("t (steps)", 1, gradients.T_MAX, key=K.GRADIENTS_T,
-                      help="Past 200 steps the t axis turns logarithmic, so the first steps stay readable.")
+                      help=f"Past {LOG_T_FROM} steps the t axis turns logarithmic, so the first steps stay readable.")
 toy = gradients.toy(w, t_max, h0=1.0)
 chart_column.plotly_chart(presenter.chart(charts.toy_gradient(toy)), width="stretch")
 control_column.markdown(gradients.toy_verdict(w, t_max)["message"])
@@ -38,7 +39,7 @@ st.markdown(
     "For each trained model (a line in its architecture's colour) and, once per architecture, an untrained one "
     "(faint, dotted): how large the gradient of the "
     "loss is with respect to each word's embedding, by distance from the last word, averaged over the "
-    "validation sentences of at least 20 words."
+    f"validation sentences of at least {measure.MIN_WORDS} words."
 )
 trained = stored.trained_jobs()
 if not trained:
@@ -48,7 +49,7 @@ else:
     trained = {name: trained[name] for name in drawn}
     measured = st.session_state.setdefault(K.MEASURED_GRADIENTS, {})
     page_parts.measure_each(trained, measured, measure.gradient_norms, "Measuring gradients",
-                            "Each model and an untrained twin read up to 200 long validation sentences forwards and "
+                            f"Each model and an untrained twin read up to {measure.GRADIENT_SENTENCES} long validation sentences forwards and "
                             "backwards, once per model, kept in the run store for every session (the first time also loads TensorFlow).")
     drawn = measure.drawn(trained, measured)
     if drawn is not None:
@@ -62,7 +63,7 @@ else:
             "cross the whole sentence, and the line stays high (or rises again) far from the end."
         )
     else:
-        st.info("None of the validation sentences has 20 words or more, so there is nothing to average.")
+        st.info(f"None of the validation sentences has {measure.MIN_WORDS} words or more, so there is nothing to average.")
 
     training_gradients.gradients_over_training(trained)
     training_gradients.gradient_norms_per_batch(trained)
@@ -71,11 +72,11 @@ else:
         "**The chain itself**, the quantity the toy's w^t stands for: ‖∂h_T/∂h_t‖, how strongly the last hidden "
         "state moves when the hidden state t words earlier is nudged (the largest singular value of that "
         "Jacobian, a product of one matrix per word; for a bidirectional model, its forward reader), averaged "
-        "over 20 of the same long sentences. Faint and dotted: untrained."
+        f"over {measure.JACOBIAN_SENTENCES} of the same long sentences. Faint and dotted: untrained."
     )
     chains = st.session_state.setdefault(K.MEASURED_JACOBIANS, {})
     page_parts.measure_each(trained, chains, measure.jacobian_norms, "Measuring Jacobian chains",
-                            "One Jacobian per word of 20 long sentences, once per model.")
+                            f"One Jacobian per word of {measure.JACOBIAN_SENTENCES} long sentences, once per model.")
     drawn_chains = measure.drawn(trained, chains)
     if drawn_chains is not None:
         st.plotly_chart(figures.jacobian_chain(drawn_chains), width="stretch")

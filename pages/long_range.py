@@ -10,7 +10,7 @@ page is next drawn, and Stop empties the queue, keeping every model already trai
 
 import streamlit as st
 
-from rnnlab import baseline, longrange_task
+from rnnlab import baseline, longrange, longrange_results, longrange_task
 from rnnlab.charts import cell as charts_cell
 from rnnlab.models import ARCHITECTURES
 from rnnlab.ui import frame, long_range_view, longrange_queue, page_parts, presenter
@@ -30,9 +30,10 @@ st.markdown(
 )
 long_range_view.example_sentence()
 
+LAG = longrange_task.DIAGNOSTIC_LAG
 st.markdown(f"Counting cannot do it: a bag of words (rnnlab.baseline, logistic regression on which words a sentence "
-            f"contains) scores **{baseline.longrange_accuracy(lag=75, seed=0):.1%}** on this task at lag 75, computed "
-            "now on the same training and validation sentences the models get.")
+            f"contains) scores **{baseline.longrange_accuracy(lag=LAG, seed=0):.1%}** on this task at lag {LAG}, "
+            "computed now on the same training and validation sentences the models get.")
 
 st.subheader("Measured with `python -m rnnlab.longrange`")
 measured = long_range_view.measured_section()
@@ -77,16 +78,15 @@ if results:
                                 width="stretch")
     results_column.dataframe(long_range_view.results_table(results), hide_index=True)
 else:
-    results_column.info("Pick a lag and press Train: each model takes up to a minute.", icon=":material/info:")
+    results_column.info(long_range_view.training_time_note(), icon=":material/info:")
 
 if long_range_view.runs_at(lag, seed):
     st.subheader(f"How much gradient reaches each word (lag {lag})")
     chart = charts_cell.task_gradient(long_range_view.gradients_at(lag, seed), lag)
     st.plotly_chart(presenter.chart(chart), width="stretch")
-    st.markdown("The norm of the loss's gradient with respect to each word's embedding, over 200 fresh sentences, "
-                "by distance from the last word; dashed: the same network untrained; dotted: the decisive word. "
-                "Compare each solid line with its dashed twin there: untrained, the LSTM's and GRU's gradient fades "
-                "with distance (their gates start half closed) and training lifts it; at a long lag and a learning "
-                "rate of 0.01 the SimpleRNN's collapses instead.")
+    st.markdown(f"The norm of the loss's gradient with respect to each word's embedding, over "
+                f"{longrange.GRADIENT_SENTENCES} fresh sentences, by distance from the last word; dashed: the same "
+                "network untrained; dotted: the decisive word. Compare each solid line with its dashed twin there. "
+                + longrange_results.measured_gradient_direction(measured))
 
 page_parts.think_about_it(*long_range_view.think_about_it(measured))

@@ -5,8 +5,8 @@ ratio (train() / plain) and validation accuracy per architecture and for all of 
 each one N times each way, alternating the recipes, and reports the median seconds (every sample is kept in the
 JSON): on a machine whose speed drifts (the same training here varied by up to 1.8x within half an hour) one
 sample per training cannot tell 0.25x from 0.28x. With `--json PATH`
-it also writes the table there with its provenance (command, date, machine: CPUs, load average before and after,
-TensorFlow version), so a page or a note can cite where each number came from.
+it also writes the table there with its provenance (command, commit, date, machine: cores, load average before
+and after, TensorFlow version; rnnlab.provenance), so a page or a note can cite where each number came from.
 
 Each training runs in a fresh Python process, so neither recipe inherits the other's warm caches or TensorFlow
 thread settings (TensorFlow fixes those at its first op): the plain recipe gets TensorFlow's defaults, as in the
@@ -23,10 +23,27 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
 from rnnlab.models import LESSON_ARCHS
+
+
+RESULTS_PATH = Path(__file__).resolve().parent.parent / "results" / "bench.json"
+
+
+def measured_training_seconds(archs, epochs: int, path=None) -> float | None:
+    """How long train() took for `archs` together in the benchmark's results file (its median seconds per
+    architecture), scaled from the file's epochs to `epochs`; None when the file or an architecture is missing."""
+    path = Path(path or RESULTS_PATH)
+    if not path.is_file():
+        return None
+    results = json.loads(path.read_text())
+    seconds = {row["architecture"]: row["train_seconds"] for row in results["rows"]}
+    if not all(arch in seconds for arch in archs):
+        return None
+    return sum(seconds[arch] for arch in archs) * epochs / results["settings"]["epochs"]
 
 
 def plain_recipe(arch, train_df, val_df, epochs=10, batch_size=32, embed_dim=64, units=128, learning_rate=1e-3,
@@ -143,20 +160,19 @@ def main(argv=None):
 
 
 def write_json(path, argv, args, rows, load_before, samples=None) -> None:
-    """The table as JSON with where it was measured: the command, the UTC date, the machine."""
-    import datetime
-    import platform
+    """The table as JSON with where it was measured: the command, the commit, the UTC date, the machine (its load
+    average when the benchmark started, and after)."""
+    from importlib.metadata import version
     from pathlib import Path
 
-    from importlib.metadata import version
+    from rnnlab import provenance
 
     command = "python -m rnnlab.bench " + " ".join(sys.argv[1:] if argv is None else argv)
+    where = provenance.record(command.strip())
+    where["machine"].update(load_average=[round(v, 2) for v in load_before],
+                            load_average_after=[round(v, 2) for v in os.getloadavg()], tensorflow=version("tensorflow"))
     result = dict(
-        command=command.strip(),
-        date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        machine=dict(cpus=os.cpu_count(), load_average_before=[round(v, 2) for v in load_before],
-                     load_average_after=[round(v, 2) for v in os.getloadavg()], platform=platform.platform(),
-                     python=platform.python_version(), tensorflow=version("tensorflow")),
+        **where,
         settings=dict(epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, repeat=args.repeat,
                       each_training="a fresh Python process", seconds="the median of the repeats"),
         samples_seconds=samples or {},

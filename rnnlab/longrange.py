@@ -3,9 +3,13 @@ before the end), so the learner watches which architectures can still learn it a
 training did inside each network.
 
 `python -m rnnlab.longrange` trains every architecture at every lag with three
-seeds and writes the table, with what training did inside the networks at lag 75 and the provenance (date,
-machine, versions, command), to results/longrange.json (RESULTS_PATH), which the page shows; at Adam's 1e-3 the
-SimpleRNN behaves differently (the page lets you try). rnnlab.longrange_results reads the file back.
+seeds and writes the table, with what training did inside the networks at lag 75 and the provenance (command,
+commit, date, machine, versions), to results/longrange.json (RESULTS_PATH), which the page shows; at Adam's 1e-3
+the SimpleRNN behaves differently (the page lets you try). rnnlab.longrange_results reads the file back.
+
+A quick or partial run (--quick, or other archs, lags, seeds or settings than the full grid) never replaces a
+results file: without --output it writes PARTIAL_PATH (in the temporary folder), and it refuses, naming the
+path, to overwrite any file that holds a run with other settings or cells its own run does not cover.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import os
 import platform
 import shlex
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -26,6 +31,13 @@ import numpy as np
 
 from rnnlab.longrange_task import (DEFAULTS, DIAGNOSTIC_LAG, FULL_LAGS, QUICK_LAGS, RESULTS_PATH, VOCABULARY,
                                    make_task, min_lag)
+
+# Where a quick or partial run writes without --output: never into results/ (module note).
+PARTIAL_PATH = Path(tempfile.gettempdir()) / "rnnlab-longrange" / "partial.json"
+FULL_ARCHS = ("SimpleRNN", "LSTM", "GRU")
+# Fresh sentences the gradient and the diagnosis are measured on (gradient_by_step, diagnose; the page says so).
+GRADIENT_SENTENCES = 200
+FULL_SEEDS = (0, 1, 2)
 
 
 @dataclass
@@ -106,7 +118,7 @@ def train_on_task(arch: str, lag: int, seed: int = 0, on_epoch=None, stop=None, 
 
 
 
-def gradient_by_step(run: LongRangeRun, n: int = 200) -> "pd.DataFrame":
+def gradient_by_step(run: LongRangeRun, n: int = GRADIENT_SENTENCES) -> "pd.DataFrame":
     """How much gradient reaches each word of the task: rnnlab.gradients.gradient_norm_by_step on `n` fresh
     sentences, for the trained model and its untrained twin (same architecture and seed, not trained).
 
@@ -134,7 +146,7 @@ def run_name(arch: str, learning_rate: float) -> str:
 
 
 
-def diagnose(run: LongRangeRun, n: int = 200, unrolled: int = 50) -> dict:
+def diagnose(run: LongRangeRun, n: int = GRADIENT_SENTENCES, unrolled: int = 50) -> dict:
     """What training did inside `run`'s network, against its untrained twin (same seed, not trained), on `n`
     fresh sentences: the gradient reaching the decisive word (rnnlab.gradients.gradient_norm_by_step, at
     distance run.lag), the largest singular value of the recurrent kernel, the share of hidden units in the
@@ -196,9 +208,13 @@ def provenance(argv, started: float, threads) -> dict:
     import keras
     import tensorflow as tf
 
+    from rnnlab import provenance as where
+
     command = " ".join(["python -m rnnlab.longrange", *(shlex.quote(a) for a in argv)]).strip()
     return dict(
         command=command,
+        commit=where.commit(),
+        machine=where.machine(),
         date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         cpu_count=os.cpu_count(),
         load_average=[round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
@@ -214,17 +230,36 @@ def provenance(argv, started: float, threads) -> dict:
 
 
 
+def refusal(output: Path, cells: set, settings: dict) -> str | None:
+    """Why this run must not write `output` (a message naming the path), or None: an existing results file is
+    only replaced by a run with the same settings that covers every one of its cells."""
+    if not output.is_file() or output == PARTIAL_PATH:  # the scratch file of partial runs is theirs to replace
+        return None
+    try:
+        held = json.loads(output.read_text())
+        held_cells = {(r["arch"], int(r["lag"]), int(r["seed"])) for r in held["rows"]}
+        held_settings = held["settings"]
+    except (ValueError, KeyError, TypeError):
+        return f"{output} exists and is not a long-range results file; choose another --output"
+    if held_settings == settings and held_cells <= cells:
+        return None
+    return (f"{output} holds another run ({len(held_cells)} models, {held.get('provenance', {}).get('command', '?')}"
+            f"); this one ({len(cells)} models) would replace it. Choose another --output (without one, a partial "
+            f"run writes {PARTIAL_PATH}).")
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help=f"only lags {QUICK_LAGS} (default: {FULL_LAGS})")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON list instead of a line per model (the file is written either way)")
-    parser.add_argument("--archs", default="SimpleRNN,LSTM,GRU")
+    parser.add_argument("--archs", default=",".join(FULL_ARCHS))
     parser.add_argument("--lags", default=None, help="comma-separated lags")
-    parser.add_argument("--seeds", default="0,1,2")
-    parser.add_argument("--output", default=str(RESULTS_PATH),
-                        help="the JSON results file to write, with provenance ('-': none; default: %(default)s)")
+    parser.add_argument("--seeds", default=",".join(map(str, FULL_SEEDS)))
+    parser.add_argument("--output", default=None,
+                        help=f"the JSON results file to write, with provenance ('-': none; default: {RESULTS_PATH} "
+                             f"for the full grid, {PARTIAL_PATH} for a quick or partial run)")
     parser.add_argument("--learning-rate", type=float, default=None,
                         help=f"Adam's learning rate (default: {DEFAULTS['learning_rate']:g})")
     parser.add_argument("--threads", default=None, metavar="INTRA,INTER",
@@ -246,6 +281,16 @@ def main(argv=None) -> int:
         parser.error(f"lags start at {min_lag()} (the distractors need room) and seeds at 0")
     if threads is not None and (len(threads) != 2 or min(threads) < 1):
         parser.error("--threads takes two whole numbers of at least 1: INTRA,INTER")
+    if args.learning_rate is not None and not 0 < args.learning_rate < 1:
+        parser.error("--learning-rate takes a number between 0 and 1")
+    settings = {} if args.learning_rate is None else {"learning_rate": args.learning_rate}
+    full = (tuple(archs) == FULL_ARCHS and tuple(lags) == tuple(FULL_LAGS) and tuple(seeds) == FULL_SEEDS
+            and not settings and threads is None)
+    output = None if args.output == "-" else Path(args.output or (RESULTS_PATH if full else PARTIAL_PATH))
+    if output is not None:
+        why = refusal(output, {(a, lag, s) for a in archs for lag in lags for s in seeds}, {**DEFAULTS, **settings})
+        if why:
+            parser.error(why)
     # Each model compiles its own training step; TensorFlow's "retracing" warning about that is noise here.
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     started = time.perf_counter()
@@ -267,19 +312,15 @@ def main(argv=None) -> int:
             print(f"{row['arch']:>9}  lag {row['lag']:>3}  seed {row['seed']}  val_accuracy {row['val_accuracy']:.3f}"
                   f"  ({row['epochs']} epochs, {row['seconds']:.1f} s)", flush=True)
 
-    if args.learning_rate is not None and not 0 < args.learning_rate < 1:
-        parser.error("--learning-rate takes a number between 0 and 1")
-    settings = {} if args.learning_rate is None else {"learning_rate": args.learning_rate}
     rows = measure(archs, lags, seeds, on_run=show, diagnostic_lag=DIAGNOSTIC_LAG, **settings)
     if args.json:
         print(json.dumps([{k: row[k] for k in ("arch", "lag", "seed", "val_accuracy")} for row in rows]))
-    if args.output != "-":
+    if output is not None:
         used = (tf.config.threading.get_intra_op_parallelism_threads(),
                 tf.config.threading.get_inter_op_parallelism_threads())
         results = dict(provenance=provenance(argv, started, used), settings={**DEFAULTS, **settings},
                        rows=[{k: v for k, v in row.items() if k != "diagnosis"} for row in rows],
                        diagnostics=[row["diagnosis"] for row in rows if "diagnosis" in row])
-        output = Path(args.output)
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(json.dumps(results, indent=1) + "\n")
         if not args.json:

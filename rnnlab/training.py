@@ -8,6 +8,7 @@ can all drive it the same way.
 from __future__ import annotations
 
 import functools
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -34,6 +35,37 @@ EVAL_BATCH = 256
 # GRADIENT_WORDS - 1. One batched backward pass per epoch, a few milliseconds after its one-time trace.
 GRADIENT_SENTENCES = 16
 GRADIENT_WORDS = 20
+
+# Test-only: when this environment variable names a path, train() holds after its first call's batches have been
+# reported (on_batch called for them) for as long as that file exists, checking `stop` meanwhile (Stop releases
+# it at once). A test creates the file, waits until the run shows a batch, acts (Stop, several redraws) and
+# deletes the file, so no test depends on how long a training takes. Never set in a real deployment; the Ray
+# workers get it through rnnlab.engine.connection.worker_env() with every run (read here at run time, never at
+# import: the engine's trainers are standing processes). A held run reports no batch; the engine's trainer counts
+# the hold as its heartbeat (holding_for_tests), so a hold is not failed as a hung worker after RNNLAB_HEARTBEAT_S.
+HOLD_FILE_ENV = "RNNLAB_HOLD_FILE"
+HOLD_POLL_S = 0.05
+_HOLDING = threading.Event()  # set while a training of this process waits in hold_for_tests
+
+
+def hold_for_tests(stop: threading.Event | None = None) -> bool:
+    """Wait while the file RNNLAB_HOLD_FILE names exists, or until `stop` is set (see HOLD_FILE_ENV); returns
+    whether it waited at all. Without the variable it returns at once."""
+    path = os.environ.get(HOLD_FILE_ENV)
+    held = False
+    try:
+        while path and os.path.exists(path) and not (stop is not None and stop.is_set()):
+            held = True
+            _HOLDING.set()
+            time.sleep(HOLD_POLL_S)
+    finally:
+        _HOLDING.clear()
+    return held
+
+
+def holding_for_tests() -> bool:
+    """Whether a training of this process waits in hold_for_tests now (the engine's trainer beats meanwhile)."""
+    return _HOLDING.is_set()
 
 
 def encode_texts(texts, index: dict[str, int], max_tokens: int = MAX_TOKENS) -> tuple[np.ndarray, np.ndarray]:
@@ -299,6 +331,8 @@ def train(
                 batch_no += 1
                 if on_batch is not None:
                     on_batch(step, logs)
+            if step == len(group) and epoch == 0:
+                hold_for_tests(stop)  # test-only (HOLD_FILE_ENV): after the first call's batches are reported
             run.stopped = stop is not None and stop.is_set()
         traced.result()  # the first calls made (or their error raised) before the first validation
         val_loss = val_hits = 0.0

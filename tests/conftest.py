@@ -16,13 +16,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # (a stored run would otherwise turn a later test's training into an instant load).
 os.environ.setdefault("RNNLAB_RUNS_DIR", tempfile.mkdtemp(prefix="rnnlab-test-runs-"))
 
+# The engine's local Ray (one per test session, started on first need): two CPUs whatever the machine, so the
+# queue tests see two runs train and the rest wait; a short idle time before runs count as silent is not set here
+# (tests pass their own heartbeat).
+os.environ.setdefault("RNNLAB_RAY_CPUS", "2")
+# The test-only hold of rnnlab.training (HOLD_FILE_ENV): set for the whole test session, so the embedded Ray's
+# workers and every test server inherit it; it does nothing until a test creates the file (tests/hold.py).
+os.environ.setdefault("RNNLAB_HOLD_FILE", str(Path(tempfile.mkdtemp(prefix="rnnlab-test-hold-")) / "hold"))
+
 
 @pytest.fixture(scope="session")
 def sentiment_df():
     from rnnlab.data import load_sentiment
 
     return load_sentiment()
-# The engine's local Ray (one per test session, started on first need): two CPUs whatever the machine, so the
-# queue tests see two runs train and the rest wait; a short idle time before runs count as silent is not set here
-# (tests pass their own heartbeat).
-os.environ.setdefault("RNNLAB_RAY_CPUS", "2")

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from rnnlab import classroom, jobs, runs
+from tests.hold import holding
 from tests.test_jobs import wait_for as jobs_wait_for
 
 CONFIG = dict(arch="SimpleRNN", units=8, embed_dim=8, epochs=2, subset=200)
@@ -131,8 +132,9 @@ def test_an_invalid_config_is_refused_before_anything_is_queued(store):
     assert [e for e in engine.ask("queue") if e["owner"] == "student-with-a-typo"] == []
 
 
-# 2000 batches (about 2 s of training beside the worker's start): the second process asks while the run trains.
-ASKED = dict(arch="GRU", units=8, embed_dim=8, epochs=10, batch_size=8, subset=2000, seed=42)
+# A small run, held after its first call (tests/hold.py) until both processes have asked: the second asks while it
+# certainly trains, however fast the machine.
+ASKED = dict(arch="GRU", units=8, embed_dim=8, epochs=2, subset=300, seed=42)
 ASK = f"""
 import sys, time
 from rnnlab import classroom
@@ -153,9 +155,17 @@ def test_two_processes_joined_to_one_cluster_share_one_run(store, tmp_path):
     jobs.connect()
     address = ray.get_runtime_context().gcs_address
     env = dict(os.environ, RAY_ADDRESS=address, RNNLAB_RUNS_DIR=str(store))
-    processes = [subprocess.Popen([sys.executable, "-c", ASK, f"server-{i}"], env=env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True, cwd=str(jobs.ROOT)) for i in range(2)]
+    with holding():
+        processes = [subprocess.Popen([sys.executable, "-c", ASK, f"server-{i}"], env=env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True, cwd=str(jobs.ROOT)) for i in range(2)]
+        firsts = []
+        for process in processes:  # each one's answer, read while the run is held
+            line = process.stdout.readline()
+            while line and not line.startswith("RESULT"):
+                line = process.stdout.readline()
+            firsts.append(line)
     outputs = [process.communicate(timeout=300) for process in processes]
+    outputs = [(first + out, err) for first, (out, err) in zip(firsts, outputs)]
     results = [next(line.split() for line in out.splitlines() if line.startswith("RESULT")) for out, _ in outputs]
     assert sorted(r[1] for r in results) == ["attached", "started"], outputs
     assert results[0][2] == results[1][2]

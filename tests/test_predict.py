@@ -34,6 +34,28 @@ def test_probabilities_one_column_per_model_and_equal_to_the_models_own_call(run
     assert table["SimpleRNN"].nunique() == 3
 
 
+def test_probabilities_and_predict_equal_plain_keras_on_the_same_ids(runs):
+    """Against plain Keras, not against this module: each sentence's ids, written out here from the run's own
+    vocabulary (the lesson's standardisation: lower case, punctuation stripped, unknown words '[UNK]'), read
+    by `model(ids)` one sentence at a time with no padding at all. predict.probabilities and
+    TrainedModel.predict must give the same numbers (to float32 rounding)."""
+    import tensorflow as tf
+
+    sentences = ["I hate this meal!", "I love this restaurant", "the zzqxv was GOOD"]
+    words = [["i", "hate", "this", "meal"], ["i", "love", "this", "restaurant"], ["the", "zzqxv", "was", "good"]]
+    table = predict.probabilities(runs, sentences)
+    for name, run in runs.items():
+        index = {word: i for i, word in enumerate(run.vocabulary)}
+        assert "zzqxv" not in index and index["[UNK]"] == 1  # the unknown word is read as '[UNK]'
+        expected = []
+        for tokens in words:
+            ids = np.array([[index.get(token, 1) for token in tokens]], dtype=np.int32)
+            expected.append(float(np.asarray(run.model(tf.constant(ids), training=False))[0, 0]))
+        np.testing.assert_allclose(table[name].to_numpy(), expected, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(run.predict(sentences), expected, rtol=1e-5, atol=1e-6)
+        assert len(set(np.round(expected, 6))) == 3  # three different readings: the comparison can fail
+
+
 def test_any_string_gets_a_probability(runs):
     odd = ["", "   ", "\t\n", "😀🙂 👍", "!!!", "x" * 100_000, "word " * 20_000, "\ud800 lone surrogate", None,
            "Mochen Yang", "ünïcödé wörds"]

@@ -14,13 +14,16 @@ from rnnlab.gradients import EXPLODING_ABOVE, VANISHING_BELOW
 TOY_DECADES = 24  # the toy chart's y axis: at most 1e-24 to 1e24
 
 
+LOG_T_FROM = 200  # past this many steps the toy's t axis turns logarithmic (the page's help says so)
+
+
 def toy_gradient(toy_df: pd.DataFrame, title: str | None = None, log_t: bool | None = None) -> go.Figure:
     """The lesson's toy h_t = w^t h_0: two traces over t, 'h_t' and 'dh_t/dw' (absolute values; zeros, which a
     log axis cannot show, as gaps), log y axis,
     with the vanishing (|dh/dw| < VANISHING_BELOW) and exploding (> EXPLODING_ABOVE) regions shaded.
     `toy_df` is rnnlab.gradients.toy() output (t, h, dh_dw; attrs 'w' and 'h0' name the title). The y axis shows at
     most TOY_DECADES decades either side of 1 (beyond, the lines leave the chart: 1.5^5000 overflows float64
-    anyway); log_t (default: t past 200) puts t on a log axis too, so that the first steps stay readable."""
+    anyway); log_t (default: t past LOG_T_FROM) puts t on a log axis too, so that the first steps stay readable."""
     t = toy_df["t"].to_numpy()
     h = np.abs(toy_df["h"].to_numpy(dtype=float))
     dh = np.abs(toy_df["dh_dw"].to_numpy(dtype=float))
@@ -47,7 +50,7 @@ def toy_gradient(toy_df: pd.DataFrame, title: str | None = None, log_t: bool | N
         showarrow=False, font=dict(color="#D55E00"),
     )
     if log_t is None:
-        log_t = bool(len(t)) and t.max() > 200
+        log_t = bool(len(t)) and t.max() > LOG_T_FROM
     fig.update_xaxes(title_text="t (steps, log scale)" if log_t else "t (steps)", type="log" if log_t else None)
     fig.update_yaxes(type="log", range=[low, high], title_text="value (log scale)", exponentformat="power")
     if title is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from rnnlab.config import DEFAULT_CONFIG
 from rnnlab.models import LESSON_ARCHS
 from rnnlab.ui import dataset, progress, session
 from rnnlab.ui.frame import PageStop
@@ -12,6 +13,14 @@ from rnnlab.ui.frame import PageStop
 
 # Quick train: the lesson's settings with 3 epochs instead of 10 (about 80% validation accuracy already).
 QUICK_TRAIN = dict(epochs=3)
+
+
+def quick_train_time() -> str:
+    """' (about 5 s of training together, from results/bench.json)', or nothing without the benchmark's file."""
+    from rnnlab.bench import measured_training_seconds
+
+    seconds = measured_training_seconds(LESSON_ARCHS, QUICK_TRAIN["epochs"])
+    return "" if seconds is None else f" (about {seconds:.0f} s of training together, from results/bench.json)"
 
 
 def require_data() -> None:
@@ -44,7 +53,7 @@ def offer_quick_train(what: str) -> None:
     st.info(
         f"No model trained in this session yet, so there are no {what} to show. Train on the Train page, or "
         f"press Quick train: the lesson's {', '.join(LESSON_ARCHS)} with {QUICK_TRAIN['epochs']} epochs each "
-        "instead of 10 (under a minute together).",
+        f"instead of {DEFAULT_CONFIG['epochs']}{quick_train_time()}.",
         icon=":material/info:",
     )
     if blocked:

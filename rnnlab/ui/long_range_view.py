@@ -17,13 +17,23 @@ from rnnlab.ui import presenter, widgets
 from rnnlab.ui.state import StateKeys
 
 
+EXAMPLE_LAG = 12  # short enough to read on the page
+
+
 def example_sentence() -> None:
-    """One generated sentence at lag 12, its decisive word boxed and its distractors underlined."""
-    example = longrange_task.make_task(lag=12, n=1, seed=4)
+    """One generated sentence at EXAMPLE_LAG, its decisive word boxed and its distractors underlined."""
+    example = longrange_task.make_task(lag=EXAMPLE_LAG, n=1, seed=4)
     st.html(charts_cell.task_sentence_html(longrange_task.decode(example.ids[0]).split(), example.decisive_position,
                                            longrange_task.POSITIVE_WORDS + longrange_task.NEGATIVE_WORDS))
-    st.caption(f"An example with lag 12: the boxed word decides (label "
+    st.caption(f"An example with lag {EXAMPLE_LAG}: the boxed word decides (label "
                f"{'positive' if example.labels[0] else 'negative'}); the underlined ones are distractors.")
+
+
+def training_time_note() -> str:
+    """What a Train press costs, from the training's own bounds (rnnlab.longrange_task.DEFAULTS)."""
+    d = longrange_task.DEFAULTS
+    return (f"Pick a lag and press Train: each model trains at most {d['max_epochs']} epochs, ending after the "
+            f"epoch that passes {d['max_seconds']:.0f} s or reaches {d['target_accuracy']:.0%} validation accuracy.")
 
 
 def measured_section() -> dict | None:
@@ -31,8 +41,9 @@ def measured_section() -> dict | None:
     thread settings; returns the results (None, with a note, before `python -m rnnlab.longrange` has run)."""
     measured = longrange_results.load_results()
     if measured is None:
-        st.info("No results file yet: `python -m rnnlab.longrange` trains the table (about ten minutes on two cores) "
-                "and writes it to results/longrange.json.", icon=":material/info:")
+        models = len(longrange.FULL_ARCHS) * len(longrange_task.FULL_LAGS) * len(longrange.FULL_SEEDS)
+        st.info(f"No results file yet: `python -m rnnlab.longrange` trains the table ({models} models; the file "
+                "records how long they took) and writes it to results/longrange.json.", icon=":material/info:")
         return None
     seeds = sorted({row["seed"] for row in measured["rows"]})
     st.plotly_chart(presenter.chart(charts_cell.accuracy_by_lag(

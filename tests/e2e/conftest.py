@@ -104,16 +104,28 @@ def missing(reason: str):
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def chromium():
-    """Playwright's Chromium API bound to Debian's browser, launched once per test session."""
-    if not Path(CHROMIUM).exists():
-        missing(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run e2e tests")
+def sync_api():
+    """playwright.sync_api, or missing() when Python Playwright is not installed: every browser test imports
+    Playwright through here (inside a test or fixture, never at module level), so the one rule applies."""
     try:
         import playwright.sync_api as sync_api
     except ImportError:
         missing("Python Playwright is not installed (pip install -r requirements-dev.txt)")
-    playwright = sync_api.sync_playwright().start()
+    return sync_api
+
+
+def chromium_path() -> str:
+    """CHROMIUM, or missing() when Debian's browser is not there."""
+    if not Path(CHROMIUM).exists():
+        missing(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run e2e tests")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Playwright's Chromium API bound to Debian's browser, launched once per test session."""
+    chromium_path()
+    playwright = sync_api().sync_playwright().start()
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield browser
     browser.close()
@@ -143,6 +155,78 @@ def start_server(log_name: str = "server.log") -> Server:
     return Server(server_env(), log_name=log_name)
 
 
+CHARTS_DRAWN_JS = """() => !document.querySelector('[data-testid="stSkeleton"]')
+     && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(chart => chart.querySelector('.main-svg'))"""
+UNDRAWN_JS = """() => ({skeletons: document.querySelectorAll('[data-testid="stSkeleton"]').length,
+  charts: document.querySelectorAll('[data-testid="stPlotlyChart"]').length,
+  undrawn: [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].filter(c => !c.querySelector('.main-svg')).length})"""
+
+
+def charts_drawn(page, timeout_s: float = 30) -> None:
+    """Wait until no element is still loading (a skeleton) and every Plotly chart of the page has drawn its plot;
+    a chart that does not draw in `timeout_s` fails the test, saying how many did not."""
+    try:
+        page.wait_for_function(CHARTS_DRAWN_JS, timeout=timeout_s * 1000)
+    except Exception as error:  # Playwright's TimeoutError: say what is missing instead
+        state = page.evaluate(UNDRAWN_JS)
+        raise AssertionError(f"charts did not draw within {timeout_s} s: {state['undrawn']} of {state['charts']} "
+                             f"charts undrawn, {state['skeletons']} elements still loading") from error
+
+
+LESSON_ARCHS = ("SimpleRNN", "LSTM", "GRU", "BiLSTM")
+
+
+@pytest.fixture(scope="session")
+def lesson_store_template(tmp_path_factory):
+    """A run store as `python -m rnnlab.prepare` leaves it (the lesson's four architectures under the lesson's
+    settings), made of untrained seeded stand-ins (tests.test_runs.fake_run): built once, in seconds, and
+    copied by every test that needs stored models (prepared_store), so none depends on another's trainings."""
+    from rnnlab import runs
+    from rnnlab.data import load_sentiment, make_vectorizer
+    from tests.test_runs import fake_run
+
+    folder = tmp_path_factory.mktemp("lesson-store")
+    vectorizer = make_vectorizer(load_sentiment()["text"].iloc[::10])
+    for arch in LESSON_ARCHS:
+        runs.save(fake_run(arch, vectorizer, embed_dim=64, units=128, epochs=10, epochs_done=10), dict(arch=arch),
+                  runs_dir=folder)
+    return folder
+
+
+def prepared_store(template: Path) -> Path:
+    """A fresh copy of a prepared run store, for one server to own."""
+    copy = Path(tempfile.mkdtemp(prefix="rnnlab-e2e-store-")) / "runs"
+    shutil.copytree(template, copy)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def lesson_server(chromium, lesson_store_template):
+    """A server of its own on a copy of the prepared lesson store: a new session there predicts at once."""
+    env = server_env()
+    env["RNNLAB_RUNS_DIR"] = str(prepared_store(lesson_store_template))
+    server = Server(env, log_name="lesson-server.log")
+    server.runs_dir = Path(env["RNNLAB_RUNS_DIR"])
+    yield server
+    server.stop()
+
+
+def new_tab(chromium, url: str, timeout_ms: int = 30_000):
+    """A new browser context (a new Streamlit session) on `url`, the sidebar shown: (context, page)."""
+    context = chromium.new_context(viewport={"width": 1600, "height": 1000})
+    tab = context.new_page()
+    tab.set_default_timeout(timeout_ms)
+    tab.goto(url)
+    tab.locator('[data-testid="stSidebarNav"]').wait_for()
+    return context, tab
+
+
+@pytest.fixture(scope="session")
+def expect(chromium):
+    """Playwright's expect(), under the same rule as the browser."""
+    return sync_api().expect
+
+
 @pytest.fixture(scope="session")
 def server(chromium):
     """The app, started after the browser so the first-paint measurement does not include Chromium's start."""
@@ -153,11 +237,16 @@ def server(chromium):
 
 @pytest.fixture(scope="module")
 def page(chromium, server):
-    """One browser tab (one Streamlit session) shared by a module's tests, so trained models carry over."""
-    context = chromium.new_context(viewport={"width": 1600, "height": 1000})
-    tab = context.new_page()
-    tab.set_default_timeout(30_000)
-    tab.goto(server.url)
-    tab.locator('[data-testid="stSidebarNav"]').wait_for()
+    """One browser tab (one Streamlit session) for a module's tests that only open pages (a test that needs a
+    model sets it up itself: `tab` below, lesson_server)."""
+    context, tab = new_tab(chromium, server.url)
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def tab(chromium, server):
+    """A browser tab (a new Streamlit session) of its own on the session's server, for one test."""
+    context, tab = new_tab(chromium, server.url)
     yield tab
     context.close()

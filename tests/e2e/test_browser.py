@@ -1,8 +1,11 @@
 """The dashboard in a real browser: every page opens without an exception, a small SimpleRNN trains with its
-loss curve growing live, Stop stops a second run, and Predict shows one probability per trained model.
+loss curve drawn while it trains, Stop stops a run, and Predict and Gradients show every stored model.
 
-One browser tab (one Streamlit session) goes through the tests in order; screenshots of every page land in
-tests/e2e/screenshots/, with the measured timings in timings.json.
+Each test sets up what it needs: a training test trains in a tab of its own, held after its first call
+(tests/hold.py) so "while it trains" is a known moment, not a race with the machine's speed; Predict and
+Gradients open a new tab on a server with a copy of a prepared run store (conftest.lesson_server), so
+`-k predict` alone passes. Screenshots land in tests/e2e/screenshots/, with the measured timings in
+timings.json.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from rnnlab.charts.training import MAX_POINTS
-from tests.e2e.conftest import start_server
+from rnnlab.charts.training import drawn_points
+from rnnlab.steps import FIRST_CALL_BATCHES
+from tests.e2e.conftest import LESSON_ARCHS, charts_drawn, new_tab, start_server
+from tests.hold import holding
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 
@@ -30,14 +35,14 @@ TITLES = {
     "Predict": "Predict: how sure is each network?",
     "Gradients": "Gradients: why long sentences are hard to learn from",
 }
-# Small enough to finish in seconds, long enough for several live redraws on the way: 30 epochs of 300 batches
-# take 6-8 s here, and the page redraws every second (2-3 s of training once gave a slow CI machine one redraw;
-# 12 epochs took that long once train() called TensorFlow once per 0.2 s of batches).
-SMALL_RUN = {"Units": "16", "Embedding size": "16", "Epochs": "30", "Batch size": "8"}
-LONG_RUN = {"Units": "256", "Epochs": "30", "Batch size": "8"}  # 9000 batches: about 10 s on 2 cores
-# The runs' names (rnnlab.runs.run_name: what differs from the lesson's settings; the embedding stays 16).
-SMALL_NAME = "SimpleRNN, 30 epochs, batch 8, embedding 16, 16 units"
-LONG_NAME = "SimpleRNN, 30 epochs, batch 8, embedding 16, 256 units"
+# Small runs (4 epochs of 75 batches, seconds): the tests hold them after their first call (tests/hold.py) to look
+# at the page while they certainly train, so no size has to outlast the test's own steps.
+SMALL_RUN = {"Units": "16", "Embedding size": "16", "Epochs": "4"}
+STOP_RUN = {"Units": "32", "Epochs": "4"}
+BATCHES_PER_EPOCH = 75  # the 2,400 training sentences in batches of 32
+# The runs' names (rnnlab.runs.run_name: what differs from the lesson's settings).
+SMALL_NAME = "SimpleRNN, 4 epochs, embedding 16, 16 units"
+STOP_NAME = "SimpleRNN, 4 epochs, 32 units"
 TIMINGS: dict[str, float] = {}
 
 # The loss panel's training trace of the first run, read from the Plotly figure in the page: how far it has got
@@ -109,15 +114,14 @@ def screenshot(page, name: str) -> None:
         ".map(e => e.scrollHeight), 0)"
     )
     page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(int(height) + 100, 8000))})
-    try:  # elements load their code lazily (a skeleton until then), charts draw once in view: wait for both
-        page.wait_for_function(
-            """() => !document.querySelector('[data-testid="stSkeleton"]')
-                 && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-                    .every(chart => chart.querySelector('.main-svg'))""",
-            timeout=15_000,
-        )
-    except Exception:
-        pass  # a screenshot with a blank chart still shows what went wrong
+    # Elements load their code lazily (a skeleton until then), charts draw once in view: wait for both; a chart
+    # that does not draw fails the test (after a screenshot of what the page shows).
+    try:
+        charts_drawn(page, 30)
+    except AssertionError:
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-charts-not-drawn.png"), full_page=True)
+        page.set_viewport_size(size)
+        raise
     time.sleep(1.0)  # and let them re-lay out to the new size
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     page.set_viewport_size(size)
@@ -202,20 +206,46 @@ def train_watched(page, settings: dict, watch_js: str, timeout_ms: int) -> None:
     page.get_by_text("Compare the runs").wait_for(timeout=timeout_ms)
 
 
-def test_a_small_simplernn_trains_with_its_loss_curve_growing_live(page):
-    # The browser itself notes every change of the curve's size, every 50 ms, with its own clock.
-    train_watched(page, SMALL_RUN, WATCH_CURVE_JS, 180_000)
+def press_train_held(page, settings: dict, name: str, watch_js: str | None = None) -> None:
+    """Inside `with holding():` open the Train page, set these numbers, (start `watch_js`,) press Train and wait
+    until the run's progress line shows its first call's batches: the run is then held there, running."""
+    open_page(page, "Train")
+    for label, value in settings.items():
+        set_number(page, label, value)
+    if watch_js:
+        page.evaluate(watch_js)
+    main_button(page, "Train").click()
+    epochs = settings["Epochs"]
+    page.locator('[data-testid="stMain"]').get_by_text(
+        re.compile(re.escape(name) + rf": epoch 1/{epochs}, batch {FIRST_CALL_BATCHES}/{BATCHES_PER_EPOCH}\b")
+    ).wait_for(timeout=180_000)
+
+
+def test_a_small_simplernn_trains_with_its_loss_curve_drawn_while_it_trains(tab):
+    """The loss curve is drawn while the run trains (held after its first call: exactly those batches, the run's
+    progress bar still there), then grows to the run's last batch; the browser notes every change of the
+    curve, every 50 ms, with its own clock."""
+    page = tab
+    with holding():
+        press_train_held(page, SMALL_RUN, SMALL_NAME, WATCH_CURVE_JS)
+        page.wait_for_function(CURVE_POINTS_JS + f" === {FIRST_CALL_BATCHES}", timeout=30_000)
+        held_x = page.evaluate(CURVE_PROGRESS_JS)
+        assert held_x == pytest.approx(FIRST_CALL_BATCHES / BATCHES_PER_EPOCH), held_x
+        assert page.locator('[data-testid="stMain"] [role="progressbar"]').count() >= 1
+        assert page.get_by_text("Compare the runs").count() == 0  # not ended
+        screenshot(page, "3-train-while-training")
+    page.get_by_text("Compare the runs").wait_for(timeout=180_000)
+    wait_until_idle(page)
     screenshot(page, "3-train-after-small-run")
     changes = page.evaluate("() => window.__curveChanges")  # [[milliseconds, epochs reached], ...]
     seen = [epochs for _, epochs in changes]
     total = page.evaluate(CURVE_PROGRESS_JS)
-    assert total == pytest.approx(30.0), total  # the last of its 30 epochs' 300 batches, at x = 9000 / 300
-    # 9,000 batches, drawn as at most MAX_POINTS of them (the live page re-sends every curve every second)
-    assert 100 <= page.evaluate(CURVE_POINTS_JS) <= MAX_POINTS
-    growing_before_end = [p for p in seen if 0 < p < total]
-    assert len(growing_before_end) >= 3, f"curve progress seen while training: {seen}, final {total}"
+    epochs = int(SMALL_RUN["Epochs"])
+    assert total == pytest.approx(epochs), total  # its last batch, at x = 300 batches / 75 per epoch
+    assert page.evaluate(CURVE_POINTS_JS) == len(drawn_points(epochs * BATCHES_PER_EPOCH))
+    assert seen[0] == pytest.approx(held_x) and seen[-1] == pytest.approx(total), seen  # drawn live, then to the end
     assert seen == sorted(seen)
-    live = [t for t, epochs in changes if 0 < epochs < total]
+    live = [t for t, x in changes if 0 < x < total]
     if len(live) > 2:
         gaps = [b - a for a, b in zip(live, live[1:])]
         record("live_update_interval_s", sum(gaps) / len(gaps) / 1000)
@@ -224,61 +254,81 @@ def test_a_small_simplernn_trains_with_its_loss_curve_growing_live(page):
     assert_no_exception(page)
 
 
-def test_stop_stops_a_second_run_and_keeps_it(page):
-    for label, value in LONG_RUN.items():
-        set_number(page, label, value)
-    main_button(page, "Train").click()
-    # Running, with batches done: the progress line reads "<name>: epoch 1/30, batch 12/300, ...".
-    page.locator('[data-testid="stMain"]').get_by_text(re.compile(re.escape(LONG_NAME) + r": epoch \d+/30, batch")).wait_for(
-        timeout=120_000
-    )
-    stop = main_button(page, "Stop")
-    assert stop.is_enabled()
-    stop.click()
-    caption = page.get_by_text(re.compile(re.escape(LONG_NAME) + r" was stopped after \d+ of 30 epochs"))
-    try:
-        caption.wait_for(timeout=60_000)
-    except Exception:
-        screenshot(page, "3-train-stop-failed")
-        raise AssertionError("no 'stopped' caption; the page shows:\n" + page.locator('[data-testid="stMain"]').inner_text())
+def test_stop_stops_a_run_and_keeps_it(tab):
+    page = tab
+    with holding():
+        press_train_held(page, STOP_RUN, STOP_NAME)  # held after its first call: certainly running
+        stop = main_button(page, "Stop")
+        assert stop.is_enabled()
+        stop.click()
+        caption = page.get_by_text(re.compile(re.escape(STOP_NAME) + r" was stopped after 1 of 4 epochs"))
+        try:
+            caption.wait_for(timeout=60_000)
+        except Exception:
+            page.screenshot(path=str(SCREENSHOTS / "3-train-stop-failed.png"), full_page=True)
+            raise AssertionError("no 'stopped' caption; the page shows:\n"
+                                 + page.locator('[data-testid="stMain"]').inner_text())
     wait_until_idle(page)
     assert page.locator('[data-testid="stMain"] [role="progressbar"]').count() == 0
     screenshot(page, "3-train-after-stop")
     assert main_button(page, "Stop").is_disabled()
+    assert main_button(page, "Train").is_enabled()
     assert_no_exception(page)
 
 
-def test_predict_shows_one_probability_per_trained_model(page):
-    open_page(page, "Predict")
-    box = page.get_by_label("Sentences, one a line")
-    box.fill("The food was cold and the waiter rude")
-    box.press("Control+Enter")
-    wait_until_idle(page)
-    table = page.locator('[data-testid="stTable"] table')
-    table.wait_for()
-    headers = [h.strip() for h in table.locator("thead th").all_inner_texts() if h.strip()]
-    assert headers[-3:] == [SMALL_NAME, LONG_NAME, "Bag of words"], headers
-    cells = table.locator("tbody tr").first.locator("td").all_inner_texts()
-    assert len(cells) == 3 and all(0.0 <= float(c) <= 1.0 for c in cells), cells
-    screenshot(page, "5-predict-after-training")
-    assert_no_exception(page)
+SENTENCE = "The food was cold and the waiter rude"
 
 
-def test_pages_after_training_show_the_models(page):
-    """The Gradients page measures both trained models: their lines (and their architecture's untrained one) in the
-    measured chart, and the text under it names each with its ratio."""
-    open_page(page, "Gradients")
-    page.locator('[data-testid="stPlotlyChart"]').nth(1).wait_for(timeout=120_000)
-    wait_until_idle(page, 120)
-    assert_no_exception(page)
-    names = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')]
-        .map(plot => (plot._fullData || []).map(trace => trace.name))""")
-    # Both trained runs, and one untrained reference for their architecture (rnnlab.charts: one per architecture).
-    assert [SMALL_NAME, LONG_NAME, "SimpleRNN untrained"] in names, names
-    for name in (SMALL_NAME, LONG_NAME):
-        page.get_by_text(re.compile(rf"{re.escape(name)}: trained, its line (falls|rises|stays about level)")).first \
-            .wait_for()
-    screenshot(page, "6-gradients-after-training")
+def test_predict_shows_one_probability_per_stored_model(chromium, lesson_server):
+    """A new session on a server with the prepared lesson store: one column per stored model (and the
+    bag-of-words baseline), each cell the probability that model gives, as the stored run computes it."""
+    from rnnlab import runs
+
+    context, page = new_tab(chromium, lesson_server.url)
+    try:
+        open_page(page, "Predict")
+        box = page.get_by_label("Sentences, one a line")
+        box.fill(SENTENCE)
+        box.press("Control+Enter")
+        wait_until_idle(page)
+        table = page.locator('[data-testid="stTable"] table')
+        table.wait_for()
+        headers = [h.strip() for h in table.locator("thead th").all_inner_texts() if h.strip()]
+        assert headers[-5:] == [*LESSON_ARCHS, "Bag of words"], headers
+        row = table.locator("tbody tr").filter(has_text=SENTENCE).first
+        cells = row.locator("td").all_inner_texts()[-5:]
+        stored = {s.arch: s for s in runs.list_runs(lesson_server.runs_dir)[0]}
+        for arch, cell in zip(LESSON_ARCHS, cells):
+            expected = float(runs.load_run(stored[arch].id, lesson_server.runs_dir, cached=False).predict([SENTENCE])[0])
+            assert float(cell) == pytest.approx(expected, abs=0.0051), (arch, cell, expected)  # shown to 2-3 digits
+        assert 0.0 <= float(cells[-1]) <= 1.0
+        screenshot(page, "5-predict-with-stored-models")
+        assert_no_exception(page)
+    finally:
+        context.close()
+
+
+def test_gradients_measures_every_stored_model(chromium, lesson_server):
+    """The Gradients page, in a new session with the prepared lesson models, measures each of them: its line
+    (with its architecture's untrained one) in the measured chart, and the text under it names each."""
+    context, page = new_tab(chromium, lesson_server.url)
+    try:
+        open_page(page, "Gradients")
+        page.locator('[data-testid="stPlotlyChart"]').nth(1).wait_for(timeout=120_000)
+        wait_until_idle(page, 180)
+        charts_drawn(page, 60)
+        assert_no_exception(page)
+        names = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')]
+            .map(plot => (plot._fullData || []).map(trace => trace.name))""")
+        measured = next((n for n in names if "SimpleRNN untrained" in n), None)
+        assert measured is not None, names
+        assert set(LESSON_ARCHS) | {f"{arch} untrained" for arch in LESSON_ARCHS} <= set(measured), measured
+        for name in LESSON_ARCHS:
+            page.get_by_text(re.compile(rf"{re.escape(name)}: trained, its line (falls|rises|stays about level)")) \
+                .first.wait_for()
+        screenshot(page, "6-gradients-with-stored-models")
+    finally:
+        context.close()
 
 
 def test_the_first_paint_benchmark_prints_medians_and_ratios():

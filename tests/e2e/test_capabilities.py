@@ -16,9 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-expect = pytest.importorskip("playwright.sync_api", reason="Python Playwright is not installed").expect
 
-from tests.e2e.conftest import Server, server_env
+from tests.e2e.conftest import Server, new_tab, server_env
 from tests.e2e.test_browser import assert_no_exception, main_button, screenshot, set_number, wait_until_idle
 
 LINK = "/train?archs=SimpleRNN,GRU&units=16&embed_dim=16&epochs=3&dropout=0.2"
@@ -61,7 +60,7 @@ def tab(chromium, store_server):
     context.close()
 
 
-def test_a_bad_value_in_a_link_is_refused_with_its_reason(chromium, store_server):
+def test_a_bad_value_in_a_link_is_refused_with_its_reason(chromium, store_server, expect):
     context = chromium.new_context(viewport={"width": 1600, "height": 1000})
     page = context.new_page()
     try:
@@ -79,7 +78,7 @@ def test_a_bad_value_in_a_link_is_refused_with_its_reason(chromium, store_server
         context.close()
 
 
-def test_a_shared_link_trains_and_each_run_downloads_as_a_zip_that_predicts_the_same(tab, store_server):
+def test_a_shared_link_trains_and_each_run_downloads_as_a_zip_that_predicts_the_same(tab, store_server, expect):
     from rnnlab import runs
 
     tab.goto(store_server.url + LINK)
@@ -116,7 +115,12 @@ def test_a_shared_link_trains_and_each_run_downloads_as_a_zip_that_predicts_the_
     assert {row["regularisation"] for row in rows} == {"dropout 0.2"}
 
 
-def test_a_clipped_run_and_the_gradients_over_training(tab):
+def test_a_clipped_run_and_the_gradients_over_training(tab, store_server):
+    """Set up here (not left by the test before): the shared link's settings, 4 epochs, clipping at 0.1."""
+    tab.goto(store_server.url + LINK)
+    tab.get_by_role("heading", name="Train: watch a recurrent network learn").wait_for(timeout=60_000)
+    wait_until_idle(tab)
+    set_number(tab, "Epochs", "4")
     set_number(tab, "Clip gradient norm", "0.1")
     main_button(tab, "Train").click()
     clipped = name_of("GRU", clip_norm=0.1)
@@ -138,7 +142,16 @@ def test_a_clipped_run_and_the_gradients_over_training(tab):
     screenshot(tab, "12-gradients-epoch-1-and-clipping")
 
 
-def test_the_embedding_page_shows_both_maps_separability_and_neighbours(tab):
+@pytest.fixture
+def lesson_tab(chromium, lesson_server):
+    """A new session on a server with a copy of the prepared lesson store: models without training here."""
+    context, page = new_tab(chromium, lesson_server.url)
+    yield page
+    context.close()
+
+
+def test_the_embedding_page_shows_both_maps_separability_and_neighbours(lesson_tab):
+    tab = lesson_tab
     open_page(tab, "What the embedding learned")
     tab.locator(".gtitle", has_text="untrained").first.wait_for(timeout=120_000)
     wait_until_idle(tab, 120)

@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from rnnlab.ui.pages import HOME, PAGES as NAVIGATION
+from tests.e2e.conftest import charts_drawn, sync_api
 from tests.e2e.test_browser import LIVE_FRAME, assert_no_exception, main_button, set_number, wait_until_idle
 
 HERE = Path(__file__).resolve().parent
@@ -66,7 +66,7 @@ def choose_architectures(page, archs: list[str]) -> None:
             field.fill(arch)
             try:
                 page.get_by_role("option", name=arch, exact=True).click(timeout=15_000)
-            except PlaywrightTimeout:  # not offered: already chosen after all; the next round reads the chips again
+            except sync_api().TimeoutError:  # not offered: already chosen after all; the next round reads the chips again
                 pass
             page.keyboard.press("Escape")
             wait_until_idle(page)
@@ -91,16 +91,9 @@ def train(page, archs: list[str], seed: int) -> None:
 
 
 def settle(page) -> None:
-    """Wait for lazily loaded elements and charts drawn to their final size."""
-    try:
-        page.wait_for_function(
-            """() => !document.querySelector('[data-testid="stSkeleton"]')
-                 && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-                    .every(chart => chart.querySelector('.main-svg'))""",
-            timeout=30_000,
-        )
-    except Exception:
-        pass  # the checks then report what is missing
+    """Wait for lazily loaded elements and every chart drawn (a chart that does not draw fails the test:
+    conftest.charts_drawn), then for their final size."""
+    charts_drawn(page, 30)
     time.sleep(1.0)
 
 

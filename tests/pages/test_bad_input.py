@@ -9,10 +9,11 @@ import math
 
 import pytest
 
-from rnnlab import runs
+from rnnlab import jobs, runs
 from rnnlab.data import make_vectorizer
 from rnnlab.ui import widgets
 from rnnlab.ui.state import StateKeys
+from tests.hold import holding
 from tests.pages.conftest import button, open_page, own_jobs, texts
 from tests.test_runs import fake_run
 
@@ -183,14 +184,18 @@ def test_home_page_with_a_strange_present_parameter(value):
 
 
 def test_a_double_clicked_train_button_starts_one_training():
+    # A small run held after its first call (tests/hold.py): the second click certainly comes while it trains.
     at = open_page("train", {StateKeys.CONFIG_OVERRIDES: {"subset": 200}, StateKeys.TRAIN_UNITS: 8,
-                             StateKeys.TRAIN_EMBED_DIM: 8, StateKeys.TRAIN_EPOCHS: 30, StateKeys.TRAIN_SEED: 11})
-    train = button(at, "Train")
-    train.click().run()
-    train.click().run()  # the second click of the pair, sent before the page redrew
-    assert not at.exception
-    owner = at.session_state[StateKeys.SESSION_ID]
-    started = own_jobs(at)
-    assert len(started) == 1 and at.session_state[StateKeys.JOB_IDS] == [started[0].id]
-    started[0].stop()
-    assert started[0].wait(120)
+                             StateKeys.TRAIN_EMBED_DIM: 8, StateKeys.TRAIN_EPOCHS: 2, StateKeys.TRAIN_SEED: 11})
+    with holding():
+        train = button(at, "Train")
+        train.click().run()
+        train.click().run()  # the second click of the pair, sent before the page redrew
+        assert not at.exception
+        owner = at.session_state[StateKeys.SESSION_ID]
+        started = own_jobs(at)
+        assert len(started) == 1 and at.session_state[StateKeys.JOB_IDS] == [started[0].id]
+        # The cluster's queue (its running runs too) holds this session's one run, not a second one unlisted.
+        assert [e["run_id"] for e in jobs.manager().ask("queue") if e["owner"] == owner] == [started[0].id]
+        assert started[0].stop()
+        assert started[0].wait(120)

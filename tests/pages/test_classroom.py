@@ -6,13 +6,12 @@ Stored runs here are untrained models saved in a fresh store per test (tests.tes
 what a restarted server sees without training anything; the shared-job test trains a tiny SimpleRNN for real.
 """
 
-import time
-
 import pytest
 
 from rnnlab import charts, classroom, gradients, jobs, runs, uploads
 from rnnlab.data import make_vectorizer
 from rnnlab.ui.state import StateKeys
+from tests.hold import holding, wait_for
 from tests.pages.conftest import button, figures, open_page, own_jobs, texts
 from tests.test_runs import fake_run
 
@@ -101,32 +100,31 @@ def test_pressing_train_on_stored_settings_loads_the_run_instead_of_training(sto
 
 
 def test_a_second_session_watches_the_first_ones_training_and_only_the_first_can_stop_it(store):
-    # Long enough (6000 batches of 8, several seconds) that the shared job cannot finish before the watcher attaches
-    # and the starter presses Stop, even on a quiet machine where small runs train at ~1000 batches a second.
-    settings = {StateKeys.CONFIG_OVERRIDES: {"subset": 2000}, StateKeys.TRAIN_UNITS: 8, StateKeys.TRAIN_EMBED_DIM: 8,
-                StateKeys.TRAIN_EPOCHS: 30, StateKeys.TRAIN_BATCH_SIZE: 8, StateKeys.TRAIN_SEED: 7}
-    starter = open_page("train", settings)
-    button(starter, "Train").click().run()
-    (job,) = own_jobs(starter)
+    # A small training held after its first call (tests/hold.py): it is running whenever the watcher attaches
+    # and the starter presses Stop, however fast the machine trains.
+    settings = {StateKeys.CONFIG_OVERRIDES: {"subset": 300}, StateKeys.TRAIN_UNITS: 8, StateKeys.TRAIN_EMBED_DIM: 8,
+                StateKeys.TRAIN_EPOCHS: 3, StateKeys.TRAIN_SEED: 7}
+    with holding():
+        starter = open_page("train", settings)
+        button(starter, "Train").click().run()
+        (job,) = own_jobs(starter)
+        wait_for(lambda: job.snapshot().batches)
 
-    watcher = open_page("train", settings)
-    assert not button(watcher, "Train").disabled
-    button(watcher, "Train").click().run()
+        watcher = open_page("train", settings)
+        assert not button(watcher, "Train").disabled
+        button(watcher, "Train").click().run()
 
-    assert not watcher.exception
-    told = [i.body for i in watcher.info]
-    assert any("Another session is already training SimpleRNN" in body for body in told), (told, job.snapshot())
-    assert watcher.session_state[StateKeys.JOB_IDS] == [job.id]  # the same job: the same curves
-    assert own_jobs(watcher) == []
-    assert button(watcher, "Stop").disabled
-    assert any("started by another session, which alone can stop it" in c.value for c in watcher.caption)
-    assert not button(starter.run(), "Stop").disabled
-
-    deadline = time.time() + 120
-    while not job.snapshot().batches and time.time() < deadline:  # let it learn something before stopping
-        time.sleep(0.05)
-    button(starter, "Stop").click().run()
-    assert job.wait(120) and job.status == "stopped"
+        assert not watcher.exception
+        told = [i.body for i in watcher.info]
+        assert any("Another session is already training SimpleRNN" in body for body in told), (told, job.snapshot())
+        assert watcher.session_state[StateKeys.JOB_IDS] == [job.id]  # the same job: the same curves
+        assert own_jobs(watcher) == []
+        assert button(watcher, "Stop").disabled
+        assert any("started by another session, which alone can stop it" in c.value for c in watcher.caption)
+        assert not button(starter.run(), "Stop").disabled
+        assert job.snapshot().status == "running"
+        button(starter, "Stop").click().run()
+        assert job.wait(120) and job.status == "stopped"
     for at in (starter.run(), watcher.run()):
         assert not at.exception
         table = at.dataframe[0].value
@@ -201,24 +199,30 @@ def test_presenter_mode_from_the_address_folds_the_controls_and_enlarges_the_cha
 
 
 def test_stop_says_what_it_cancelled_and_what_it_stopped(store):
-    # Three architectures at once on the test session's two CPUs: two train, the third waits for a CPU.
-    # 30 epochs in batches of 8 (9000 batches a run, several seconds): the two running ones are still running.
-    at = open_page("train", {StateKeys.TRAIN_BATCH_SIZE: 8, StateKeys.TRAIN_UNITS: 8,
-                             StateKeys.TRAIN_EMBED_DIM: 8, StateKeys.TRAIN_EPOCHS: 30, StateKeys.TRAIN_SEED: 17,
+    # Three architectures at once on the test session's two CPUs: two train, held after their first call
+    # (tests/hold.py) so they are still running at the Stop, and the third waits for a CPU.
+    at = open_page("train", {StateKeys.TRAIN_UNITS: 8, StateKeys.TRAIN_EMBED_DIM: 8, StateKeys.TRAIN_EPOCHS: 2,
+                             StateKeys.TRAIN_SEED: 17, StateKeys.CONFIG_OVERRIDES: {"subset": 300},
                              StateKeys.TRAIN_ARCHS: ["SimpleRNN", "GRU", "LSTM"]})
-    button(at, "Train").click().run()
-    started = own_jobs(at)
-    deadline = time.time() + 120
-    while time.time() < deadline and sorted(j.snapshot().status for j in started) != ["queued", "running", "running"]:
-        time.sleep(0.1)
-    waiting = next(job for job in started if job.snapshot().status == "queued")
-    assert any("waiting for a free CPU, place 1 in the queue" in p.proto.text for p in at.run().get("progress"))
-    button(at, "Stop").click().run()
-    notices = [i.body for i in at.info]
-    assert f"Cancelled {waiting.snapshot().label}: it was waiting for a free CPU (place 1 in the queue), so " \
-           "nothing was trained or kept." in notices, notices
-    assert sum(text.startswith("Stopping ") and "after the batches it is on" in text for text in notices) == 2
-    assert all(job.wait(120) for job in started)
+    with holding():
+        button(at, "Train").click().run()
+        started = own_jobs(at)
+
+        def two_held_one_queued():
+            snapshots = [j.snapshot() for j in started]
+            return (sorted(s.status for s in snapshots) == ["queued", "running", "running"]
+                    and all(s.batches for s in snapshots if s.status == "running"))
+
+        wait_for(two_held_one_queued)
+        waiting = next(job for job in started if job.snapshot().status == "queued")
+        assert any("waiting for a free CPU, place 1 in the queue" in p.proto.text for p in at.run().get("progress"))
+        button(at, "Stop").click().run()
+        notices = [i.body for i in at.info]
+        assert f"Cancelled {waiting.snapshot().label}: it was waiting for a free CPU (place 1 in the queue), so " \
+               "nothing was trained or kept." in notices, notices
+        assert sum(text.startswith("Stopping ") and "after the batches it is on" in text for text in notices) == 2
+        assert all(job.wait(120) for job in started)
+    assert sorted(job.status for job in started) == ["stopped"] * 3
     assert waiting.snapshot().status == "stopped" and waiting.snapshot().batches == ()
 
 

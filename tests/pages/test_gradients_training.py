@@ -2,6 +2,7 @@
 gradient_by_step on one chart, and the largest gradient norm per batch with and without clipping."""
 
 import numpy as np
+import pytest
 
 from rnnlab import jobs
 from rnnlab.ui.state import StateKeys
@@ -46,8 +47,12 @@ def test_largest_gradient_norm_per_batch_with_and_without_clipping(trained_sessi
     assert traces[clipped_name]["y"] == [b["grad_norm"] for b in clipped.result.batch_history]
     threshold = next(t for name, t in traces.items() if "threshold 0.05" in name)
     assert threshold["y"] == [0.05, 0.05]
-    # The same start and the same first batch: the same first gradient; clipping changes what follows.
-    assert clipped.result.batch_history[0]["grad_norm"] == plain_gru.result.batch_history[0]["grad_norm"]
+    # The same seed, so the same start and the same first batch: the same first gradient (clipping acts after it is
+    # measured), up to float32 rounding. Not bit for bit: the two runs train in different Ray workers, whose
+    # TensorFlow thread counts (rnnlab.engine.connection.settle_worker: 1 or 2 inter-op threads, by the CPUs free)
+    # may differ, and with them the order of a reduction's additions. Clipping then changes what follows.
+    first_clipped, first_plain = (run.result.batch_history[0]["grad_norm"] for run in (clipped, plain_gru))
+    assert first_clipped == pytest.approx(first_plain, rel=1e-5)
     largest = max(b["grad_norm"] for b in clipped.result.batch_history)
     assert largest > 0.05
     assert f"{largest:.3g} (applied at most 0.05)" in " ".join(m.value for m in at.markdown)

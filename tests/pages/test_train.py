@@ -6,6 +6,7 @@ import time
 
 from rnnlab import baseline, jobs, params
 from rnnlab.ui.state import StateKeys
+from tests.hold import holding, wait_for
 from tests.pages.conftest import button, figures, open_page, own_jobs, texts
 
 SMALL_SUBSET = {StateKeys.CONFIG_OVERRIDES: {"subset": 200}}
@@ -85,23 +86,26 @@ def test_a_tiny_training_draws_one_training_point_per_batch_and_a_validation_poi
 
 
 def test_stop_ends_the_sessions_training_and_keeps_it_in_the_comparison():
-    # 30 epochs of 2000 sentences in batches of 8 (6000 batches, several seconds): the Stop lands mid-run.
-    at = open_page("train", {StateKeys.CONFIG_OVERRIDES: {"subset": 2000}})
+    """A small training held after its first call (tests/hold.py) is certainly running when Stop is pressed: it
+    ends stopped after that call's batches, and the comparison keeps it, marked stopped, beside the baseline."""
+    from rnnlab.steps import FIRST_CALL_BATCHES
+
+    at = open_page("train", {StateKeys.CONFIG_OVERRIDES: {"subset": 300}})
     at.number_input(key=StateKeys.TRAIN_UNITS).set_value(8)
-    at.number_input(key=StateKeys.TRAIN_BATCH_SIZE).set_value(8)
-    at.number_input(key=StateKeys.TRAIN_EPOCHS).set_value(30).run()
-    button(at, "Train").click().run()
-    (job,) = own_jobs(at)
-    assert job.active
-    assert [p.proto.text for p in at.get("progress")][-1].startswith(
-        "SimpleRNN, 30 epochs, batch 8, 8 units, 2000 sentences: ")
-    deadline = time.time() + 120
-    while not job.snapshot().batches and time.time() < deadline:  # let it learn something before stopping
-        time.sleep(0.05)
-    button(at, "Stop").click().run()
-    assert job.wait(60) and job.status == "stopped"
+    at.number_input(key=StateKeys.TRAIN_EPOCHS).set_value(3).run()
+    with holding():
+        button(at, "Train").click().run()
+        (job,) = own_jobs(at)
+        assert job.active
+        assert [p.proto.text for p in at.get("progress")][-1].startswith(
+            "SimpleRNN, 3 epochs, 8 units, 300 sentences: ")
+        wait_for(lambda: job.snapshot().batches)  # held after them: still running
+        assert job.snapshot().status == "running"
+        button(at, "Stop").click().run()
+        assert job.wait(60) and job.status == "stopped"
+    assert len(job.snapshot().batches) == FIRST_CALL_BATCHES
     at.run()
     table = at.dataframe[0].value
     assert list(table["status"]) == ["stopped", "baseline"]
-    assert table["epochs"][0] < 30
-    assert any("was stopped after" in c.value and "of 30 epochs" in c.value for c in at.caption)
+    assert table["epochs"][0] == 1  # the partial first epoch, validated
+    assert any("was stopped after" in c.value and "of 3 epochs" in c.value for c in at.caption)
