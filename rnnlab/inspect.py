@@ -65,7 +65,7 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def _weights(layer) -> list[np.ndarray]:
+def cell_weights(layer) -> list[np.ndarray]:
     """kernel, recurrent_kernel, bias of a Keras recurrent layer, as float64."""
     cell = layer.cell
     return [np.asarray(w, dtype=np.float64) for w in (cell.kernel, cell.recurrent_kernel, cell.bias)]
@@ -143,9 +143,9 @@ def unroll(run, sentence) -> dict:
     embedded = np.asarray(model.get_layer("embedding").embeddings, dtype=np.float64)[ids]
     recurrent = model.get_layer("recurrent")
     if not hasattr(recurrent, "forward_layer"):
-        return {"tokens": tokens, **unroll_cell(kind, _weights(recurrent), embedded)}
-    forward = unroll_cell(kind, _weights(recurrent.forward_layer), embedded)
-    backward = unroll_cell(kind, _weights(recurrent.backward_layer), embedded[::-1])
+        return {"tokens": tokens, **unroll_cell(kind, cell_weights(recurrent), embedded)}
+    forward = unroll_cell(kind, cell_weights(recurrent.forward_layer), embedded)
+    backward = unroll_cell(kind, cell_weights(recurrent.backward_layer), embedded[::-1])
     return {
         "tokens": tokens,
         "forward": {"tokens": tokens, **forward},
@@ -253,7 +253,7 @@ def word_contributions(run, sentence) -> pd.DataFrame:
     gradient_x_input]; attrs['probability'] is P(sentence). Empty (attrs probability nan) with no words."""
     import tensorflow as tf
 
-    from rnnlab.predict import probabilities_for_ids, _words_as_typed, model_cache, model_lock
+    from rnnlab.predict import probabilities_for_ids, words_as_typed, model_cache, model_lock
 
     ids = token_ids(run, sentence)
     tokens = list(_tokens(run, ids))
@@ -261,7 +261,7 @@ def word_contributions(run, sentence) -> pd.DataFrame:
         frame = pd.DataFrame(columns=CONTRIBUTION_COLUMNS)
         frame.attrs["probability"] = float("nan")
         return frame
-    typed = _words_as_typed(sentence) if isinstance(sentence, str) else []
+    typed = words_as_typed(sentence) if isinstance(sentence, str) else []
     words = typed if len(typed) == len(ids) else tokens
     # Row i is the sentence without word i, right-padded (the masked layer skips the padding).
     steps = len(ids)

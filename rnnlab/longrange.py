@@ -69,7 +69,7 @@ def train_on_task(arch: str, lag: int, seed: int = 0, on_epoch=None, stop=None, 
     threading.Event `stop` ends training after the current epoch. on_batch(epoch, batch, batches), if given, is
     called after every batch (the page shows progress within an epoch with it)."""
     from rnnlab.models import build_model, check_arch
-    from rnnlab.training import _configure_threads, _step_functions
+    from rnnlab.training import configure_threads, step_functions
 
     check_arch(arch)
     unknown = set(settings) - set(DEFAULTS)
@@ -77,7 +77,7 @@ def train_on_task(arch: str, lag: int, seed: int = 0, on_epoch=None, stop=None, 
         raise ValueError(f"unknown settings {sorted(unknown)}; known: {', '.join(DEFAULTS)}")
     config = {**DEFAULTS, **settings, "arch": arch, "lag": int(lag), "seed": int(seed)}
     started = time.perf_counter()
-    _configure_threads()
+    configure_threads()
     import keras
     import tensorflow as tf
 
@@ -86,7 +86,7 @@ def train_on_task(arch: str, lag: int, seed: int = 0, on_epoch=None, stop=None, 
     train_task = make_task(lag, config["train_size"], seed=1000 + seed, **shape)
     val_task = make_task(lag, config["val_size"], seed=2000 + seed, **shape)
     model = build_model(arch, len(VOCABULARY), config["embed_dim"], config["units"], seed=seed)
-    train_step, eval_step = _step_functions(model, keras.optimizers.Adam(config["learning_rate"]))
+    train_step, eval_step = step_functions(model, keras.optimizers.Adam(config["learning_rate"]))
     run = LongRangeRun(arch=arch, lag=int(lag), seed=int(seed), config=config, model=model)
     rng = np.random.default_rng(seed)
     x_val, y_val = tf.constant(val_task.ids), tf.constant(val_task.labels.astype(np.float32))
@@ -156,7 +156,7 @@ def diagnose(run: LongRangeRun, n: int = GRADIENT_SENTENCES, unrolled: int = 50)
     Returns {"arch", "lag", "seed", "val_accuracy", and for "trained" and "untrained": {"decisive_gradient",
     "recurrent_singular_value", "saturated_share", "keep_gate" (None for a SimpleRNN)}}."""
     from rnnlab.gradients import gradient_norm_by_step, untrained_twin
-    from rnnlab.inspect import _weights, cell_kind, unroll_cell
+    from rnnlab.inspect import cell_kind, cell_weights, unroll_cell
 
     config = run.config
     task = make_task(run.lag, n, seed=3000 + run.seed, prefix_length=config["prefix_length"],
@@ -167,7 +167,7 @@ def diagnose(run: LongRangeRun, n: int = GRADIENT_SENTENCES, unrolled: int = 50)
     for name, model in (("trained", run.model), ("untrained", untrained_twin(run))):
         norms = gradient_norm_by_step(model, task.ids, task.labels)
         recurrent = model.get_layer("recurrent")
-        weights = _weights(getattr(recurrent, "forward_layer", recurrent))
+        weights = cell_weights(getattr(recurrent, "forward_layer", recurrent))
         embeddings = np.asarray(model.get_layer("embedding").embeddings, dtype=np.float64)
         states = [unroll_cell(kind, weights, embeddings[row]) for row in task.ids[:unrolled]]
         hidden = np.concatenate([s["hidden"] for s in states])
@@ -302,9 +302,9 @@ def main(argv=None) -> int:
         tf.config.threading.set_inter_op_parallelism_threads(threads[1])
         tf.constant(0.0) + 1.0
     else:
-        from rnnlab.training import _configure_threads
+        from rnnlab.training import configure_threads
 
-        _configure_threads()
+        configure_threads()
         tf.constant(0.0) + 1.0
 
     def show(row):

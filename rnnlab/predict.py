@@ -108,7 +108,7 @@ def probabilities(runs: dict, sentences) -> pd.DataFrame:
     return pd.DataFrame(columns, index=pd.Index(texts, name="sentence"), columns=list(runs))
 
 
-def _words_as_typed(sentence: str) -> list[str]:
+def words_as_typed(sentence: str) -> list[str]:
     """The sentence's words as the user typed them, one per token the vectorizer makes: ASCII-whitespace
     chunks that keep something after punctuation is stripped ('meal!' stays, a lone '-' is dropped)."""
     from rnnlab.text import tokenize
@@ -132,7 +132,7 @@ def prefix_probabilities(runs: dict, sentence: str) -> pd.DataFrame:
     cannot be matched), token (the vocabulary's token, '[UNK]' for an unknown word), probability]; one batched
     call per model. Empty (with these columns) when the sentence has no words."""
     sentence = _as_text(sentence)
-    typed = _words_as_typed(sentence)
+    typed = words_as_typed(sentence)
     frames = []
     for name, run in runs.items():
         ids = np.asarray(run.encode([sentence]))[0]

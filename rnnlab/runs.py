@@ -281,6 +281,11 @@ def _forget_loaded(folder: Path) -> None:
     _loaded.discard(lambda stamp: stamp[0] == str(folder))
 
 
+def model_cache() -> LRU:
+    """The loaded models this server keeps (least recently used go first; RNNLAB_MODEL_CACHE entries)."""
+    return _loaded
+
+
 def is_loaded(run_id: str, runs_dir=None) -> bool:
     """Has this process already loaded the run (so load_run returns at once)?"""
     folder = str(store_dir(runs_dir) / run_id)

@@ -10,7 +10,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
-# train() hands TensorFlow several batches per call (_several_batches), as many as take about
+# train() hands TensorFlow several batches per call (several_batches), as many as take about
 # CALL_SECONDS (at most MOST_BATCHES_PER_CALL; the first call, which also traces the step, FIRST_CALL_BATCHES).
 # The stop event is checked and the batches' callbacks run between calls, so a stop takes effect within about
 # CALL_SECONDS and the live curves get their points in bursts that often.
@@ -49,7 +49,7 @@ def _forward(model):
     return lambda ids, training: fastrnn.probabilities(model, ids, training=training)
 
 
-def _step_functions(model, optimizer, clip_norm: float | None = None):
+def step_functions(model, optimizer, clip_norm: float | None = None):
     """The compiled training and evaluation steps: one trace each, whatever the batch's length.
 
     `optimizer` (a Keras Adam: its learning rate, betas, epsilon and step count) updates every weight except the
@@ -124,7 +124,7 @@ def _step_functions(model, optimizer, clip_norm: float | None = None):
     return train_step, eval_step
 
 
-def _several_batches(train_step):
+def several_batches(train_step):
     """train_step over several batches in one call, one after another, as one compiled graph with one trace:
     (ids, shapes, labels) -> (n, 4) float32, each batch's (loss, accuracy, gradient norm, applied norm).
 
@@ -144,7 +144,7 @@ def _several_batches(train_step):
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.int32), tf.TensorSpec([None, 2], tf.int32),
                                   tf.TensorSpec([None], tf.float32)], autograph=False)
-    def several_batches(ids, shapes, labels):
+    def grouped_steps(ids, shapes, labels):
         count = tf.shape(shapes)[0]
 
         def body(i, ids_at, labels_at, results):
@@ -157,7 +157,7 @@ def _several_batches(train_step):
         start = (tf.constant(0), tf.constant(0), tf.constant(0), tf.TensorArray(tf.float32, size=count))
         return tf.while_loop(lambda i, *_: i < count, body, start, parallel_iterations=1)[3].stack()
 
-    return several_batches
+    return grouped_steps
 
 
 def batches_per_call(done: int, seconds: float) -> int:
@@ -172,7 +172,7 @@ def padded(x: np.ndarray, lengths: np.ndarray, rows: np.ndarray) -> np.ndarray:
 
 
 def packed(x: np.ndarray, labels: np.ndarray, lengths: np.ndarray, batches) -> tuple:
-    """Several batches (arrays of row indices) as one call's arguments for _several_batches: their token ids, each
+    """Several batches (arrays of row indices) as one call's arguments for several_batches: their token ids, each
     batch padded to its own longest sentence and flattened, one after the other; each batch's (rows, length);
     their labels in the same order."""
     import tensorflow as tf

@@ -18,8 +18,8 @@ import pandas as pd
 
 from rnnlab.text import build_vocabulary, make_vectorizer, tokenize
 from rnnlab.models import build_model, check_arch
-from rnnlab.steps import (  # longrange and tests import _step_functions from here too
-    FIRST_CALL_BATCHES, EarlyStopping, _several_batches, _step_functions, batches_per_call, first_calls,
+from rnnlab.steps import (  # longrange and tests import step_functions from here too
+    FIRST_CALL_BATCHES, EarlyStopping, several_batches, step_functions, batches_per_call, first_calls,
     packed, padded,
 )
 
@@ -113,7 +113,7 @@ class TrainedModel:
     traces: int = 0  # how many graphs the training step compiled (one, whatever the batch lengths)
 
     def __post_init__(self):
-        self._index = {word: i for i, word in enumerate(self.vocabulary)}
+        self.index = {word: i for i, word in enumerate(self.vocabulary)}
 
     @functools.cached_property
     def vectorizer(self):
@@ -138,7 +138,7 @@ class TrainedModel:
 
     def encode(self, sentences) -> np.ndarray:
         """Token ids (n, T), right-padded with 0, at least one column; words past MAX_TOKENS are dropped."""
-        return encode_texts([str(s) for s in sentences], self._index)[0]
+        return encode_texts([str(s) for s in sentences], self.index)[0]
 
     def predict(self, sentences) -> np.ndarray:
         """P(positive) for each sentence, any string: empty, emoji, unknown words, very long. Never raises."""
@@ -150,7 +150,7 @@ class TrainedModel:
         return probabilities_for_ids(self.model, self.encode(sentences)).astype(np.float32)
 
 
-def _configure_threads():
+def configure_threads():
     """One thread inside each op, two ops at a time. Batches of 32 sentences make small matrices: splitting one
     product across both cores costs more than it saves, while independent ops (the two readers of a BiLSTM, a
     weight gradient beside the next step's) can still run side by side. Measured here: 10-25% faster."""
@@ -276,7 +276,7 @@ def train(
     if early_stopping is not None:
         config.update(early_stopping=int(early_stopping))
     started = time.perf_counter()
-    _configure_threads()
+    configure_threads()
     import keras
     import tensorflow as tf
 
@@ -287,9 +287,9 @@ def train(
     vocabulary = build_vocabulary(train_df["text"])
     model = build_model(arch, len(vocabulary), embed_dim, units, seed=seed, dropout=float(dropout))
     run = TrainedModel(arch, config, model, vocabulary)
-    x_train, len_train = encode_texts(train_df["text"], run._index)
+    x_train, len_train = encode_texts(train_df["text"], run.index)
     y_train = train_df["label"].to_numpy(np.float32)
-    x_val, len_val = encode_texts(val_df["text"], run._index)
+    x_val, len_val = encode_texts(val_df["text"], run.index)
     y_val = val_df["label"].to_numpy(np.float32)
     val_batches = [b for b in length_buckets(len_val, EVAL_BATCH, np.random.default_rng(0))]
     probe = gradient_probe(run, val_df)
@@ -298,8 +298,8 @@ def train(
     input_gradient = probe_gradient_function(run.model) if probe is not None else None
     watch = EarlyStopping(early_stopping)
 
-    train_step, eval_step = _step_functions(run.model, keras.optimizers.Adam(learning_rate), config.get("clip_norm"))
-    train_steps = _several_batches(train_step)
+    train_step, eval_step = step_functions(run.model, keras.optimizers.Adam(learning_rate), config.get("clip_norm"))
+    train_steps = several_batches(train_step)
     rng = np.random.default_rng(seed)
     run.batches_per_epoch = -(-len(train_df) // batch_size)
     step = 0

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
-from load_test import CHROMIUM, CHROMIUM_ARGS, IDLE_JS, Server, _cpu_seconds  # noqa: E402
+from load_test import CHROMIUM, CHROMIUM_ARGS, IDLE_JS, Server, cpu_seconds  # noqa: E402
 
 from rnnlab.models import LESSON_ARCHS  # noqa: E402
 
@@ -71,7 +71,7 @@ def phase(browser, groups: list[list[str]], keep_open: bool) -> dict:
         server = Server(Path(workdir))
         store = Path(workdir) / "runs"
         try:
-            cpu_before = _cpu_seconds(server.ps), _cpu_seconds(me)
+            cpu_before = cpu_seconds(server.ps), cpu_seconds(me)
             seconds, redraws = [], []
             for group in groups:
                 before = stored(store)
@@ -91,8 +91,8 @@ def phase(browser, groups: list[list[str]], keep_open: bool) -> dict:
                 seconds.append(round(time.perf_counter() - clicked, 1))
                 if keep_open:
                     context.close()
-            cpu = dict(server_and_ray=round(_cpu_seconds(server.ps) - cpu_before[0], 1),
-                       script_and_chromium=round(_cpu_seconds(me) - cpu_before[1], 1))
+            cpu = dict(server_and_ray=round(cpu_seconds(server.ps) - cpu_before[0], 1),
+                       script_and_chromium=round(cpu_seconds(me) - cpu_before[1], 1))
         finally:
             server.stop()
     result = dict(seconds=round(sum(seconds), 1), each=seconds, cpu_seconds=cpu)

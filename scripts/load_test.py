@@ -664,7 +664,7 @@ async def lecture(server: "Server", sessions: int, chromium_tabs: int = 3) -> di
     await warm.go("predict", timeout_s=600)
     cold_predict_s = round(time.perf_counter() - cold, 1)
     await warm.close()
-    cpu_before = _cpu_seconds(me), _cpu_seconds(server.ps), _cpu_seconds(me, children=False)
+    cpu_before = cpu_seconds(me), cpu_seconds(server.ps), cpu_seconds(me, children=False)
     lecture_began = time.time()
     spy = None
     if PROFILE is not None:  # 20 samples a second of its busy threads, until the lecture ends
@@ -691,10 +691,10 @@ async def lecture(server: "Server", sessions: int, chromium_tabs: int = 3) -> di
         results = await asyncio.gather(*tasks, return_exceptions=True)
         # The server (with its Ray) is this process's child too: its CPU is taken out of this process's tree, what
         # is left is the light clients, Playwright's driver and Chromium's processes.
-        cpu_server = _cpu_seconds(server.ps) - cpu_before[1]
-        cpu_spy = _cpu_seconds(psutil.Process(spy.pid), children=False) if spy is not None else 0.0  # --profile's
-        cpu_clients = _cpu_seconds(me) - cpu_before[0] - cpu_server - cpu_spy
-        cpu_light = _cpu_seconds(me, children=False) - cpu_before[2]  # the light clients (and Playwright's driver)
+        cpu_server = cpu_seconds(server.ps) - cpu_before[1]
+        cpu_spy = cpu_seconds(psutil.Process(spy.pid), children=False) if spy is not None else 0.0  # --profile's
+        cpu_clients = cpu_seconds(me) - cpu_before[0] - cpu_server - cpu_spy
+        cpu_light = cpu_seconds(me, children=False) - cpu_before[2]  # the light clients (and Playwright's driver)
         await browser.close()
     if spy is not None:
         spy.send_signal(2)  # py-spy writes its samples on SIGINT
@@ -771,7 +771,7 @@ async def light_shared_stop(server: "Server") -> dict:
             await session.close()
 
 
-def _cpu_seconds(process, children: bool = True) -> float:
+def cpu_seconds(process, children: bool = True) -> float:
     """CPU seconds of a process and its children (Chromium's for this one; Ray's for the server)."""
     import psutil
 

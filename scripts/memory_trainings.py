@@ -39,18 +39,18 @@ def main(argv=None) -> int:
         model = request.job.result
         model.predict(["I love this restaurant", "I hate this meal!"])
         rows.append(dict(run=i, status=snapshot.status, server_rss_mb=round(me.memory_info().rss / 2**20),
-                         models_cached=len(runs._loaded), seconds=round(time.perf_counter() - started)))
+                         models_cached=len(runs.model_cache()), seconds=round(time.perf_counter() - started)))
         print(json.dumps(rows[-1]), flush=True)
     import ray
 
     registry = requests[0].job.engine.registry()
     entries = [ray.get(registry.status.remote(r.job.id)) for r in requests]
     waits = [e["started"] - e["created"] for e in entries if e and e.get("started")]
-    first_full = next((r for r in rows if r["models_cached"] >= runs._loaded.maxsize), rows[-1])
+    first_full = next((r for r in rows if r["models_cached"] >= runs.model_cache().maxsize), rows[-1])
     print(json.dumps(dict(runs=len(rows), finished=sum(r["status"] == "finished" for r in rows),
                           rss_when_cache_full_mb=first_full["server_rss_mb"], rss_at_end_mb=rows[-1]["server_rss_mb"],
                           growth_after_full_mb=rows[-1]["server_rss_mb"] - first_full["server_rss_mb"],
-                          cache_size=runs._loaded.maxsize, seconds=rows[-1]["seconds"],
+                          cache_size=runs.model_cache().maxsize, seconds=rows[-1]["seconds"],
                           longest_queue_wait_s=round(max(waits), 1) if waits else None,
                           cpus=ray.cluster_resources().get("CPU"))))
     return 0

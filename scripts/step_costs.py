@@ -44,9 +44,9 @@ def measure(steps: int, repeat: int) -> dict:
     import tensorflow as tf
 
     from rnnlab import bptt
-    from rnnlab.training import _configure_threads
+    from rnnlab.training import configure_threads
 
-    _configure_threads()
+    configure_threads()
     rng = np.random.default_rng(0)
     state = tf.constant(rng.random((BATCH, UNITS), dtype=np.float32))
     kernel = tf.constant(rng.random((UNITS, GATES), dtype=np.float32) * 0.01)

@@ -150,13 +150,13 @@ def test_train_makes_the_evaluation_and_probe_first_calls_beside_the_first_batch
 
 @pytest.mark.parametrize(("arch", "clip_norm"), [("LSTM", None), ("BiGRU", None), ("SimpleRNN", 0.05)])
 def test_several_batches_in_one_call_equal_the_step_called_once_per_batch(arch, clip_norm):
-    """rnnlab.steps._several_batches runs train_step's body over batches of different lengths and rows in one
+    """rnnlab.steps.several_batches runs train_step's body over batches of different lengths and rows in one
     call: the same per-batch results and the same weights as calling train_step once per batch."""
     import keras
     import tensorflow as tf
 
     from rnnlab.models import build_model
-    from rnnlab.training import _several_batches, _step_functions, packed, padded
+    from rnnlab.training import several_batches, step_functions, packed, padded
 
     rng = np.random.default_rng(5)
     lengths = rng.integers(1, 12, 40).astype(np.int32)
@@ -166,10 +166,10 @@ def test_several_batches_in_one_call_equal_the_step_called_once_per_batch(arch, 
     labels = rng.integers(0, 2, 40).astype(np.float32)
     batches = [np.arange(0, 16), np.arange(16, 30), np.arange(30, 40)]  # 16, 14 and 10 rows
     ours, reference = build_model(arch, 60, 8, 6, seed=1), build_model(arch, 60, 8, 6, seed=1)
-    step, _ = _step_functions(reference, keras.optimizers.Adam(0.01), clip_norm=clip_norm)
+    step, _ = step_functions(reference, keras.optimizers.Adam(0.01), clip_norm=clip_norm)
     expected = [[float(v) for v in step(tf.constant(padded(x, lengths, rows)), tf.constant(labels[rows]))]
                 for rows in batches]
-    several = _several_batches(_step_functions(ours, keras.optimizers.Adam(0.01), clip_norm=clip_norm)[0])
+    several = several_batches(step_functions(ours, keras.optimizers.Adam(0.01), clip_norm=clip_norm)[0])
     ids, shapes, batch_labels = packed(x, labels, lengths, batches)
     assert shapes.numpy().tolist() == [[16, lengths[:16].max()], [14, lengths[16:30].max()], [10, lengths[30:].max()]]
     assert ids.shape == (int(np.prod(shapes.numpy(), axis=1).sum()),) and batch_labels.shape == (40,)
@@ -235,7 +235,7 @@ def test_lazy_adam_on_the_embedding_matches_keras_adam_when_the_batch_repeats(ar
     import tensorflow as tf
 
     from rnnlab.models import build_model
-    from rnnlab.training import _step_functions
+    from rnnlab.training import step_functions
 
     rng = np.random.default_rng(3)
     # Each word at most once in the batch: for a repeated word, Keras' Adam squares each occurrence's gradient
@@ -246,7 +246,7 @@ def test_lazy_adam_on_the_embedding_matches_keras_adam_when_the_batch_repeats(ar
         ids[row, :length] = [next(words) for _ in range(length)]
     ids, labels = tf.constant(ids), tf.constant(rng.integers(0, 2, 8).astype(np.float32))
     ours, reference = build_model(arch, 60, 8, 6, seed=1), build_model(arch, 60, 8, 6, seed=1)
-    train_step, _ = _step_functions(ours, keras.optimizers.Adam(0.01))
+    train_step, _ = step_functions(ours, keras.optimizers.Adam(0.01))
     optimizer = keras.optimizers.Adam(0.01)
 
     def bce(y, p):
@@ -312,12 +312,12 @@ def test_with_clipping_at_c_no_applied_update_has_a_global_norm_above_c(arch):
     import tensorflow as tf
 
     from rnnlab.models import build_model
-    from rnnlab.training import _step_functions
+    from rnnlab.training import step_functions
 
     clip = 0.05
     ids, labels = _unique_word_batch()
     ours, reference = build_model(arch, 60, 8, 6, seed=1), build_model(arch, 60, 8, 6, seed=1)
-    train_step, _ = _step_functions(ours, keras.optimizers.Adam(0.01), clip_norm=clip)
+    train_step, _ = step_functions(ours, keras.optimizers.Adam(0.01), clip_norm=clip)
     optimizer = keras.optimizers.Adam(0.01)
     for _ in range(4):
         _, _, norm, applied = train_step(ids, labels)

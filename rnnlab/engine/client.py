@@ -162,6 +162,11 @@ class Job:
             report=MappingProxyType(dict(state.get("report") or (previous.report if previous else {}))),
         )
 
+    @property
+    def ended(self) -> bool:
+        """Has this server seen the run end (without asking Ray again)?"""
+        return self._snapshot is not None and not self._snapshot.active
+
     def __getattr__(self, name: str):
         if name in ("status", "error", "active"):  # the latest snapshot's
             return getattr(self.snapshot(), name)
@@ -296,7 +301,7 @@ class Engine:
         with self._lock:
             if entry["run_id"] not in self._jobs:
                 self._jobs[entry["run_id"]] = Job(self, entry)
-                ended = [i for i, job in self._jobs.items() if job._snapshot is not None and not job._snapshot.active]
+                ended = [i for i, job in self._jobs.items() if job.ended]
                 for run_id in ended[:max(0, len(self._jobs) - self.KEEP_JOBS)]:  # sessions fall back to the store
                     del self._jobs[run_id]
             return self._jobs[entry["run_id"]]
