@@ -6,8 +6,7 @@ train or predict load it when they first need it.
 
 import streamlit as st
 
-from rnnlab import classroom
-from rnnlab.ui import frame, live_chart, presenter, session, sidebar, widgets
+from rnnlab.ui import frame, live_chart, presenter, session, sidebar, streamlit_internals, widgets
 from rnnlab.ui.pages import HOME, navigation
 
 st.set_page_config(page_title="RNN Lab", page_icon=":material/neurology:", layout="wide")
@@ -19,7 +18,7 @@ widgets.keep_widget_state()
 session.session_id()
 session.watch_jobs()
 session.forget_shown_notices()
-classroom.install()  # every training that ends is saved in the run store (once per server process)
+streamlit_internals.keep_compiled_models()  # no keras.backend.clear_session() after every script run
 presenter.init()
 presenter.apply()
 with st.sidebar:
@@ -35,4 +34,4 @@ finally:
     with status_box:
         sidebar.sidebar_status()
     live_chart.declare()  # once per server, early: declaring it costs more the more modules are loaded
-    classroom.freeze_heap()  # once per server, after TensorFlow loads: cheaper full garbage collections
+    frame.freeze_heap()  # once per server, after TensorFlow loads: cheaper full garbage collections

@@ -54,10 +54,6 @@ class BagOfWords:
         index = {w: i for i, w in enumerate(self.vocabulary)}
         return _sigmoid(_Sparse(list(sentences), index).logits(self.weights, self.bias)[0])
 
-    def word_weights(self) -> pd.Series:
-        """Each known word's weight (positive pushes towards 'positive'), largest first."""
-        return pd.Series(self.weights[2:], index=self.vocabulary[2:], name="weight").sort_values(ascending=False)
-
 
 def _sigmoid(z):
     return 1.0 / (1.0 + np.exp(-np.clip(z, -60, 60)))

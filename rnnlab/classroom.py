@@ -6,7 +6,7 @@ stop it; a session may have at most RNNLAB_MAX_RUNS_PER_SESSION runs queued or t
 `request_training(config, owner)` decides, in this order: a finished run of that configuration in the store (load
 at once), a run of it queued or running anywhere in the cluster (the owner's own: a double click; another
 session's: attach and watch the same curves), else a new run (refused past the session's limit, or while the instructor pauses training). The registry of rnnlab.jobs makes the last two one
-atomic step across servers: of two servers asking at once, exactly one starts it. Nothing here calls Streamlit.
+atomic step across servers: of two servers asking at once, exactly one starts it. Nothing here imports Streamlit.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-import threading
 import time
 from typing import Any, Mapping
 
@@ -89,7 +88,7 @@ def may_stop(job: jobs.Job | jobs.JobSnapshot, owner: str) -> bool:
     return job.owner == owner
 
 
-def stop(job: jobs.Job, owner: str, manager: jobs.Engine | None = None) -> bool:
+def stop(job: jobs.Job, owner: str) -> bool:
     """Stop `job` if `owner` started it and it is still queued or running; False otherwise."""
     if not may_stop(job, owner):
         return False
@@ -139,56 +138,3 @@ class Instructor:
     @property
     def paused(self) -> bool:
         return bool(self._engine().ask("paused"))
-
-
-def install(manager: jobs.Engine | None = None) -> None:
-    """Called by app.py on every script run (idempotent). Every run's actor saves itself into the run store, so
-    nothing of the engine is installed here; what is: Streamlit calls `keras.backend.clear_session()` after every
-    script run of every session once Keras is imported (ScriptRunner's `_clean_problem_modules`, meant for apps
-    that build a new model on each rerun). That is a full garbage collection of the server's heap, under the
-    GIL, and it drops the compiled prediction calls, so each Predict run traced its models again: 0.8 s a run
-    alone, 6.5 s for the last of ten sessions opening Predict at once (scripts/predict_latency.py). The server
-    here builds no model per rerun (stored models are loaded once into a bounded cache), so only the
-    matplotlib part of that clean-up is kept."""
-    try:
-        from streamlit.runtime.scriptrunner import script_runner
-    except ImportError:  # another Streamlit: nothing to change
-        return
-    if getattr(script_runner._clean_problem_modules, "keeps_keras", False):
-        return
-
-    def clean_problem_modules() -> None:
-        import sys
-
-        if "matplotlib.pyplot" in sys.modules:
-            sys.modules["matplotlib.pyplot"].close("all")
-
-    clean_problem_modules.keeps_keras = True
-    script_runner._clean_problem_modules = clean_problem_modules
-
-
-_heap_frozen = False
-_freeze_lock = threading.Lock()
-
-
-def freeze_heap() -> bool:
-    """Called by app.py after every script run: the first time TensorFlow is found loaded in the server (by the
-    first page that needed it), collect the garbage once and freeze what is left (gc.freeze), so that Python's
-    full collections, which stop every session's Python, no longer walk the ~420,000 long-lived objects of
-    TensorFlow, Keras, Ray and the loaded models. A full collection took 0.21 s quiet with them and 0.03 s
-    without. The 30-session lecture ran 6 of them, the longest 0.63 s, before; 8 and 10, the longest 0.16 and
-    0.27 s, after (scripts/load_test.py, server_full_collections). True when this call froze the heap."""
-    global _heap_frozen
-    import sys
-
-    if _heap_frozen or "tensorflow" not in sys.modules:
-        return False
-    with _freeze_lock:
-        if _heap_frozen:
-            return False
-        import gc
-
-        gc.collect()  # garbage frozen now would never be collected
-        gc.freeze()
-        _heap_frozen = True
-    return True

@@ -153,15 +153,6 @@ def unroll(run, sentence) -> dict:
     }
 
 
-def final_hidden(unrolled: dict) -> np.ndarray:
-    """The state the classifier reads: the last hidden state, or [forward, backward] for a bidirectional one."""
-    if "forward" in unrolled:
-        parts = [unrolled["forward"]["hidden"], unrolled["backward"]["hidden"]]
-        return np.concatenate([p[-1] if len(p) else np.zeros(p.shape[1]) for p in parts])
-    hidden = unrolled["hidden"]
-    return hidden[-1] if len(hidden) else np.zeros(hidden.shape[1])
-
-
 def gate_sum_note(unrolled: dict) -> str:
     """What the cell's memory update is, measured on this sentence. LSTM: C_t = f_t C_(t-1) + i_t C~_t is a
     gated sum; f and i are separate gates, so it is a weighted average only where f + i = 1: the note prints the

@@ -99,10 +99,10 @@ def test_only_the_starting_session_may_stop_a_shared_run_and_the_stopped_run_is_
     assert watcher.how == classroom.ATTACHED and watcher.job is job
     assert wait_for(lambda: len(job.snapshot().batches) > 0)
 
-    assert not classroom.may_stop(job, "student") and not classroom.stop(job, "student", engine)
+    assert not classroom.may_stop(job, "student") and not classroom.stop(job, "student")
     time.sleep(0.3)
     assert job.status == jobs.RUNNING and not job.snapshot().stopping
-    assert classroom.may_stop(job.snapshot(), "teacher") and classroom.stop(job, "teacher", engine)
+    assert classroom.may_stop(job.snapshot(), "teacher") and classroom.stop(job, "teacher")
     assert job.wait(120) and job.status == jobs.STOPPED, job.error
     assert runs.find(CONFIG).status == "stopped" and job.has_model
 
@@ -171,48 +171,3 @@ def test_two_processes_joined_to_one_cluster_share_one_run(store, tmp_path):
     assert results[0][2] == results[1][2]
     assert all("STATUS finished" in out for out, _ in outputs), outputs
     assert runs.find(ASKED).status == "finished"
-
-
-def test_install_stops_streamlit_clearing_keras_after_every_script_run(monkeypatch):
-    """Streamlit's clean-up after each script run called keras.backend.clear_session() (a full garbage
-    collection, and the compiled prediction calls lost); after install() only matplotlib's part is left, and
-    the project's Streamlit config turns the post-run gc.collect() off."""
-    import tomllib
-    from types import SimpleNamespace
-
-    from streamlit.runtime.scriptrunner import script_runner
-
-    calls = []
-    monkeypatch.setitem(sys.modules, "keras", SimpleNamespace(backend=SimpleNamespace(
-        clear_session=lambda: calls.append("clear_session"))))
-    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", SimpleNamespace(close=lambda which: calls.append(which)))
-    monkeypatch.setattr(script_runner, "_clean_problem_modules", script_runner._clean_problem_modules)
-    if not getattr(script_runner._clean_problem_modules, "keeps_keras", False):  # Streamlit's own, as shipped
-        script_runner._clean_problem_modules()
-        assert calls == ["clear_session", "all"]
-        calls.clear()
-    classroom.install()
-    classroom.install()  # app.py calls it on every run: once is enough
-    script_runner._clean_problem_modules()
-    assert calls == ["all"]
-    config = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text())
-    assert config["runner"]["postScriptGC"] is False
-
-
-def test_the_servers_heap_is_frozen_once_after_tensorflow_loads():
-    """classroom.freeze_heap (app.py calls it after every script run) does nothing before TensorFlow is loaded,
-    then collects and freezes the heap once: Python's full collections skip TensorFlow's objects from then on."""
-    code = """
-import gc, sys
-from rnnlab import classroom
-assert classroom.freeze_heap() is False and gc.get_freeze_count() == 0
-import tensorflow
-assert classroom.freeze_heap() is True
-frozen = gc.get_freeze_count()
-assert classroom.freeze_heap() is False and gc.get_freeze_count() == frozen
-print(frozen)
-"""
-    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1], capture_output=True,
-                          text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert int(done.stdout.split()[-1]) > 100_000  # TensorFlow's and Keras' objects, frozen

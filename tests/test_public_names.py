@@ -12,7 +12,7 @@ PRIVATE_IMPORT = re.compile(r"^\s*from\s+[\w.]+\s+import\s+\(?([^#\n]*)", re.M)
 PRIVATE_ATTRIBUTE = re.compile(r"(?<![\w.])(?!self\b|cls\b)([a-z]\w*)\._(?!_)[a-z]\w*")
 # Framework internals with no public replacement, each in the one module named for it (see its pinning test).
 FRAMEWORK = {
-    ("rnnlab/classroom.py", "script_runner"),
+    ("rnnlab/ui/streamlit_internals.py", "script_runner"),
     ("rnnlab/engine/connection.py", "ray"),
 }
 

@@ -26,7 +26,7 @@ from tests.hold import holding
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 
-PAGES = ["Home", "Data", "Train", "Parameters", "Predict", "Gradients"]
+PAGES = ["Home", "Data", "Train", "Parameters", "Predict", "Gradients"]  # the pages these tests screenshot
 TITLES = {
     "Home": "RNN Lab: recurrent networks that read sentiment",
     "Data": "The data: labelled sentences, and how text becomes numbers",

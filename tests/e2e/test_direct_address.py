@@ -9,7 +9,7 @@ import pytest
 from tests.e2e.conftest import start_server
 from tests.e2e.test_browser import assert_no_exception, screenshot, wait_until_idle
 
-FRAME_LINKS = ["Home", "Data", "Train", "Parameters", "Predict", "Gradients", "Inside the cell",
+FRAME_LINKS = ["Home", "Lesson", "Data", "Train", "Parameters", "Predict", "Gradients", "Inside the cell",
                "What the embedding learned", "Long-range dependencies"]
 
 
