@@ -14,8 +14,8 @@ from typing import Any, Callable, Mapping
 
 from rnnlab.config import config_key, validate_config
 from rnnlab.engine.connection import (
-    ACTIVE, FAILED, FINISHED, QUEUED, REGISTRY_NAME, RUNNING, STOPPED, connect, connected, gpus, heartbeat_s,
-    remote, worker_env,
+    ACTIVE, FAILED, FINISHED, QUEUED, REGISTRY_NAME, RUNNING, STOPPED, EngineUnavailable, connect, connected,
+    generation, gpus, heartbeat_s, lost_reason, remote, worker_env,
 )
 from rnnlab.engine.connection import namespace as default_namespace
 from rnnlab.engine.registry import Registry
@@ -79,6 +79,7 @@ class Job:
         self._batches: list[Mapping[str, Any]] = []
         self._snapshot: JobSnapshot | None = None
         self._snapshot_at, self._stop_requested, self._actor, self._failing_since = 0.0, False, None, None
+        self._actor_generation = 0
 
     def snapshot(self) -> JobSnapshot:
         with self._lock:
@@ -89,7 +90,8 @@ class Job:
                 self._snapshot = self._read()
                 self._failing_since = None
             except Exception as error:  # Ray unreachable for a moment: keep what was shown, for a while
-                log.exception("run %s cannot be read", self.id)
+                if not isinstance(error, EngineUnavailable):  # that one is logged once, by the connection
+                    log.exception("run %s cannot be read", self.id)
                 self._failing_since = self._failing_since or time.time()
                 if self._snapshot is None or time.time() - self._failing_since > self.LOST_AFTER_S:
                     self._snapshot = self._build(dict(state=FAILED, error=f"Lost contact with Ray: {error}"))
@@ -101,12 +103,16 @@ class Job:
         from ray.exceptions import GetTimeoutError, RayActorError
 
         registry = self.engine.registry()
+        if self._actor is not None and self._actor_generation != generation():
+            self._actor = None  # a handle from a Ray this server has left since
         if self._snapshot is None or self._snapshot.status == QUEUED:
             entry = ray.get(registry.status.remote(self.id, True), timeout=10)
             if entry is None or entry["state"] != RUNNING:
                 return self._from_registry(entry)
         try:
-            self._actor = self._actor or ray.get_actor(self.id, namespace=self.engine.namespace)
+            if self._actor is None:
+                self._actor = ray.get_actor(self.id, namespace=self.engine.namespace)
+                self._actor_generation = generation()
             live = ray.get(self._actor.snapshot.remote(len(self._batches)), timeout=5)
         except GetTimeoutError:  # busy for a moment; the watchdog fails it if it stays silent
             return self._snapshot or self._build(dict(state=RUNNING))
@@ -120,7 +126,8 @@ class Job:
 
     def _from_registry(self, entry: dict | None) -> JobSnapshot:
         if entry is None:
-            return self._build(dict(state=FAILED, error="The run is unknown to the Ray cluster (restarted?)"))
+            reason = lost_reason() or "The run is unknown to the Ray cluster (restarted?)"
+            return self._build(dict(state=FAILED, error=reason))
         if entry["state"] not in ACTIVE and len(entry.get("batches") or ()) > len(self._batches):
             self._batches.extend(MappingProxyType(b) for b in entry["batches"][len(self._batches):])
         return self._build(entry)
@@ -214,14 +221,15 @@ class Engine:
     def __init__(self, namespace: str | None = None, train_fn: Callable | None = None, save_runs: bool = True,
                  heartbeat: float | None = None):
         self.namespace, self.heartbeat = namespace or default_namespace(), heartbeat or heartbeat_s()
-        self._train_fn, self.save_runs, self._registry = train_fn, save_runs, None
+        self._train_fn, self.save_runs, self._registry, self._registry_generation = train_fn, save_runs, None, 0
         self._lock = threading.Lock()
         self._jobs: collections.OrderedDict[str, Job] = collections.OrderedDict()
 
     def registry(self):
+        connect()  # raises EngineUnavailable while Ray is lost
         with self._lock:
-            if self._registry is None:
-                connect()
+            if self._registry is None or self._registry_generation != generation():  # a new Ray since: a new handle
+                self._registry_generation = generation()
                 self._registry = remote(Registry).options(
                     name=REGISTRY_NAME, namespace=self.namespace, get_if_exists=True, lifetime="detached",
                     num_cpus=0, max_restarts=0, max_concurrency=4,

@@ -253,6 +253,16 @@ class _Keeper:
         self.history: list[dict] = []  # what happened: joined, lost (with the reason), failed
         self.thread = threading.Thread(target=self._run, name="rnnlab-ray-keeper", daemon=True)
         self.thread.start()
+        import atexit
+
+        atexit.register(self._at_exit)
+
+    def _at_exit(self) -> None:
+        """The server ends (Streamlit's SIGTERM, a script's end): end the embedded Ray now and remove its folder
+        (the parent-death signal alone leaves Ray draining for 30 s, and its folder in /tmp)."""
+        head = self.head
+        if head is not None:
+            head.stop()
 
     def _run(self) -> None:
         while True:
