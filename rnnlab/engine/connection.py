@@ -101,6 +101,7 @@ RAY_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_ENABLE_AUTO_CONNECT": 
 # here); the engine's health check (CHECK_S) notices a dead Ray in seconds and leaves it itself.
 DRIVER_ENV = {"RAY_gcs_rpc_server_reconnect_timeout_s": str(10 ** 9)}
 CHECK_S = 2.0  # how often the keeper checks that Ray still answers
+CLUSTER_RETRY_S = 5.0  # how often a server whose cluster is gone tries to join it again
 START_TIMEOUT_S = 180  # a local head or a cluster that is not up by then is reported unavailable
 _RAY_IMPORTED_FIRST = "ray" in sys.modules  # then Ray has read its environment already
 os.environ.update(RAY_ENV)
@@ -274,7 +275,9 @@ class _Keeper:
                     self._join()
                 except Exception as error:
                     self._failed(error)
-                    time.sleep(RETRY_S)
+                    # A cluster is asked again every few seconds (a refused connection costs nothing); a local head
+                    # that failed to start (memory, disk) is not restarted in a loop.
+                    time.sleep(CLUSTER_RETRY_S if cluster_address() else RETRY_S)
                 continue
             time.sleep(CHECK_S)
             problem = self._problem()
