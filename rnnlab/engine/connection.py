@@ -252,6 +252,7 @@ class _Keeper:
         self.head: LocalHead | None = None
         self.ports: list[tuple[str, int]] = []  # the GCS's and the raylet's, checked every CHECK_S
         self.history: list[dict] = []  # what happened: joined, lost (with the reason), failed
+        self.closing = False
         self.thread = threading.Thread(target=self._run, name="rnnlab-ray-keeper", daemon=True)
         self.thread.start()
         import atexit
@@ -261,6 +262,7 @@ class _Keeper:
     def _at_exit(self) -> None:
         """The server ends (Streamlit's SIGTERM, a script's end): end the embedded Ray now and remove its folder
         (the parent-death signal alone leaves Ray draining for 30 s, and its folder in /tmp)."""
+        self.closing = True  # the loop stops here: this end is no loss to report or recover from
         head = self.head
         if head is not None:
             head.stop()
@@ -281,6 +283,8 @@ class _Keeper:
                 continue
             time.sleep(CHECK_S)
             problem = self._problem()
+            if self.closing:
+                return
             if problem:
                 self._lost(problem)
 
