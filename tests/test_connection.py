@@ -207,3 +207,18 @@ def test_a_server_joins_its_cluster_again_when_the_cluster_comes_back():
         if driver.poll() is None:
             driver.kill()
         head.stop()
+
+
+def test_the_readme_cluster_recipe_turns_token_authentication_on_everywhere():
+    """scripts/two_servers.py runs README's lines themselves (it reads them): here, that each Ray command and
+    the web server's line carry RAY_AUTH_MODE=token, and the head is told its address."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from two_servers import recipe
+
+    lines = recipe()
+    assert lines["token"] == "ray get-auth-token --generate"
+    for role in ("head", "join", "server"):
+        assert lines[role].startswith("RAY_AUTH_MODE=token "), lines[role]
+    assert "--node-ip-address=<head address>" in lines["head"] and "--port=6379" in lines["head"]
+    assert "--node-ip-address=<this machine's address>" in lines["join"] and "--num-cpus=0" in lines["join"]
+    assert "RAY_ADDRESS=<head address>:6379" in lines["server"] and "--server.address 127.0.0.1" in lines["server"]
