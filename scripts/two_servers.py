@@ -238,6 +238,9 @@ def main() -> int:
         for server in servers:
             server.terminate()
             server.wait(20)
+        if report.get("failures", ["did not finish"]):  # what the servers said, before their folder goes
+            for log in sorted(workdir.glob("server-*.log")):
+                print(f"--- {log.name}, last lines:\n" + "\n".join(log.read_text().splitlines()[-40:]), file=sys.stderr)
         stop_head(ray_port)
         shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(report, indent=2))
