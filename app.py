@@ -8,11 +8,11 @@ import streamlit as st
 
 from rnnlab import classroom, warmup
 from rnnlab.ui import frame, live_chart, presenter, session, sidebar, widgets
-from rnnlab.ui.pages import HOME, PAGES
+from rnnlab.ui.pages import HOME, navigation
 
 st.set_page_config(page_title="RNN Lab", page_icon=":material/neurology:", layout="wide")
 
-pages = [st.Page(entry.path, title=entry.title, icon=entry.icon, default=entry is HOME) for entry in PAGES]
+pages = [st.Page(entry.path, title=entry.title, icon=entry.icon, default=entry is HOME) for entry in navigation()]
 page = st.navigation(pages)
 
 widgets.keep_widget_state()

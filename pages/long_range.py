@@ -67,7 +67,7 @@ with controls:
 
 if queue:
     with results_column:
-        st.session_state[K.LONGRANGE_NOTICE] = ("success", longrange_queue.train(settings))
+        st.session_state[K.LONGRANGE_NOTICE] = longrange_queue.train(settings)
     st.rerun()  # draws the controls enabled again, with the results
 notice = st.session_state.get(K.LONGRANGE_NOTICE)
 if notice:

@@ -15,10 +15,8 @@ frame.require_app_frame()  # a page opened by its own address on a fresh server
 st.title("Predict: how sure is each network?")
 st.markdown(
     "Each model reads a sentence word by word and turns its final hidden state into P(positive): near 1 means "
-    "positive, near 0 negative, 0.5 undecided. Compare the architectures on the lesson's two sentences, then "
-    "try your own: negations, sarcasm, words the vocabulary has never seen. Below, watch one sentence being "
-    "read: the probability each model would give if the sentence stopped after each word."
-)
+    "positive, near 0 negative. Try your own: negations, sarcasm, unknown words."
+)  # short, so that on a phone the first result is on the first screen
 runs = stored.trained_runs()
 if not runs:
     guards.offer_quick_train("predictions")
@@ -26,7 +24,7 @@ else:
     drawn = presenter.choose_runs(list(runs), "predict", label="Models compared")
     runs = {name: runs[name] for name in drawn}
     widgets.init_state({K.PREDICT_TEXT: "I hate this meal!\nI love this restaurant"})
-    text = st.text_area("Sentences, one a line", height=150, key=K.PREDICT_TEXT)
+    text = st.text_area("Sentences, one a line", height=100, key=K.PREDICT_TEXT)
     sentences, warnings = predict.clean_sentences(text, max_sentences=20, max_chars=2000)
     sentences = list(dict.fromkeys(sentences))  # a sentence typed twice is shown once
     for warning in warnings:
@@ -47,6 +45,7 @@ else:
         st.plotly_chart(figures.prediction_bars(table), width="stretch")  # built once for every session
 
         st.subheader("Word by word: how the networks read")
+        st.caption("The probability each model would give if the sentence stopped after each word.")
         widgets.follow_new_option(K.PREDICT_SENTENCE, sentences, K.PREDICT_SENTENCES_SEEN)
         sentence = st.selectbox("Sentence (the last one typed, or pick another)", sentences, key=K.PREDICT_SENTENCE)
         prefixes = predict_view.prefixes(runs, sentence)

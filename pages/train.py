@@ -88,4 +88,5 @@ reference = train_view.reference_for(split_config)  # word order ignored, on the
 train_view.live_curves(reference)
 train_view.comparison_section(reference)
 classroom_view.stored_runs_section()
+train_view.store_size()
 train_view.think_about_it(split_config, reference, settings["embed_dim"])

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from rnnlab.text import token_counts, tokenize
+from rnnlab.text import build_vocabulary, tokenize
 
 NAME = "Bag of words"
 DEFAULTS = dict(epochs=10, batch_size=32, learning_rate=0.01, l2=1e-4)
@@ -111,7 +111,7 @@ def bag_of_words(train_df: pd.DataFrame, val_df: pd.DataFrame | None = None, see
     started = time.perf_counter()
     if len(train_df) == 0:
         raise ValueError("no training sentences")
-    vocabulary = ["", "[UNK]", *token_counts(train_df["text"]).index]
+    vocabulary = build_vocabulary(train_df["text"])  # capped as train()'s is (RNNLAB_MAX_VOCABULARY)
     index = {w: i for i, w in enumerate(vocabulary)}
     x, y = _Sparse(train_df["text"], index), train_df["label"].to_numpy(np.float64)
     if val_df is not None and len(val_df):

@@ -1,43 +1,56 @@
 """A whole class on one cluster: identical training configurations are trained once and shared by every session
 of every server, every run that ends is kept in the run store, and only the session that started a training may
-stop it.
+stop it; a session may have at most RNNLAB_MAX_RUNS_PER_SESSION runs queued or training, and the instructor
+(`Instructor`, with RNNLAB_INSTRUCTOR_TOKEN) sees the whole queue, stops any run and pauses training for all.
 
 `request_training(config, owner)` decides, in this order: a finished run of that configuration in the store (load
 at once), a run of it queued or running anywhere in the cluster (the owner's own: a double click; another
-session's: attach and watch the same curves), else a new run. The registry of rnnlab.jobs makes the last two one
+session's: attach and watch the same curves), else a new run (refused past the session's limit, or while the instructor pauses training). The registry of rnnlab.jobs makes the last two one
 atomic step across servers: of two servers asking at once, exactly one starts it. Nothing here calls Streamlit.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import threading
+import time
 from typing import Any, Mapping
 
-from rnnlab import jobs, runs
+from rnnlab import auth, jobs, runs
 
 log = logging.getLogger(__name__)
 
-OWN, ATTACHED, STORED, STARTED = "own", "attached", "stored", "started"
+OWN, ATTACHED, STORED, STARTED, REFUSED, PAUSED = "own", "attached", "stored", "started", "refused", "paused"
 
 
 @dataclasses.dataclass(frozen=True)
 class Request:
     """What became of a request to train a configuration."""
 
-    how: str  # OWN, ATTACHED, STORED or STARTED
+    how: str  # OWN, ATTACHED, STORED, STARTED, REFUSED (the session's limit) or PAUSED (by the instructor)
     key: str
     job: jobs.Job | None = None  # the run to watch (OWN, ATTACHED, STARTED)
     stored: runs.StoredRun | None = None  # the stored run to load (STORED)
+    config: Mapping[str, Any] | None = None  # what was asked
+    refusal: jobs.Refused | None = None  # why not (REFUSED, PAUSED)
 
     @property
     def name(self) -> str:
-        return runs.run_name(self.job.config if self.job else self.stored.config)
+        return runs.run_name(self.job.config if self.job else self.stored.config if self.stored else self.config)
 
     @property
     def message(self) -> str:
         name = self.name
+        if self.how == REFUSED:
+            why = self.refusal
+            return (f"{name} was not queued: this session already has {why.queued + why.running} runs waiting or "
+                    f"training ({why.queued} in the queue, {why.running} training; at most {why.limit} per session, "
+                    "so every student gets a turn). Wait for one of them to end, or stop one, then press Train again.")
+        if self.how == PAUSED:
+            return (f"{name} was not queued: the instructor paused training for the class. Stored models still "
+                    "work on every page; press Train again once training resumes.")
         if self.how == STORED:
             return (f"{name} was trained before with these settings: loaded from the run store (it is in the "
                     "table of stored runs below and on every page), no training needed.")
@@ -52,15 +65,19 @@ class Request:
 
 def request_training(config: Mapping[str, Any], owner: str, manager: jobs.Engine | None = None,
                      runs_dir=None) -> Request:
-    """Share, load or start the training of `config` for the session `owner` (see the module docstring).
-    Raises ValueError for an invalid configuration before anything happens, and jobs.EngineUnavailable when
-    Ray cannot be started or reached."""
+    """Share, load or start the training of `config` for the session `owner` (see the module docstring); a
+    refusal is an answer (REFUSED, PAUSED: see its message), not an error. Raises ValueError for an invalid
+    configuration before anything happens, and jobs.EngineUnavailable when Ray cannot be started or reached."""
     manager = manager or jobs.manager()
     key = jobs.config_key(config)  # validates
     stored = runs.find(config, runs_dir)
     if stored is not None and stored.status == runs.FINISHED:  # Ray is not even needed
         return Request(STORED, key, stored=stored)
-    live, started = manager.claim(config, owner)
+    try:
+        live, started = manager.claim(config, owner)
+    except jobs.Refused as refusal:
+        return Request(PAUSED if refusal.why == "paused" else REFUSED, key, config=jobs.validate_config(config),
+                       refusal=refusal)
     if started:
         return Request(STARTED, key, job=live)
     return Request(OWN if live.owner == owner else ATTACHED, key, job=live)
@@ -77,6 +94,51 @@ def stop(job: jobs.Job, owner: str, manager: jobs.Engine | None = None) -> bool:
     if not may_stop(job, owner):
         return False
     return job.stop()
+
+
+def owner_id(owner: str) -> str:
+    """A session's short anonymous id for the instructor's table: the same session, the same six hex digits."""
+    return hashlib.sha256(str(owner).encode()).hexdigest()[:6]
+
+
+class Instructor:
+    """The instructor's controls (every call checks the token again: PermissionError when it is wrong, and
+    always without RNNLAB_INSTRUCTOR_TOKEN on the server)."""
+
+    def __init__(self, token: str, manager: jobs.Engine | None = None):
+        auth.require(token)
+        self._token, self._manager = token, manager
+
+    def _engine(self) -> jobs.Engine:
+        auth.require(self._token)
+        return self._manager or jobs.manager()
+
+    def queue(self) -> list[dict]:
+        """Every queued and running run of the cluster, training ones first, then the queue in the order it
+        will start: place (None while training), run_id, owner (anonymous), settings, status, elapsed_s (training
+        for, or waiting for)."""
+        now = time.time()
+        return [dict(place=entry["position"], run_id=entry["run_id"], owner=owner_id(entry["owner"]),
+                     settings=jobs.run_label(entry["config"]), config=entry["config"], status=entry["state"],
+                     elapsed_s=now - (entry["started"] if entry["state"] == jobs.RUNNING else entry["created"]))
+                for entry in self._engine().ask("queue")]
+
+    def stop(self, run_id: str) -> bool:
+        """Stop any run (a queued one is cancelled); False if it is unknown or had ended."""
+        job = self._engine().get(run_id)
+        return job.stop() if job is not None else False
+
+    def pause(self) -> None:
+        """No new training for anyone (students get stored models only); what trains now goes on to its end, and
+        what is queued waits."""
+        self._engine().ask("set_paused", True)
+
+    def resume(self) -> None:
+        self._engine().ask("set_paused", False)
+
+    @property
+    def paused(self) -> bool:
+        return bool(self._engine().ask("paused"))
 
 
 def install(manager: jobs.Engine | None = None) -> None:

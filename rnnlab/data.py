@@ -3,7 +3,8 @@ data_status for the Home page, and the splits (seeded and stratified, or the les
 
 The pieces live in modules of their own and are re-exported here, so `from rnnlab.data import ...` keeps working:
 rnnlab.datafiles (the three files, reading and validating them), rnnlab.download (finding and downloading them),
-rnnlab.text (tokenize and the lesson's TextVectorization), rnnlab.upload_parsing (a learner's uploaded file).
+rnnlab.text (tokenize and the lesson's TextVectorization, its vocabulary capped at RNNLAB_MAX_VOCABULARY),
+rnnlab.upload_parsing (a learner's uploaded file, at most 5 MB and RNNLAB_MAX_UPLOAD_LINES lines).
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ from typing import NamedTuple
 from rnnlab.datafiles import SOURCES, SUBFOLDERS, ZIP_FOLDER, DataError, load_folder, read_labelled_file
 from rnnlab.download import (DATA_DIR, DOWNLOAD_TIMEOUT_S, MAX_DOWNLOAD_BYTES, UCI_URL, data_url, download_sentiment,
                              find_data_dir, print_progress)
-from rnnlab.text import make_vectorizer, sentence_lengths, token_counts, tokenize
-from rnnlab.upload_parsing import MAX_UPLOAD_BYTES, parse_uploaded
+from rnnlab.text import (DEFAULT_MAX_VOCABULARY, build_vocabulary, make_vectorizer, max_vocabulary, sentence_lengths,
+                         token_counts, tokenize)
+from rnnlab.upload_parsing import MAX_UPLOAD_BYTES, max_upload_lines, parse_uploaded
 
 __all__ = [
-    "DATA_DIR", "DOWNLOAD_TIMEOUT_S", "MAX_DOWNLOAD_BYTES", "MAX_UPLOAD_BYTES", "SOURCES", "SUBFOLDERS", "UCI_URL",
-    "ZIP_FOLDER", "DataError", "data_status", "data_url", "download_sentiment", "find_data_dir", "lesson_split",
-    "load_sentiment", "make_vectorizer", "parse_uploaded", "print_progress", "sentence_lengths", "split",
-    "token_counts", "tokenize",
+    "DATA_DIR", "DEFAULT_MAX_VOCABULARY", "DOWNLOAD_TIMEOUT_S", "MAX_DOWNLOAD_BYTES", "MAX_UPLOAD_BYTES", "SOURCES",
+    "SUBFOLDERS", "UCI_URL", "ZIP_FOLDER", "DataError", "build_vocabulary", "data_status", "data_url",
+    "download_sentiment", "find_data_dir", "lesson_split", "load_sentiment", "make_vectorizer", "max_upload_lines",
+    "max_vocabulary", "parse_uploaded", "print_progress", "sentence_lengths", "split", "token_counts", "tokenize",
 ]
 
 # NumPy and pandas are imported inside the functions that use them: the Home page's data status (plain Python)

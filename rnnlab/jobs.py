@@ -1,56 +1,29 @@
-"""Training on Ray, as pages, scripts and tests use it: `start(config, owner)`, `get(run_id)`, `jobs_for(owner)`
-and `stop(run_id)` on the process-wide engine, the configuration schema (rnnlab.config), and the parts:
+"""Training on Ray, as pages, scripts and tests use it: `manager()` (the process-wide engine: claim, get,
+start_work), `get(run_id)`, `run_work`, the configuration schema (rnnlab.config), and the parts:
 
 - rnnlab.engine.connection: joining RAY_ADDRESS's cluster or starting a local Ray on 127.0.0.1 (lazily, once
   per process); run states; the settings a training worker starts with (priority, TensorFlow threads).
-- rnnlab.engine.run_actor: `RunActor`, one training run as one Ray actor (one CPU, a GPU where there is one),
-  which trains, answers snapshot() and stop(), stores the run, reports its end and exits; `run_work` for other
-  trainings (the long-range page's).
-- rnnlab.engine.registry: what all servers share (the live run of each configuration, its starter, the queue,
-  how runs ended) and the watchdog that fails dead or silent workers.
-- rnnlab.engine.client: `Engine` (starts runs), `Job` (a server's read-only view of a run), `JobSnapshot`.
+- rnnlab.engine.trainer: `Trainer`, one standing Ray actor per CPU (TensorFlow imported once) that takes runs
+  in turn from the registry, trains, answers snapshot() and stop(), stores the run and reports its end.
+- rnnlab.engine.registry: what all servers share (the live run of each configuration, its starter, the fair
+  queue, how runs ended, the instructor's pause) and the watchdog that fails and kills dead or hung workers.
+- rnnlab.engine.client: `Engine` (queues runs), `Job` (a server's read-only view of a run), `JobSnapshot`.
+- rnnlab.engine.work: `run_work`, another kind of training (the long-range page's) as an ordinary run.
 """
 
 from __future__ import annotations
 
-import threading
-from typing import Any, Mapping
-
 from rnnlab.config import (  # noqa: F401  the schema lives in rnnlab.config; re-exported for old callers
     BOUNDS, DEFAULT_CONFIG, config_key, load_split, train_from_config, validate_config,
 )
-from rnnlab.engine.client import Engine, Job, JobSnapshot  # noqa: F401
+from rnnlab.engine.client import Engine, Job, JobSnapshot, Refused, manager, run_label  # noqa: F401
 from rnnlab.engine.connection import (  # noqa: F401
     ACTIVE, FAILED, FINISHED, QUEUED, REGISTRY_NAME, ROOT, RUNNING, STOPPED, EngineUnavailable, connect,
 )
 from rnnlab.engine.registry import Registry  # noqa: F401
-from rnnlab.engine.run_actor import RunActor, WorkActor, run_work  # noqa: F401
-
-_manager: Engine | None = None
-_manager_lock = threading.Lock()
-
-
-def manager() -> Engine:
-    """The process-wide engine: Streamlit reruns page scripts, but imports this module once per server."""
-    global _manager
-    with _manager_lock:
-        if _manager is None:
-            _manager = Engine()
-        return _manager
-
-
-def start(config: Mapping[str, Any], owner: str) -> Job:
-    return manager().start(config, owner)
+from rnnlab.engine.work import RunFailed, run_work  # noqa: F401
+from rnnlab.engine.trainer import Trainer  # noqa: F401
 
 
 def get(run_id: str) -> Job | None:
     return manager().get(run_id)
-
-
-def jobs_for(owner: str) -> list[Job]:
-    return manager().jobs_for(owner)
-
-
-def stop(run_id: str) -> bool:
-    job = get(run_id)
-    return job.stop() if job else False

@@ -27,9 +27,12 @@ def vocabulary_size(texts) -> int:
     padding '' and '[UNK]' (rnnlab.data.token_counts tokenizes as it does, without TensorFlow). train() adapts
     on the training sentences only, so its models' embeddings have vocabulary_size(train_df.text) rows; the
     lesson adapts on all the sentences (validation included), hence its larger count."""
+    from rnnlab.text import max_vocabulary
+
     texts = tuple(str(text) for text in texts)
-    # Kept per set of sentences (bounded): the Train page asks it of the same split at every full run.
-    return _vocabulary_sizes.get(texts, lambda: _count_vocabulary(texts))
+    # Kept per set of sentences (bounded): the Train page asks it of the same split at every full run. Capped at
+    # RNNLAB_MAX_VOCABULARY, as train() caps its vocabulary.
+    return min(max_vocabulary(), _vocabulary_sizes.get(texts, lambda: _count_vocabulary(texts)))
 
 
 def split_vocabulary_size(config) -> int:
@@ -38,8 +41,10 @@ def split_vocabulary_size(config) -> int:
     cost more than looking it up."""
     from rnnlab.config import load_split, split_selection
 
-    return _vocabulary_sizes.get(("split", split_selection(config)),
-                                 lambda: vocabulary_size(load_split(config)[0]["text"]))
+    from rnnlab.text import max_vocabulary
+
+    return min(max_vocabulary(), _vocabulary_sizes.get(("split", split_selection(config)),
+                                                       lambda: vocabulary_size(load_split(config)[0]["text"])))
 
 
 def _count_vocabulary(texts: tuple[str, ...]) -> int:

@@ -16,6 +16,7 @@ FORMAT = "rnnlab-run/1"
 RUN_FILE, HISTORY_FILE, VOCABULARY_FILE, MODEL_FILE = "run.json", "history.json", "vocabulary.json", "model.keras"
 DATA_FILES = (HISTORY_FILE, VOCABULARY_FILE, MODEL_FILE)  # run.json lists their sizes and checksums
 TEMP_PREFIX, ASIDE_PREFIX = ".tmp-", ".old-"
+DELETING_PREFIX = ".deleting-"  # a run being deleted is renamed to this first, so no reader sees half of it
 LOCK_FILE = ".lock"
 
 
@@ -87,3 +88,24 @@ def read_json(path: Path):
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise RunStoreError(f"{path.name} is truncated or not JSON ({error.msg} at character {error.pos})") from None
+
+
+def tree_bytes(path: Path) -> int:
+    """Bytes of every file under `path` (a file: its own size), as the disk's files say; 0 when it is gone.
+    Links are not followed; a file removed while counting is skipped."""
+    try:
+        if not path.is_dir():
+            return path.stat().st_size if path.is_file() else 0
+        total = 0
+        with os.scandir(path) as entries:
+            for entry in entries:
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        total += tree_bytes(Path(entry.path))
+                    elif entry.is_file(follow_symlinks=False):
+                        total += entry.stat(follow_symlinks=False).st_size
+                except FileNotFoundError:
+                    continue
+        return total
+    except (FileNotFoundError, NotADirectoryError):
+        return 0

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from rnnlab import run_files, run_names, run_schema
-from rnnlab.lru import LRU, size_from_env
+from rnnlab.lru import LRU, megabytes_from_env, size_from_env
 from rnnlab.paths import RUNS_DIR, store_dir  # noqa: F401  (where the store lives; uploads ask there too)
-from rnnlab.run_files import (ASIDE_PREFIX, MODEL_FILE, RUN_FILE, TEMP_PREFIX, VOCABULARY_FILE,  # noqa: F401
-                              RunStoreError)
+from rnnlab.run_files import (ASIDE_PREFIX, DELETING_PREFIX, MODEL_FILE, RUN_FILE, TEMP_PREFIX,  # noqa: F401
+                              VOCABULARY_FILE, RunStoreError)
 from rnnlab.run_names import run_id, run_key, run_name  # noqa: F401  (asked of the store by jobs and pages)
 from rnnlab.run_schema import FINISHED, STOPPED, Problem, StoredRun
 
@@ -143,7 +143,24 @@ def list_runs(runs_dir=None) -> tuple[list[StoredRun], list[Problem]]:
 
 # (folder, what each of its files is on disk) -> what was read from it: pages read the same few runs many times
 # a second (every session's sidebar and live curves), each read parsing a history of hundreds of batches.
-_read = LRU(size_from_env("RNNLAB_RUN_READ_CACHE", 256))
+# Bounded in count (RNNLAB_RUN_READ_CACHE, 256) and in bytes (RNNLAB_RUN_READ_CACHE_MB, 64 MB): a run of an
+# upload of 20,000 lines keeps 6,250 batch records after 10 epochs, about 1.9 MB in memory.
+BATCH_RECORD_BYTES = 300  # measured: one parsed batch record (step, epoch, loss, accuracy, grad_norm) ~290 bytes
+EPOCH_RECORD_BYTES = 1500  # four metrics and a gradient curve of 20 numbers per epoch
+RUN_BYTES = 8 * 1024  # the rest of a StoredRun: its config, metrics, trainer's config, names
+
+
+def read_weight(value) -> int:
+    """What a value of the read cache takes in memory, about: a StoredRun by the length of its histories (the
+    tests check this against tracemalloc), a checksum by its few bytes."""
+    if isinstance(value, StoredRun):
+        epochs = max((len(v) for v in value.history.values()), default=0)
+        return RUN_BYTES + BATCH_RECORD_BYTES * len(value.batch_history) + EPOCH_RECORD_BYTES * epochs
+    return 256
+
+
+_read = LRU(size_from_env("RNNLAB_RUN_READ_CACHE", 256), megabytes_from_env("RNNLAB_RUN_READ_CACHE_MB", 64),
+            read_weight)
 
 
 def _on_disk(folder: Path) -> tuple:
@@ -187,6 +204,68 @@ def find(config: Mapping[str, Any], runs_dir=None) -> StoredRun | None:
         return read_run(target) if target.is_dir() else None
     except (RunStoreError, OSError):
         return None
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Sizes, and deleting runs (the instructor's)
+
+
+class PreparedRunError(PermissionError):
+    """A prepared run of the lesson was to be deleted without confirm_prepared=True."""
+
+
+def run_bytes(run_id: str, runs_dir=None) -> int:
+    """Bytes on disk of the stored run `run_id`: its model, history, vocabulary, run.json and the measurements kept
+    beside them (rnnlab.measure); 0 when it is not stored."""
+    return run_files.tree_bytes(store_dir(runs_dir) / run_id) if run_names.valid_id(run_id) else 0
+
+
+def store_bytes(runs_dir=None) -> int:
+    """Bytes on disk of the whole run store: every run, the uploads kept beside them (.uploads), and whatever a
+    save under way or an interrupted one holds."""
+    return run_files.tree_bytes(store_dir(runs_dir))
+
+
+def prepared_ids() -> frozenset[str]:
+    """The ids of the lesson's four prepared runs: its four architectures with the default configuration (what
+    rnnlab.prepare.lesson_configs() trains, and what the Train page's defaults find), stored by `python -m
+    rnnlab.prepare` or by a student who trained them. (Not imported from rnnlab.prepare, which imports this.)"""
+    from rnnlab.config import validate_config
+    from rnnlab.models import LESSON_ARCHS
+
+    return frozenset(run_names.run_id(validate_config(dict(arch=arch))) for arch in LESSON_ARCHS)
+
+
+def delete(run_id: str, token, confirm_prepared: bool = False, runs_dir=None) -> int:
+    """Delete the stored run `run_id` and return the bytes it freed: only with the instructor's token
+    (rnnlab.auth.require: PermissionError otherwise), and one of the lesson's four prepared runs only with
+    `confirm_prepared` (PreparedRunError otherwise; the page asks a second time). RunStoreError when it is not
+    stored. The folder is first renamed to a hidden name (readers skip it), then removed; this server's cached
+    reads and model of it are dropped (another server's loaded model stays until its cache lets it go)."""
+    from rnnlab import auth
+
+    auth.require(token)
+    if not run_names.valid_id(run_id):
+        raise RunStoreError(f"{run_id!r} is not a run id")
+    if run_id in prepared_ids() and not confirm_prepared:
+        raise PreparedRunError(f"{run_id} is one of the lesson's four prepared runs (python -m rnnlab.prepare); "
+                               "deleting it needs confirm_prepared=True (the page asks a second time).")
+    folder = store_dir(runs_dir)
+    target = folder / run_id
+    if not target.is_dir():
+        raise RunStoreError(f"no stored run {run_id!r} in {folder}")
+    with run_files.store_lock(folder):
+        if not target.is_dir():
+            raise RunStoreError(f"no stored run {run_id!r} in {folder}")
+        freed = run_files.tree_bytes(target)
+        doomed = folder / f"{DELETING_PREFIX}{run_id}-{uuid.uuid4().hex[:8]}"
+        os.rename(target, doomed)
+        run_files.fsync_dir(folder)
+    _forget_loaded(target)
+    _read.discard(lambda key: key[0][0] == str(target))
+    for leftover in folder.glob(f"{DELETING_PREFIX}*"):  # this one, and any a crash left mid-removal
+        shutil.rmtree(leftover, ignore_errors=True)
+    return freed
 
 
 # ----------------------------------------------------------------------------------------------------------

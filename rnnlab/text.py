@@ -4,6 +4,7 @@ so the pages' charts need no TensorFlow."""
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 
 # NumPy, pandas and Keras are imported inside the functions that use them: pages that only tokenize (Home, Data)
@@ -18,15 +19,48 @@ _STANDARDIZE = str.maketrans(
 )
 ASCII_WHITESPACE = " \t\n\r\f\v"
 
+# Every model's embedding has one row per vocabulary entry: an upload of 5 MB of distinct words would otherwise
+# make ~700,000 rows (hundreds of MB per stored model). The lesson's 5,404 are far below the default.
+MAX_VOCABULARY_ENV = "RNNLAB_MAX_VOCABULARY"
+DEFAULT_MAX_VOCABULARY = 20_000
+
+
+def max_vocabulary() -> int:
+    """The largest vocabulary any model gets, '' and '[UNK]' included (Keras' max_tokens counts them too):
+    RNNLAB_MAX_VOCABULARY, default 20,000. ValueError naming the variable for a value that is not a whole number
+    of at least 3 ('', '[UNK]' and one word)."""
+    raw = os.environ.get(MAX_VOCABULARY_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAX_VOCABULARY
+    try:
+        value = int(raw.replace("_", "").replace(",", ""))
+    except ValueError:
+        value = None
+    if value is None or value < 3:
+        raise ValueError(f"{MAX_VOCABULARY_ENV} must be a whole number of tokens, at least 3 ('', '[UNK]' and one "
+                         f"word); it is {raw!r}. Unset it for the default of {DEFAULT_MAX_VOCABULARY:,}.")
+    return value
+
+
+def build_vocabulary(texts, max_tokens: int | None = None) -> list[str]:
+    """'' and '[UNK]', then the words of `texts` by falling frequency: what make_vectorizer(texts).get_vocabulary()
+    gives (tests compare them), counted in plain Python, at most `max_tokens` entries in all (default
+    max_vocabulary()); the rarer words past it are '[UNK]' to the model."""
+    cap = max_vocabulary() if max_tokens is None else int(max_tokens)
+    return ["", "[UNK]", *(str(word) for word in token_counts(texts).index[: max(0, cap - 2)])]
+
 
 
 def make_vectorizer(texts=None, max_tokens: int | None = None, vocabulary=None):
     """The lesson's keras TextVectorization (ASCII lowercase, punctuation stripped, split on whitespace, int ids),
     adapted on `texts`, or given a saved `vocabulary` ('' and '[UNK]' first, as get_vocabulary gives): index 0 ''
     is padding, 1 '[UNK]' any unknown word, then words by falling frequency. Training adapts it on the training
-    texts only; a stored or archived run rebuilds it from its vocabulary."""
+    texts only; a stored or archived run rebuilds it from its vocabulary. Adapted, it keeps at most `max_tokens`
+    entries ('' and '[UNK]' included; default max_vocabulary(), RNNLAB_MAX_VOCABULARY)."""
     import keras  # lazily: pages that never vectorize should not pay for TensorFlow
 
+    if vocabulary is None and max_tokens is None:
+        max_tokens = max_vocabulary()
     vectorizer = keras.layers.TextVectorization(
         max_tokens=max_tokens,
         standardize="lower_and_strip_punctuation",

@@ -5,10 +5,37 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 
 from rnnlab.datafiles import DataError
 
+# .streamlit/config.toml's maxUploadSize says the same 5 MB to the upload widget.
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+# Lines with content (blank ones are skipped anyway): 20,000 is almost seven times the lesson's 3,000 sentences,
+# and keeps one upload's parsing, its stored copy and every split of it small.
+MAX_LINES_ENV = "RNNLAB_MAX_UPLOAD_LINES"
+DEFAULT_MAX_LINES = 20_000
+
+
+def max_upload_lines() -> int:
+    """The most lines with content an upload may have: RNNLAB_MAX_UPLOAD_LINES, default 20,000; ValueError naming
+    the variable for a value that is not a whole number of at least 1."""
+    raw = os.environ.get(MAX_LINES_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAX_LINES
+    try:
+        value = int(raw.replace("_", "").replace(",", ""))
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{MAX_LINES_ENV} must be a whole number of lines, at least 1; it is {raw!r}. "
+                         f"Unset it for the default of {DEFAULT_MAX_LINES:,}.")
+    return value
+
+
+def limits_text() -> str:
+    """The upload's limits in words, for the Data page: '5 MB and 20,000 lines'."""
+    return f"{MAX_UPLOAD_BYTES // 2**20} MB and {max_upload_lines():,} lines"
 
 
 _HEADER_LABELS = {"label", "labels", "sentiment", "target", "class", "y", "polarity"}
@@ -17,13 +44,20 @@ _HEADER_LABELS = {"label", "labels", "sentiment", "target", "class", "y", "polar
 def parse_uploaded(raw_bytes: bytes, filename: str):
     """Read an uploaded CSV or TSV of `sentence,label` lines (an optional header is skipped): returns
     (DataFrame[text, label, source='upload'], rejected) with rejected a list of (line_no, line_text, reason),
-    reason one of 'not UTF-8', 'no separator', 'label not 0/1', 'empty text'. Raises DataError over 5 MB."""
+    reason one of 'not UTF-8', 'no separator', 'label not 0/1', 'empty text'. Raises DataError, saying the limit,
+    over 5 MB or over max_upload_lines() lines with content (RNNLAB_MAX_UPLOAD_LINES)."""
     import pandas as pd
 
     if len(raw_bytes) > MAX_UPLOAD_BYTES:
         raise DataError(
             f"{filename} is {len(raw_bytes) / 2**20:.1f} MB; uploads are limited to {MAX_UPLOAD_BYTES // 2**20} MB."
         )
+    most_lines = max_upload_lines()
+    if raw_bytes.count(b"\n") >= most_lines:  # cheap first: only a file this long can be over the limit
+        lines = sum(1 for line in raw_bytes.split(b"\n") if line.strip())
+        if lines > most_lines:
+            raise DataError(f"{filename} has {lines:,} lines; uploads are limited to {most_lines:,} lines "
+                            f"({MAX_LINES_ENV}). Keep the first {most_lines:,} or split the file.")
     raw_bytes = raw_bytes.removeprefix(b"\xef\xbb\xbf")
     # A tab anywhere (or a .tsv name) means TSV; otherwise CSV, whose sentences may be quoted.
     separator = "\t" if (b"\t" in raw_bytes or filename.lower().endswith(".tsv")) else ","

@@ -15,7 +15,7 @@ import uuid
 
 import pandas as pd
 
-from rnnlab.lru import LRU, size_from_env
+from rnnlab.lru import LRU, megabytes_from_env, size_from_env
 
 PREFIX = "upload-"
 FOLDER = ".uploads"  # hidden, so the run store's listing skips it
@@ -23,9 +23,15 @@ FOLDER = ".uploads"  # hidden, so the run store's listing skips it
 MIN_SENTENCES = 20
 MIN_PER_LABEL = 5
 
+# What the store keeps of uploads (prune()): at most RNNLAB_MAX_UPLOADS files and RNNLAB_MAX_UPLOADS_MB in all,
+# the least recently uploaded removed first, never one a stored run was trained on nor the one just uploaded.
+MAX_UPLOADS_DEFAULT, MAX_UPLOADS_MB_DEFAULT = 50, 100
+
 # The uploads read lately, shared by every session; the least recently used beyond RNNLAB_UPLOAD_CACHE (default
-# 16) are read from disk again when next needed.
-_cache = LRU(size_from_env("RNNLAB_UPLOAD_CACHE", 16))
+# 16) or RNNLAB_UPLOAD_CACHE_MB (default 64 MB: a 20,000-line upload is a few MB as a DataFrame) are read from
+# disk again when next needed.
+_cache = LRU(size_from_env("RNNLAB_UPLOAD_CACHE", 16), megabytes_from_env("RNNLAB_UPLOAD_CACHE_MB", 64),
+             lambda frame: int(frame.memory_usage(deep=True).sum()))
 _lock = threading.Lock()
 
 
@@ -78,7 +84,9 @@ def register(df: pd.DataFrame, runs_dir=None) -> str:
     path = _path(name, runs_dir)
     with _lock:
         _cache.put(name, frame)
-        if not path.exists():
+        if path.exists():
+            os.utime(path)  # uploaded again: the newest, the last prune() removes
+        else:
             path.parent.mkdir(parents=True, exist_ok=True)
             temp = path.with_name(f".tmp-{uuid.uuid4().hex[:8]}-{path.name}")
             try:
@@ -87,7 +95,70 @@ def register(df: pd.DataFrame, runs_dir=None) -> str:
                 os.replace(temp, path)
             finally:
                 temp.unlink(missing_ok=True)
+    prune(runs_dir, keep=name)
     return name
+
+
+def stored(runs_dir=None) -> list[tuple[str, int, float]]:
+    """(data id, bytes, modification time) of every upload kept in the store, the least recently uploaded first."""
+    from rnnlab.paths import store_dir
+
+    found = []
+    for path in (store_dir(runs_dir) / FOLDER).glob(f"{PREFIX}*.json"):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
+        if is_data_id(path.stem):
+            found.append((path.stem, stat.st_size, stat.st_mtime))
+    return sorted(found, key=lambda item: (item[2], item[0]))
+
+
+def _trained_on(runs_dir=None) -> set[str]:
+    """The data ids the stored runs were trained on: each run folder's run.json says it (its config's `data`).
+    Read here from the files themselves: importing rnnlab.runs would close an import cycle (runs -> config ->
+    uploads). A run.json that cannot be read protects nothing."""
+    from rnnlab.paths import store_dir
+    from rnnlab.run_files import RUN_FILE, RunStoreError, read_json
+
+    found = set()
+    folder = store_dir(runs_dir)
+    for record in folder.glob(f"[!.]*/{RUN_FILE}"):  # hidden folders are saves under way or deletions
+        try:
+            data = read_json(record).get("config", {}).get("data")
+        except (RunStoreError, AttributeError):
+            continue
+        if is_data_id(data):
+            found.add(data)
+    return found
+
+
+def prune(runs_dir=None, keep: str | None = None, max_count: int | None = None,
+          max_bytes: int | None = None) -> list[str]:
+    """Remove the least recently uploaded sets while more than `max_count` (RNNLAB_MAX_UPLOADS, default 50) are
+    kept or they take more than `max_bytes` (RNNLAB_MAX_UPLOADS_MB, default 100 MB) together; never `keep` (the
+    one just uploaded) nor one that a stored run was trained on (its config's `data`). Returns the removed ids."""
+    if max_count is None:
+        max_count = size_from_env("RNNLAB_MAX_UPLOADS", MAX_UPLOADS_DEFAULT)
+    if max_bytes is None:
+        max_bytes = megabytes_from_env("RNNLAB_MAX_UPLOADS_MB", MAX_UPLOADS_MB_DEFAULT)
+    with _lock:
+        kept = stored(runs_dir)
+        count, total = len(kept), sum(size for _, size, _ in kept)
+        if count <= max_count and total <= max_bytes:
+            return []
+        trained_on = _trained_on(runs_dir)
+        removed = []
+        for name, size, _ in kept:
+            if count <= max_count and total <= max_bytes:
+                break
+            if name == keep or name in trained_on:
+                continue
+            _path(name, runs_dir).unlink(missing_ok=True)
+            _cache.discard(lambda key: key == name)
+            removed.append(name)
+            count, total = count - 1, total - size
+        return removed
 
 
 def load(name: str, runs_dir=None) -> pd.DataFrame:

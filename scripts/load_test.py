@@ -38,7 +38,7 @@ CLOSED_TAB = dict(TINY, **{"Epochs": "3", "Seed": "2"})  # the tab closes while 
 # train() calling TensorFlow once per 0.2 s of batches), more beside the sessions' pages.
 SHARED_STOP = {"Units": "256", "Embedding size": "128", "Epochs": "30", "Batch size": "8", "Seed": "3"}
 
-# The server process: rnnlab.jobs.Engine._create_actor (called once for every run this server actually starts on
+# The server process: rnnlab.jobs.Engine.claim (logged for every run this server actually queues on
 # Ray; a shared or stored run starts none) wrapped to log it, then Streamlit's own command line. The embedded Ray
 # (GCS, raylet, the training actors) runs in children of this process, so the memory sampler counts them apart.
 COUNTING_SERVER = r"""
@@ -56,13 +56,15 @@ def _full_collections(phase, info):
             log.write(json.dumps(dict(at=time.time(), seconds=time.perf_counter() - _gc_started.pop("at"),
                                       collected=info["collected"])) + "\n")
 gc.callbacks.append(_full_collections)
-_real_create, _log_lock = jobs.Engine._create_actor, threading.Lock()
-def counted_create(self, run_id, config):
-    with _log_lock, open(os.environ["RNNLAB_TRAININGS_LOG"], "a") as log:
-        log.write(json.dumps(dict(job=run_id, key=jobs.config_key(config), arch=config["arch"],
-                                  units=config["units"], seed=config["seed"], at=time.time())) + "\n")
-    return _real_create(self, run_id, config)
-jobs.Engine._create_actor = counted_create
+_real_claim, _log_lock = jobs.Engine.claim, threading.Lock()
+def counted_claim(self, config, owner):
+    job, started = _real_claim(self, config, owner)
+    if started:
+        with _log_lock, open(os.environ["RNNLAB_TRAININGS_LOG"], "a") as log:
+            log.write(json.dumps(dict(job=job.id, key=job.key, arch=job.config["arch"], units=job.config["units"],
+                                      seed=job.config["seed"], at=time.time())) + "\n")
+    return job, started
+jobs.Engine.claim = counted_claim
 from streamlit.web import cli
 sys.argv = ["streamlit", "run", "app.py", *sys.argv[1:]]
 sys.exit(cli.main())

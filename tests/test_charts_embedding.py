@@ -9,10 +9,11 @@ from rnnlab.charts import embedding as charts_embedding
 def test_embedding_map_colours_by_lean_symmetrically_and_sizes_by_count():
     frame = pd.DataFrame({"word": ["the", "great", "awful"], "x": [0.0, 1.0, -1.0], "y": [0.0, 0.5, -0.5],
                           "count": [100, 9, 1], "lean": [0.1, 2.0, -1.5]})
-    (trace,) = charts_embedding.embedding_map(frame, "GRU, trained").data
+    trace = charts_embedding.embedding_map(frame, "GRU, trained").data[0]
     assert list(trace.text) == ["awful", "great", "the"]  # the most frequent drawn last, on top
     assert trace.marker.cmin == -2.0 and trace.marker.cmax == 2.0  # 0 (no lean) is the scale's middle
-    np.testing.assert_allclose(trace.marker.size, 4 + 3 * np.sqrt([1, 9, 100]))
+    # area by the square root of the count (diameter by its fourth root), capped (issue 31, item 6)
+    np.testing.assert_allclose(trace.marker.size, [5.0, 5.0 * 9 ** 0.25, min(5.0 * 100 ** 0.25, 24.0)])
 
 
 def test_gradient_by_epoch_draws_each_model_at_that_epoch_or_its_last():

@@ -127,8 +127,8 @@ def test_a_failed_run_stores_nothing_and_is_not_shared(store, tmp_path):
 def test_an_invalid_config_is_refused_before_anything_is_queued(store):
     engine = jobs.Engine()
     with pytest.raises(ValueError, match="units must be between 8 and 256"):
-        classroom.request_training({**CONFIG, "units": 10_000}, "student", engine)
-    assert engine.jobs_for("student") == []
+        classroom.request_training({**CONFIG, "units": 10_000}, "student-with-a-typo", engine)
+    assert [e for e in engine.ask("queue") if e["owner"] == "student-with-a-typo"] == []
 
 
 # 2000 batches (about 2 s of training beside the worker's start): the second process asks while the run trains.

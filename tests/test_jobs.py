@@ -102,7 +102,7 @@ class FakeTrainer:
 
 
 class JammingLogs(dict):
-    """A batch's logs whose batches_per_epoch never comes (RunActor reads it under its lock)."""
+    """A batch's logs whose batches_per_epoch never comes (the trainer reads it under its lock)."""
 
     def get(self, key, default=None):
         if key == "batches_per_epoch":
@@ -123,42 +123,33 @@ def wait_for(condition, timeout=30.0):
     return False
 
 
-def run_actors() -> list[str]:
-    """The names of this cluster's live training actors (rnnlab.jobs.RunActor), in every namespace."""
-    import ray
-    from ray.util import list_named_actors
-
-    return [a["name"] for a in list_named_actors(all_namespaces=True) if a["name"] != jobs.REGISTRY_NAME]
+def active_runs() -> list[str]:
+    """The ids of the cluster's queued and running runs, as its registry says."""
+    return [entry["run_id"] for entry in jobs.manager().ask("queue")]
 
 
-def training_processes() -> list[int]:
-    """Processes of this Ray that are training actors (Ray names them 'ray::RunActor...')."""
+def gone(pid: int) -> bool:
     import psutil
 
-    found = []
-    for process in psutil.Process().children(recursive=True):
-        try:
-            if any(name in " ".join(process.cmdline()) or process.name().startswith(f"ray::{name}")
-                   for name in ("RunActor", "WorkActor")):
-                found.append(process.pid)
-        except psutil.Error:
-            pass
-    return found
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
 
 
 @pytest.fixture
 def clean_cluster():
-    """Every test starts and must end with no training actor alive (a run leaves nothing behind)."""
+    """Every test starts and must end with no run queued or training (a run leaves nothing behind)."""
     jobs.connect()
-    assert wait_for(lambda: run_actors() == [], 60), run_actors()
+    assert wait_for(lambda: active_runs() == [], 60), active_runs()
     yield
-    assert wait_for(lambda: run_actors() == [] and training_processes() == [], 60), (run_actors(),
-                                                                                    training_processes())
+    assert wait_for(lambda: active_runs() == [], 60), active_runs()
 
 
 def test_two_cpus_run_two_runs_and_the_third_waits_with_its_place_in_the_queue(clean_cluster):
     engine = fake_engine(FakeTrainer(batches=10_000))
-    started = [engine.start({"arch": arch, "units": 9}, owner="a") for arch in ("SimpleRNN", "LSTM", "GRU", "BiLSTM")]
+    started = [engine.claim({"arch": arch, "units": 9}, owner="a")[0]
+               for arch in ("SimpleRNN", "LSTM", "GRU", "BiLSTM")]
     assert wait_for(lambda: [j.snapshot().status for j in started].count("running") == 2)
     waiting = [job for job in started if job.snapshot().status == "queued"]
     # Each Job caches its snapshot for a moment (Job.CACHE_S): a waiting run's place is fresh within that.
@@ -184,14 +175,14 @@ def test_two_cpus_run_two_runs_and_the_third_waits_with_its_place_in_the_queue(c
 
 def test_the_same_config_twice_is_one_run_whoever_asks(clean_cluster):
     engine = fake_engine(FakeTrainer(batches=10_000))
-    first = engine.start({"arch": "SimpleRNN", "units": 16}, owner="a")
-    again = engine.start({"arch": "SimpleRNN", "units": 16.0}, owner="a")  # a double-clicked Train
+    first = engine.claim({"arch": "SimpleRNN", "units": 16}, owner="a")[0]
+    again = engine.claim({"arch": "SimpleRNN", "units": 16.0}, owner="a")[0]  # a double-clicked Train
     other_owner, started = engine.claim({"arch": "SimpleRNN", "units": 16}, owner="b")
     assert again is first and other_owner is first and not started and first.owner == "a"
     assert first.id.startswith(f"SimpleRNN-{first.key}-")
     first.stop()
     assert first.wait(30)
-    rerun = engine.start({"arch": "SimpleRNN", "units": 16}, owner="a")  # an ended run does not block a rerun
+    rerun = engine.claim({"arch": "SimpleRNN", "units": 16}, owner="a")[0]  # an ended run does not block a rerun
     assert rerun is not first and rerun.id != first.id
     rerun.stop()
     assert rerun.wait(30)
@@ -199,7 +190,7 @@ def test_the_same_config_twice_is_one_run_whoever_asks(clean_cluster):
 
 def test_a_finished_run_keeps_history_progress_and_summary_and_leaves_no_actor(clean_cluster):
     engine = fake_engine(FakeTrainer(batches=10))
-    job = engine.start({"arch": "GRU", "epochs": 2, "units": 10}, owner="a")
+    job = engine.claim({"arch": "GRU", "epochs": 2, "units": 10}, owner="a")[0]
     assert job.wait(60)
     snapshot = job.snapshot()
     assert snapshot.status == "finished" and snapshot.fraction == 1.0, snapshot.error
@@ -218,18 +209,18 @@ def test_a_finished_run_keeps_history_progress_and_summary_and_leaves_no_actor(c
 
 def test_an_exception_in_training_becomes_a_failed_run_with_its_message(clean_cluster):
     engine = fake_engine(FakeTrainer(fail=RuntimeError("out of memory in the recurrent layer")))
-    job = engine.start({"arch": "LSTM", "units": 11}, owner="a")
+    job = engine.claim({"arch": "LSTM", "units": 11}, owner="a")[0]
     assert job.wait(60)
     assert job.status == "failed"
     assert job.error == "RuntimeError: out of memory in the recurrent layer"
-    after = fake_engine(FakeTrainer(batches=5)).start({"arch": "GRU", "epochs": 1, "units": 11}, owner="a")
+    after = fake_engine(FakeTrainer(batches=5)).claim({"arch": "GRU", "epochs": 1, "units": 11}, owner="a")[0]
     assert after.wait(60) and after.status == "finished"
 
 
 def test_an_exception_while_saving_fails_the_run_instead_of_leaving_it_running(clean_cluster):
     # The fake trainer's result has no Keras model: runs.save raises inside the actor, after training.
     engine = jobs.Engine(train_fn=FakeTrainer(batches=5), save_runs=True)
-    job = engine.start({"arch": "GRU", "epochs": 1, "units": 12}, owner="a")
+    job = engine.claim({"arch": "GRU", "epochs": 1, "units": 12}, owner="a")[0]
     assert job.wait(60)
     assert job.status == "failed" and job.error.startswith("AttributeError") and not job.has_model
 
@@ -237,8 +228,8 @@ def test_an_exception_while_saving_fails_the_run_instead_of_leaving_it_running(c
 def test_a_bad_config_is_rejected_before_anything_is_queued():
     engine = fake_engine(FakeTrainer())
     with pytest.raises(ValueError, match="units must be between 8 and 256"):
-        engine.start({"arch": "LSTM", "units": 4096}, owner="a")
-    assert engine.jobs_for("a") == []
+        engine.claim({"arch": "LSTM", "units": 4096}, owner="a")[0]
+    assert [e for e in engine.ask("queue") if e["owner"] == "a"] == []
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -246,15 +237,13 @@ def test_a_bad_config_is_rejected_before_anything_is_queued():
 
 
 def worker_pid(engine, job) -> int:
-    """The process id of the Ray worker that trains `job`, as its actor reports it."""
-    import ray
-
-    return ray.get(ray.get_actor(job.id, namespace=engine.namespace).snapshot.remote(10**9))["pid"]
+    """The process id of the standing trainer that trains `job`, as the registry knows it."""
+    return engine.ask("status", job.id)["pid"]
 
 
 def test_a_worker_killed_with_sigkill_fails_its_run_with_the_reason_and_the_next_run_works(clean_cluster):
     engine = fake_engine(FakeTrainer(batches=10_000))
-    job = engine.start({"arch": "SimpleRNN", "units": 13}, owner="a")
+    job = engine.claim({"arch": "SimpleRNN", "units": 13}, owner="a")[0]
     assert wait_for(lambda: len(job.snapshot().batches) >= 1)
     pid = job.engine_pid = worker_pid(engine, job)
     os.kill(pid, signal.SIGKILL)
@@ -263,7 +252,7 @@ def test_a_worker_killed_with_sigkill_fails_its_run_with_the_reason_and_the_next
     assert f"The training worker (pid {pid}) ended unexpectedly" in job.error
     # Another server watching the same run reads the same reason from the registry.
     assert fake_engine(FakeTrainer()).get(job.id).snapshot().error == job.error
-    after = fake_engine(FakeTrainer(batches=5)).start({"arch": "SimpleRNN", "units": 13, "epochs": 1}, owner="a")
+    after = fake_engine(FakeTrainer(batches=5)).claim({"arch": "SimpleRNN", "units": 13, "epochs": 1}, owner="a")[0]
     assert after.wait(60) and after.status == "finished", after.error
 
 
@@ -273,30 +262,31 @@ def test_a_training_worker_runs_at_the_lowest_priority_so_the_pages_answer_first
     from rnnlab.engine import connection
 
     engine = fake_engine(FakeTrainer(batches=10_000))
-    job = engine.start({"arch": "SimpleRNN", "units": 14}, owner="a")
+    job = engine.claim({"arch": "SimpleRNN", "units": 14}, owner="a")[0]
     assert wait_for(lambda: len(job.snapshot().batches) >= 1)
     pid = worker_pid(engine, job)
     assert connection.WORKER_NICE == 19 and "RNNLAB_WORKER_NICE" not in os.environ
-    # Linux nices a thread, not a process: the training thread (named after the run, as the actor's thread that
-    # started it) and the threads it starts are at 19; the worker's own threads keep Ray's niceness (0 and 15).
+    # Linux nices a thread, not a process: the trainer's training thread (it names itself) and the threads it
+    # starts are at 19; the worker's own threads keep Ray's niceness (0 and 15).
     niceness = {}
     for task in Path(f"/proc/{pid}/task").iterdir():
         name = (task / "comm").read_text().strip()
         niceness.setdefault(name, set()).add(int((task / "stat").read_text().rpartition(")")[2].split()[16]))
-    assert niceness[f"ray::{job.id}"[:15]] == {19}, niceness
-    assert max(niceness["ray::RunActor"]) < 19, niceness
+    assert niceness["rnnlab-trainer"] == {19}, niceness
+    assert min(min(values) for name, values in niceness.items() if name != "rnnlab-trainer") < 19, niceness
     assert psutil.Process().nice() < 19
     assert job.stop() and job.wait(60)
 
 
 def test_a_worker_that_stops_reporting_is_failed_and_its_cpu_freed(clean_cluster):
     engine = fake_engine(FakeTrainer(batches=100, hang_after=2), heartbeat=2)
-    job = engine.start({"arch": "GRU", "units": 14}, owner="a")
+    job = engine.claim({"arch": "GRU", "units": 14}, owner="a")[0]
     assert wait_for(lambda: len(job.snapshot().batches) == 2)
+    pid = worker_pid(engine, job)
     assert job.wait(60)
     assert job.status == "failed"
     assert "reported nothing for" in job.error and "RNNLAB_HEARTBEAT_S=2" in job.error
-    assert wait_for(lambda: job.id not in run_actors())  # killed: its CPU is free again
+    assert wait_for(lambda: gone(pid))  # killed: its CPU is free again (Ray starts the trainer anew)
 
 
 def test_a_jammed_worker_does_not_hold_up_the_watchdog_for_the_others(clean_cluster):
@@ -304,22 +294,22 @@ def test_a_jammed_worker_does_not_hold_up_the_watchdog_for_the_others(clean_clus
     while another run's death is seen within seconds (not after the jammed one's heartbeat)."""
     import ray
 
-    jammed = fake_engine(FakeTrainer(batches=10_000, jam_after=2), heartbeat=12).start(
-        {"arch": "LSTM", "units": 15}, owner="a")
-    killed = fake_engine(FakeTrainer(batches=10_000), heartbeat=12).start({"arch": "GRU", "units": 15}, owner="a")
+    jammed = fake_engine(FakeTrainer(batches=10_000, jam_after=2), heartbeat=12).claim(
+        {"arch": "LSTM", "units": 15}, owner="a")[0]
+    killed = fake_engine(FakeTrainer(batches=10_000), heartbeat=12).claim({"arch": "GRU", "units": 15}, owner="a")[0]
     registry = killed.engine.registry()
     assert wait_for(lambda: len(killed.snapshot().batches) >= 3
                     and ray.get(registry.status.remote(jammed.id))["state"] == "running")
     time.sleep(3)  # the watchdog has asked the jammed run by now, and waits for its answer
-    pid = ray.get(ray.get_actor(killed.id, namespace=killed.engine.namespace).snapshot.remote(10**9))["pid"]
+    pid = worker_pid(killed.engine, killed)
     os.kill(pid, signal.SIGKILL)
     killed_at = time.time()
     assert wait_for(lambda: ray.get(registry.status.remote(killed.id))["state"] == "failed", 30)
     assert time.time() - killed_at < 6  # seen by the watchdog (no page asked) while the jammed run stays silent
     assert "ended unexpectedly" in ray.get(registry.status.remote(killed.id))["error"]
     assert jammed.wait(60) and jammed.status == "failed"
-    assert "did not answer for 12 s" in jammed.error
-    assert wait_for(lambda: jammed.id not in run_actors())
+    assert "stopped answering" in jammed.error and "RNNLAB_HEARTBEAT_S=12" in jammed.error
+    assert wait_for(lambda: gone(worker_pid(jammed.engine, jammed)))
 
 
 def test_when_ray_cannot_start_training_says_what_to_check_and_nothing_else_breaks(tmp_path):
@@ -373,7 +363,7 @@ def test_load_split_takes_a_seeded_subset_and_splits_it():
 
 def test_a_tiny_real_training_finishes_is_stored_and_the_server_never_trains(clean_cluster, tmp_path, monkeypatch):
     monkeypatch.setenv("RNNLAB_RUNS_DIR", str(tmp_path))
-    job = jobs.Engine().start(TINY, owner="test")
+    job = jobs.Engine().claim(TINY, owner="test")[0]
     assert job.wait(180), "the tiny training did not finish in three minutes"
     snapshot = job.snapshot()
     assert snapshot.status == "finished", snapshot.error
@@ -396,7 +386,7 @@ def test_stop_ends_a_real_training_within_one_call_and_keeps_a_usable_model(clea
     # Long enough that the Stop always lands mid-run: 9000 batches, about 10 s of training on a 2-core machine
     # (TINY's 150 batches take 0.3 s now that a call trains several batches, less than one poll and the Stop).
     long_run = {**TINY, "arch": "LSTM", "units": 64, "subset": None, "batch_size": 8, "epochs": 30}
-    job = jobs.Engine().start(long_run, owner="test")
+    job = jobs.Engine().claim(long_run, owner="test")[0]
     assert wait_for(lambda: len(job.snapshot().batches) >= 3, timeout=180)
     assert job.stop()  # returns once the actor has the stop
     stopped_at = time.time()
@@ -418,10 +408,12 @@ def report_and_return_pid(report, stop):
     return os.getpid()
 
 
-def test_other_work_runs_on_ray_reports_progress_and_leaves_nothing(clean_cluster):
-    """What the long-range page trains goes through jobs.run_work: another process, progress polled here."""
+def test_other_work_is_an_ordinary_run_reports_progress_and_fails_with_its_reason(clean_cluster):
+    """What the long-range page trains goes through jobs.run_work: a run on a standing trainer (another process),
+    its progress polled here, its failure a RunFailed with the reason (never a traceback of Ray's)."""
     seen = []
-    pid = jobs.run_work(report_and_return_pid, seen.append, poll_s=0.05)
-    assert pid != os.getpid() and {"batch": 1, "done": False, "error": None} in seen
-    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
-        jobs.run_work(lambda report, stop: 1 / 0)
+    pid = jobs.run_work(report_and_return_pid, seen.append, poll_s=0.05, owner="page", name="Long-range test")
+    assert pid != os.getpid()
+    assert any(p.get("batch") == 1 and p["status"] == "running" for p in seen), seen
+    with pytest.raises(jobs.RunFailed, match="ZeroDivisionError"):
+        jobs.run_work(lambda report, stop: 1 / 0, owner="page")

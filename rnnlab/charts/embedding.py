@@ -15,10 +15,33 @@ from rnnlab.charts.style import CLASS_COLORS, colors_for, layout, log_ticks
 LEAN_SCALE = [[0.0, CLASS_COLORS["negative"]], [0.5, "#E8E8E8"], [1.0, CLASS_COLORS["positive"]]]
 
 
+# Bubble sizes: the area grows with the square root of the count (the diameter with its fourth root), from
+# MIN_BUBBLE_PX for a word seen once, capped at MAX_BUBBLE_PX. Sized by count itself, the few most frequent words
+# (the, and, was: over a thousand times each) covered the map; now the largest covers well under 1% of the plot.
+MIN_BUBBLE_PX, MAX_BUBBLE_PX = 5.0, 24.0
+NAMED_WORDS = 5  # the words leaning most each way are named on the map
+NAMED_MIN_COUNT = 5  # among words seen at least this often (a word seen twice leans by chance)
+
+
+def bubble_sizes(counts) -> np.ndarray:
+    """Marker diameters in px for these counts: MIN_BUBBLE_PX x count^(1/4), at most MAX_BUBBLE_PX."""
+    counts = np.maximum(np.asarray(counts, dtype=float), 1.0)
+    return np.minimum(MIN_BUBBLE_PX * counts ** 0.25, MAX_BUBBLE_PX)
+
+
+def leaning_words(projected: pd.DataFrame, n: int = NAMED_WORDS, min_count: int = NAMED_MIN_COUNT) -> pd.DataFrame:
+    """The `n` most positive and `n` most negative words seen at least `min_count` times (rows of `projected`)."""
+    frequent = projected[projected["count"] >= min_count]
+    positive = frequent[frequent["lean"] > 0].nlargest(n, "lean")
+    negative = frequent[frequent["lean"] < 0].nsmallest(n, "lean")
+    return pd.concat([positive, negative])
+
+
 def embedding_map(projected: pd.DataFrame, title: str = "Embedding, projected to 2D") -> go.Figure:
     """One point per word of rnnlab.embeddings.projection(): at (x, y), coloured by its lean (vermilion
-    negative, green positive, the scale symmetric around 0), sized by how often it occurs; the word, its count
-    and lean on hover. The most frequent words are drawn last, on top."""
+    negative, green positive, the scale symmetric around 0), sized by how often it occurs (bubble_sizes: area by
+    the square root of the count, capped); the word, its count and lean on hover. The most frequent words are
+    drawn last, on top; the words leaning most each way (leaning_words) are named on the map, a second trace."""
     rows = projected.iloc[::-1]
     limit = float(np.nanmax(np.abs(projected["lean"]))) if len(projected) else 1.0
     counts = rows["count"].to_numpy(dtype=float)
@@ -27,7 +50,7 @@ def embedding_map(projected: pd.DataFrame, title: str = "Embedding, projected to
             x=rows["x"].to_numpy(), y=rows["y"].to_numpy(), mode="markers", text=rows["word"].tolist(),
             customdata=np.stack([counts, rows["lean"].to_numpy()], axis=1) if len(rows) else None,
             marker=dict(
-                size=4 + 3 * np.sqrt(counts), sizemode="diameter", color=rows["lean"].to_numpy(),
+                size=bubble_sizes(counts), sizemode="diameter", color=rows["lean"].to_numpy(),
                 colorscale=LEAN_SCALE, cmin=-limit, cmax=limit, line=dict(width=0.5, color="#666666"),
                 opacity=0.8, colorbar=dict(title="lean", thickness=14),
             ),
@@ -35,6 +58,12 @@ def embedding_map(projected: pd.DataFrame, title: str = "Embedding, projected to
             showlegend=False,
         )
     )
+    named = leaning_words(projected)
+    if len(named):
+        fig.add_trace(go.Scatter(
+            x=named["x"].to_numpy(), y=named["y"].to_numpy(), mode="text", text=named["word"].tolist(),
+            textposition="top center", textfont=dict(size=15, color="#222222"), hoverinfo="skip",
+            showlegend=False, name="leaning most"))
     fig.update_xaxes(title_text="first principal component", zeroline=False)
     fig.update_yaxes(title_text="second principal component", zeroline=False)
     return layout(fig, title, height=520)

@@ -13,15 +13,25 @@ from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
 from rnnlab.config import config_key, validate_config
+from rnnlab.engine import registry as registry_module
 from rnnlab.engine.connection import (
-    ACTIVE, FAILED, FINISHED, QUEUED, REGISTRY_NAME, RUNNING, STOPPED, EngineUnavailable, connect, connected,
-    generation, gpus, heartbeat_s, lost_reason, remote, worker_env,
+    ACTIVE, FAILED, FINISHED, QUEUED, RUNNING, STOPPED, EngineUnavailable, connect, connected, generation,
+    heartbeat_s, lost_reason, remote, worker_env,
 )
 from rnnlab.engine.connection import namespace as default_namespace
-from rnnlab.engine.registry import Registry
-from rnnlab.engine.run_actor import RunActor
+from rnnlab.engine.registry import TRAINER_PREFIX
+from rnnlab.engine.trainer import Trainer
+from rnnlab.paths import store_dir
 
 log = logging.getLogger(__name__)
+
+
+def run_label(config: Mapping[str, Any]) -> str:
+    """A run's name: a work run's own (Engine.start_work), else its architecture and what differs from the
+    lesson's defaults (rnnlab.runs.run_name)."""
+    from rnnlab.runs import run_name
+
+    return config["work"] if "work" in config else run_name(config)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,13 +54,13 @@ class JobSnapshot:
     summary: Mapping[str, Any]  # once ended with a model: seconds, parameters, best_val_accuracy, epochs_done
     stopping: bool = False  # Stop was pressed and the trainer has not ended yet
     stored_run_id: str | None = None  # where the run store keeps it, once ended with a model
+    # What a work run (Engine.start_work) last reported.
+    report: Mapping[str, Any] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def label(self) -> str:
         """The run's name: its architecture and what differs from the lesson's defaults (stable for its life)."""
-        from rnnlab.runs import run_name
-
-        return run_name(self.config)
+        return run_label(self.config)
 
     @property
     def active(self) -> bool:
@@ -63,7 +73,7 @@ class JobSnapshot:
             return 1.0
         if not self.batches_per_epoch:
             return 0.0
-        return min(1.0, len(self.batches) / (self.batches_per_epoch * self.config["epochs"]))
+        return min(1.0, len(self.batches) / (self.batches_per_epoch * self.config.get("epochs", 1)))
 
 
 class Job:
@@ -78,8 +88,8 @@ class Job:
         self._lock = threading.Lock()
         self._batches: list[Mapping[str, Any]] = []
         self._snapshot: JobSnapshot | None = None
-        self._snapshot_at, self._stop_requested, self._actor, self._failing_since = 0.0, False, None, None
-        self._actor_generation = 0
+        self._snapshot_at, self._stop_requested, self._trainer, self._failing_since = 0.0, False, None, None
+        self._last_state = entry.get("state")
 
     def snapshot(self) -> JobSnapshot:
         with self._lock:
@@ -102,31 +112,32 @@ class Job:
         import ray
         from ray.exceptions import GetTimeoutError, RayActorError
 
-        registry = self.engine.registry()
-        if self._actor is not None and self._actor_generation != generation():
-            self._actor = None  # a handle from a Ray this server has left since
-        if self._snapshot is None or self._snapshot.status == QUEUED:
-            entry = ray.get(registry.status.remote(self.id, True), timeout=10)
+        if self._trainer is None or self._snapshot is None or self._snapshot.status != RUNNING:
+            entry = self.engine.ask("status", self.id, True)
+            if entry is None and (self._snapshot.status if self._snapshot else self._last_state) == QUEUED:
+                entry = self.engine.requeue(self)  # the registry was made again: the queue came with the servers
             if entry is None or entry["state"] != RUNNING:
                 return self._from_registry(entry)
+            self._trainer = entry["trainer"]
         try:
-            if self._actor is None:
-                self._actor = ray.get_actor(self.id, namespace=self.engine.namespace)
-                self._actor_generation = generation()
-            live = ray.get(self._actor.snapshot.remote(len(self._batches)), timeout=5)
+            trainer = ray.get_actor(self._trainer, namespace=self.engine.namespace)
+            live = ray.get(trainer.snapshot.remote(self.id, len(self._batches)), timeout=5)
         except GetTimeoutError:  # busy for a moment; the watchdog fails it if it stays silent
             return self._snapshot or self._build(dict(state=RUNNING))
-        except (RayActorError, ValueError):  # it ended and exited, or died (the watchdog records that in seconds)
-            entry = ray.get(registry.status.remote(self.id, True), timeout=10)
+        except (RayActorError, ValueError):  # its trainer died (the watchdog records that in seconds)
+            live = dict(held=False)
+        if not live["held"]:  # it ended (or died): the registry says how
+            self._trainer = None
+            entry = self.engine.ask("status", self.id, True)
             if entry is not None and entry["state"] in ACTIVE:
                 return self._snapshot or self._build(dict(state=RUNNING))
             return self._from_registry(entry)
         self._batches.extend(MappingProxyType(b) for b in live["batches"])
-        return self._build(dict(live, state=live["status"]))
+        return self._build(live)
 
     def _from_registry(self, entry: dict | None) -> JobSnapshot:
         if entry is None:
-            reason = lost_reason() or "The run is unknown to the Ray cluster (restarted?)"
+            reason = lost_reason() or "The run is unknown to the Ray cluster (restarted?)"  # why, if Ray was lost
             return self._build(dict(state=FAILED, error=reason))
         if entry["state"] not in ACTIVE and len(entry.get("batches") or ()) > len(self._batches):
             self._batches.extend(MappingProxyType(b) for b in entry["batches"][len(self._batches):])
@@ -136,7 +147,7 @@ class Job:
         status, batches, previous = state["state"], tuple(self._batches), self._snapshot
         per_epoch = state.get("batches_per_epoch") or (previous.batches_per_epoch if previous else None)
         last = batches[-1] if batches else None
-        planned = (per_epoch or 0) * self.config["epochs"]
+        planned = (per_epoch or 0) * self.config.get("epochs", 0)
         eta = None
         if status == RUNNING and len(batches) >= 3 and planned and not state.get("stopping"):
             eta = max(0.0, (batches[-1]["time"] - batches[0]["time"]) / (len(batches) - 1) * (planned - len(batches)))
@@ -150,6 +161,7 @@ class Job:
             batches_per_epoch=per_epoch, eta=eta, summary=MappingProxyType(dict(state.get("summary") or {})),
             stopping=status in ACTIVE and bool(state.get("stopping") or self._stop_requested),
             stored_run_id=state.get("stored_run_id"),
+            report=MappingProxyType(dict(state.get("report") or (previous.report if previous else {}))),
         )
 
     def __getattr__(self, name: str):
@@ -180,6 +192,11 @@ class Job:
         stored = self.snapshot().stored_run_id
         return stored is None or runs.is_loaded(stored)
 
+    def outcome(self):
+        """What a work run's function returned, once it finished (the registry keeps it for the latest runs)."""
+        entry = self.engine.ask("status", self.id, True, timeout=60)
+        return None if entry is None else entry.get("result")
+
     @property
     def result(self):
         """The TrainedModel of a finished or stopped run, from the run store's shared cache, else None."""
@@ -196,16 +213,12 @@ class Job:
         if not self.snapshot().active:
             return False
         self._stop_requested = True
-        try:
-            actor = ray.get_actor(self.id, namespace=self.engine.namespace)
-        except ValueError:
-            actor = None
-        if ray.get(self.engine.registry().cancel.remote(self.id), timeout=10):
-            if actor is not None:
-                ray.kill(actor, no_restart=True)  # it was waiting for a CPU: nothing learned, nothing to keep
-        elif actor is not None:
+        if not self.engine.ask("cancel", self.id):  # not waiting: its trainer holds it
+            entry = self.engine.ask("status", self.id)
             try:
-                ray.get(actor.stop.remote(), timeout=10)
+                trainer = ray.get_actor(entry["trainer"], namespace=self.engine.namespace)
+                if not ray.get(trainer.stop.remote(self.id), timeout=10):
+                    return False
             except Exception:
                 return False
         with self._lock:
@@ -213,28 +226,73 @@ class Job:
         return True
 
 
+class Refused(RuntimeError):
+    """A new run was not queued: `why` is "full" (the owner has `limit` runs queued or training) or "paused"."""
+
+    def __init__(self, why: str, queued: int = 0, running: int = 0, limit: int = 0):
+        super().__init__(f"refused ({why}): {queued} queued, {running} training, at most {limit}")
+        self.why, self.queued, self.running, self.limit = why, queued, running, limit
+
+
 class Engine:
-    """Starts runs on Ray: one per process (rnnlab.jobs.manager()), others in tests (a fake `train_fn`...)."""
+    """Queues runs for the standing trainers: one per process (rnnlab.jobs.manager()), others in tests (a fake
+    `train_fn`...). Each call reads its limits from the environment: RNNLAB_MAX_RUNS_PER_SESSION (default 5
+    runs queued or training per owner), RNNLAB_ABANDON_S (default 120 s without a visit: queued runs cancelled)."""
 
     KEEP_JOBS = 1000
+    SEEN_EVERY_S = 1.0
 
     def __init__(self, namespace: str | None = None, train_fn: Callable | None = None, save_runs: bool = True,
                  heartbeat: float | None = None):
         self.namespace, self.heartbeat = namespace or default_namespace(), heartbeat or heartbeat_s()
-        self._train_fn, self.save_runs, self._registry, self._registry_generation = train_fn, save_runs, None, 0
+        self._train_fn, self.save_runs, self._registry, self._generation = train_fn, save_runs, None, None
         self._lock = threading.Lock()
         self._jobs: collections.OrderedDict[str, Job] = collections.OrderedDict()
+        self._seen: dict[str, set[str]] = {}
+        self._seen_at = 0.0
 
     def registry(self):
-        connect()  # raises EngineUnavailable while Ray is lost
+        """The registry's handle, made again after Ray was (re)joined; the trainers are started with it."""
+        connect()
         with self._lock:
-            if self._registry is None or self._registry_generation != generation():  # a new Ray since: a new handle
-                self._registry_generation = generation()
-                self._registry = remote(Registry).options(
-                    name=REGISTRY_NAME, namespace=self.namespace, get_if_exists=True, lifetime="detached",
-                    num_cpus=0, max_restarts=0, max_concurrency=4,
-                ).remote(self.namespace)
+            if self._registry is None or self._generation != generation():
+                store = str(store_dir().resolve())
+                self._registry, self._generation = registry_module.handle(self.namespace, store), generation()
+                self._start_trainers(store)
             return self._registry
+
+    def _start_trainers(self, store: str) -> None:
+        """One standing trainer per CPU of the cluster (those there already are kept: get_if_exists)."""
+        import ray
+
+        resources = ray.cluster_resources()
+        for i in range(max(1, int(resources.get("CPU", 1)))):
+            remote(Trainer).options(
+                name=f"{TRAINER_PREFIX}{i}", namespace=self.namespace, get_if_exists=True, lifetime="detached",
+                num_cpus=1, num_gpus=1 if i < resources.get("GPU", 0) else 0, max_restarts=-1, max_concurrency=8,
+            ).remote(f"{TRAINER_PREFIX}{i}", self.namespace, store)
+
+    def ask(self, method: str, *args, timeout: float = 10):
+        """Call the registry; if it died, once more on a new one (which learns from the trainers what trains)."""
+        import ray
+        from ray.exceptions import RayActorError
+
+        for attempt in (1, 2):
+            try:
+                return ray.get(getattr(self.registry(), method).remote(*args), timeout=timeout)
+            except RayActorError:
+                with self._lock:
+                    self._registry = None
+                if attempt == 2:
+                    raise
+
+    def _options(self) -> dict:
+        from ray import cloudpickle
+
+        return dict(heartbeat=self.heartbeat, abandon=_env_number("RNNLAB_ABANDON_S", 120.0),
+                    max_runs=int(_env_number("RNNLAB_MAX_RUNS_PER_SESSION", 5)),
+                    train_fn=cloudpickle.dumps(self._train_fn) if self._train_fn else None,
+                    save_runs=self.save_runs, env=dict(worker_env(), RNNLAB_RUNS_DIR=str(store_dir().resolve())))
 
     def _job(self, entry: Mapping[str, Any]) -> Job:
         with self._lock:
@@ -245,35 +303,38 @@ class Engine:
                     del self._jobs[run_id]
             return self._jobs[entry["run_id"]]
 
-    def start(self, config: Mapping[str, Any], owner: str) -> Job:
-        """The live run of `config` (whoever started it), or a new one for `owner` (ValueError: invalid config)."""
-        return self.claim(config, owner)[0]
-
     def claim(self, config: Mapping[str, Any], owner: str) -> tuple[Job, bool]:
-        """(job, started): like start(), and whether this call started it."""
-        import ray
-
+        """(job, started): the live run of `config` (whoever started it) or a new queued one for `owner`, and
+        whether this call queued it. ValueError for an invalid config; Refused past the owner's limit, or while
+        the instructor pauses training."""
         config = validate_config(config)
         key = config_key(config)
         run_id = f"{config['arch']}-{key}-{uuid.uuid4().hex[:8]}"  # unique across servers
-        entry, created = ray.get(self.registry().claim.remote(key, owner, run_id, config, self.heartbeat), timeout=30)
-        job = self._job(entry)
-        if created:
-            try:
-                self._create_actor(run_id, config)
-            except Exception as error:
-                ray.get(self.registry().ended.remote(run_id, FAILED, f"The run could not be created: {error}"))
-                raise
-        return job, created
+        options = self._options()
+        answer = self.ask("claim", key, owner, run_id, config, options, timeout=30)
+        if "refused" in answer:
+            raise Refused(answer["refused"], answer["queued"], answer["running"], options["max_runs"])
+        return self._job(answer["entry"]), answer["created"]
 
-    def _create_actor(self, run_id: str, config: dict) -> None:
-        from rnnlab.runs import store_dir
+    def start_work(self, fn: Callable, owner: str, name: str) -> Job:
+        """Queue another kind of training (the long-range page's) as an ordinary run: `fn(report, stop)` on a
+        trainer, in the queue with its place, stoppable by `owner` (and the instructor), failing with a reason;
+        `report(**values)` shows in its snapshots' `report`, and Job.outcome() is what it returned."""
+        from ray import cloudpickle
 
-        env = dict(worker_env(), RNNLAB_RUNS_DIR=str(store_dir().resolve()))
-        remote(RunActor).options(
-            name=run_id, namespace=self.namespace, get_if_exists=True, lifetime="detached", max_concurrency=4,
-            num_cpus=1, num_gpus=gpus(), max_restarts=0,
-        ).remote(run_id, dict(config), self.namespace, env, self._train_fn, self.save_runs)
+        run_id = f"work-{uuid.uuid4().hex[:12]}"
+        options = dict(self._options(), train_fn=cloudpickle.dumps(fn), kind="work", save_runs=False)
+        answer = self.ask("claim", run_id, owner, run_id, dict(work=name), options, timeout=30)
+        if "refused" in answer:
+            raise Refused(answer["refused"], answer["queued"], answer["running"], options["max_runs"])
+        return self._job(answer["entry"])
+
+    def requeue(self, job: Job) -> dict | None:
+        """Queue a run again under its own id, for a registry made anew (the old one's queue died with it)."""
+        if "work" in job.config:  # its function lived in the registry only
+            return None
+        answer = self.ask("claim", job.key, job.owner, job.id, dict(job.config), dict(self._options(), requeue=True))
+        return self.ask("status", job.id) if answer.get("entry", {}).get("run_id") == job.id else None
 
     def get(self, run_id: str) -> Job | None:
         """This server's view of a run it has seen, else one the cluster's registry still knows, else None."""
@@ -282,15 +343,46 @@ class Engine:
                 return self._jobs[run_id]
         if not isinstance(run_id, str) or not connected():
             return None
-        import ray
-
         try:
-            entry = ray.get(self.registry().status.remote(run_id), timeout=10)
+            entry = self.ask("status", run_id)
         except Exception:
             return None
         return self._job(entry) if entry else None
 
-    def jobs_for(self, owner: str) -> list[Job]:
-        """The owner's runs this server has seen, oldest first."""
+    def seen(self, owner: str, run_ids) -> None:
+        """A session's pages read these runs: told to the registry at most every SEEN_EVERY_S (without waiting),
+        so that the queued runs of a session that went away can be cancelled (RNNLAB_ABANDON_S)."""
+        now = time.time()
         with self._lock:
-            return [job for job in self._jobs.values() if job.owner == owner]
+            self._seen.setdefault(owner, set()).update(run_ids)
+            if now - self._seen_at < self.SEEN_EVERY_S or self._registry is None:
+                return
+            seen, self._seen, self._seen_at, registry = self._seen, {}, now, self._registry
+        for who, ids in seen.items():
+            try:
+                registry.seen.remote(who, sorted(ids))
+            except Exception:  # Ray is gone: nothing to tell
+                return
+
+
+def _env_number(name: str, default: float) -> float:
+    import os
+
+    try:
+        return max(1.0, float(os.environ.get(name, default)))
+    except ValueError:
+        return default
+
+
+_manager: Engine | None = None
+_manager_lock = threading.Lock()
+
+
+def manager() -> Engine:
+    """The process-wide engine (rnnlab.jobs.manager): Streamlit reruns page scripts, but imports this module once
+    per server."""
+    global _manager
+    with _manager_lock:
+        if _manager is None:
+            _manager = Engine()
+        return _manager

@@ -45,7 +45,7 @@ def _number(name: str, default: float, low: float) -> float:
 
 def heartbeat_s() -> float:
     """A running training that reports nothing (no batch, no epoch) for this long is failed and killed."""
-    return _number("RNNLAB_HEARTBEAT_S", 120, 1.0)
+    return _number("RNNLAB_HEARTBEAT_S", 30, 1.0)
 
 
 def local_cpus() -> int:

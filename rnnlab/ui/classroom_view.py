@@ -156,7 +156,7 @@ def _parse(raw: bytes, name: str):
 
     try:
         df, rejected = parse_uploaded(raw, name)
-    except DataError as error:
+    except (DataError, ValueError) as error:  # ValueError: a bad RNNLAB_MAX_UPLOAD_LINES, said as such
         return None, [], str(error)
     return df, rejected, None
 
@@ -164,14 +164,14 @@ def _parse(raw: bytes, name: str):
 def upload_section() -> None:
     """Upload a CSV or TSV of sentence and label: every rejected line with its reason, then a button to train
     on the accepted sentences on every page (and one to go back to the UCI set)."""
-    from rnnlab.data import MAX_UPLOAD_BYTES
+    from rnnlab.upload_parsing import limits_text
     from rnnlab.uploads import UploadError, problems, register
 
     st.subheader("Bring your own data")
     st.markdown(
         "Upload a CSV or TSV file with one sentence and its label (1 positive, 0 negative) a line, such as "
         "`The soup was cold,0`. Lines that cannot be used are listed with the reason; the rest can replace the "
-        f"UCI sentences for training on every page. At most {MAX_UPLOAD_BYTES // 2**20} MB."
+        f"UCI sentences for training on every page. At most {limits_text()}."
     )
     choice = dataset.data_choice()
     if choice:

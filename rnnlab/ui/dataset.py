@@ -78,9 +78,13 @@ def _uploaded_counts(data_id: str):
 
 
 def chosen_vocabulary_counts():
-    """Word counts over the chosen sentences, in the vectorizer's order: token id = position + 2."""
+    """Word counts over the chosen sentences, in the vectorizer's order: token id = position + 2; at most the
+    RNNLAB_MAX_VOCABULARY - 2 most frequent words, as every model's vocabulary (rarer words are its '[UNK]')."""
+    from rnnlab.text import max_vocabulary
+
     choice = data_choice()
-    return _uploaded_counts(choice) if choice else vocabulary_counts()
+    counts = _uploaded_counts(choice) if choice else vocabulary_counts()
+    return counts.iloc[: max_vocabulary() - 2]
 
 
 def headline(message: str) -> str:

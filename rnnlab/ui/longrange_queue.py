@@ -1,8 +1,8 @@
 """The Long-range dependencies page's training queue.
 
-Each model trains on Ray (rnnlab.jobs.run_work: one CPU, never in the web server), while the page's own script
-run polls its progress; Streamlit ends a script run whenever the user clicks anything, and that kills the Ray
-work too. So Train only queues the models (in session state); the page trains the queue's first model, records
+Each model trains as an ordinary run of the engine (rnnlab.jobs.run_work: in the class's queue with its place,
+on a standing trainer, never in the web server), while the page's own script run polls its progress; Streamlit
+ends a script run whenever the user clicks anything, and that stops the run too. So Train only queues the models (in session state); the page trains the queue's first model, records
 its result and takes it off, then the next; a run cut short leaves the interrupted model first in the queue, and
 the next drawing of the page trains it again from its start. Stop empties the queue; models already trained stay.
 """
@@ -53,9 +53,10 @@ def stop(state=None) -> None:
                        "the click are kept.")
 
 
-def train(settings: dict) -> str:
+def train(settings: dict) -> tuple[str, str]:
     """Train the queued models one after the other with `settings` (rnnlab.longrange's, learning rate aside),
-    each taken off the queue once its result is recorded in session state; returns what was done, in words."""
+    each taken off the queue once its result is recorded in session state; returns the notice: its level
+("success" or "error") and what was done, in words."""
     queue = st.session_state[K.LONGRANGE_QUEUE]
     results = st.session_state.setdefault(K.LONGRANGE_RESULTS, [])
     runs = st.session_state.setdefault(K.LONGRANGE_RUNS, {})
@@ -70,6 +71,11 @@ def train(settings: dict) -> str:
             item["started"] = True
 
             def on_progress(progress, item=item):
+                if progress.get("status") == jobs.QUEUED:
+                    bar.progress(item["number"] / item["of"], text=(
+                        f"{item['arch']} ({item['number'] + 1} of {item['of']}): waiting for a free CPU, place "
+                        f"{progress['position']} in the class's queue"))
+                    return
                 if "batch" not in progress:
                     return
                 epoch, batch, batches = progress["epoch"], progress["batch"], progress["batches"]
@@ -85,7 +91,18 @@ def train(settings: dict) -> str:
             except jobs.EngineUnavailable as error:
                 queue.clear()
                 status.update(label="Training is unavailable", state="error")
-                return str(error)
+                return "error", str(error)
+            except jobs.Refused as refusal:
+                queue.clear()
+                status.update(label="Training was not queued", state="error")
+                return "error", ("The instructor paused training for the class: try again once it resumes."
+                        if refusal.why == "paused" else
+                        f"This session already has {refusal.queued + refusal.running} runs waiting or training (at "
+                        f"most {refusal.limit}): wait for one to end, then press Train again.")
+            except jobs.RunFailed as error:
+                queue.clear()
+                status.update(label=f"{item['arch']} did not train", state="error")
+                return "error", f"{item['arch']} did not train: {error}"
             name = longrange.run_name(item["arch"], item["learning_rate"])
             runs[(name, item["lag"], item["seed"])] = run
             results[:] = [r for r in results if (r["arch"], r["lag"], r["seed"]) != (name, item["lag"], item["seed"])]
@@ -93,7 +110,7 @@ def train(settings: dict) -> str:
                                 epochs=len(run.history["val_accuracy"]), seconds=round(run.seconds, 1)))
             queue.pop(0)
         status.update(label=f"Trained {first['of']} model(s) at lag {first['lag']}", state="complete")
-    return f"Trained {first['of']} model(s) at lag {first['lag']}."
+    return "success", f"Trained {first['of']} model(s) at lag {first['lag']}."
 
 
 class _TrainOnTask:
@@ -116,10 +133,14 @@ class _TrainOnTask:
 
 
 def train_on_ray(arch: str, lag: int, seed: int, on_progress, **settings) -> longrange.LongRangeRun:
-    """Train one long-range model as Ray work (one CPU) and rebuild it here for the page's gradient chart."""
+    """Train one long-range model as a run of the engine (one CPU) and rebuild it here for the page's gradient
+    chart; raises jobs.RunFailed (the run's reason), jobs.Refused or jobs.EngineUnavailable."""
     from rnnlab.models import build_model
 
-    done = jobs.run_work(_TrainOnTask(arch, lag, seed, settings), on_progress)
+    from rnnlab.ui.session import session_id
+
+    name = f"Long-range {longrange.run_name(arch, settings.get('learning_rate'))}, lag {int(lag)}, seed {int(seed)}"
+    done = jobs.run_work(_TrainOnTask(arch, lag, seed, settings), on_progress, owner=session_id(), name=name)
     config = done["config"]
     model = build_model(arch, len(longrange_task.VOCABULARY), config["embed_dim"], config["units"], seed=seed)
     model.set_weights(done["weights"])

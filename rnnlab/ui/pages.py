@@ -1,5 +1,6 @@
 """The one list of RNN Lab's pages, in the lesson's order: app.py builds the navigation from it and the Home page
-its learning path (every page after Home), so the two cannot disagree."""
+its learning path (every page after Home but the Lesson, which walks that path itself), so the two cannot
+disagree; the Instructor's page comes last, only where the server has an instructor."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ class PageEntry:
 
 PAGES = (
     PageEntry("pages/home.py", "Home", ":material/home:", "The learning path and whether the data is here."),
+    PageEntry("pages/lesson.py", "Lesson", ":material/co_present:",
+              "The lecture step by step: each step's live models, what to notice, class polls and the class's "
+              "sentences; students may follow the instructor's screen."),
     PageEntry("pages/data.py", "Data", ":material/dataset:",
               "The labelled reviews from Amazon, IMDB and Yelp, and how text becomes token ids (and why 0 and 1 are "
               "special)."),
@@ -38,5 +42,15 @@ PAGES = (
               "A task decided by one word far back: who can still learn it as the lag grows, and how much "
               "gradient gets there."),
 )
-HOME = PAGES[0]
-LEARNING_PATH = PAGES[1:]
+HOME, LESSON = PAGES[0], PAGES[1]
+LEARNING_PATH = tuple(entry for entry in PAGES[1:] if entry is not LESSON)  # the pages the lesson walks through
+# Not part of the learning path: in the navigation only where the server has an instructor's token.
+INSTRUCTOR = PageEntry("pages/instructor.py", "Instructor", ":material/admin_panel_settings:",
+                       "The class's whole queue: stop any run, pause and resume training.")
+
+
+def navigation() -> tuple[PageEntry, ...]:
+    """The pages of the navigation: every page, and the Instructor's where RNNLAB_INSTRUCTOR_TOKEN is set."""
+    from rnnlab import auth
+
+    return PAGES + ((INSTRUCTOR,) if auth.configured() else ())

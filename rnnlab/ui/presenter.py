@@ -24,6 +24,8 @@ DEFAULT_CHART_HEIGHT = 450  # what st.plotly_chart draws when a figure sets no h
 # alike. The sidebar keeps its normal size so the page gets the room: its sizes are rem too, so it is zoomed
 # back by the same factor (a font-size there would leave rem-sized labels such as the page names cut off).
 # Labels that Streamlit cuts with an ellipsis (metrics, page links) wrap instead: larger type needs more lines.
+# A heading's hover link (its anchor icon) is hidden: when the larger title nearly fills its line, the icon wrapped
+# onto a line of its own, a blank band of about 100 px under Predict's title, and a projector needs no anchors.
 CSS = f"""
 <style>
 html {{ font-size: {FONT_SCALE * 100:.0f}%; }}
@@ -36,6 +38,7 @@ div[data-testid="stMetricValue"] {{ font-size: 2.2rem; }}
 [data-testid="stMetricValue"] > div, [data-testid="stMetricLabel"] *,
 [data-testid="stPageLink"] * {{ white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important; }}
+[data-testid="stMain"] [data-testid="stHeaderActionElements"] {{ display: none; }}
 </style>
 """
 

@@ -33,7 +33,9 @@ def session_id() -> str:
 def session_jobs() -> list[jobs.Job]:
     """The jobs this session started or shares with another session, oldest first (those the server knows)."""
     ids = st.session_state.get(StateKeys.JOB_IDS, [])
-    return [job for job in (jobs.get(job_id) for job_id in ids) if job is not None]
+    found = [job for job in (jobs.get(job_id) for job_id in ids) if job is not None]
+    jobs.manager().seen(session_id(), [job.id for job in found])  # a session seen keeps its queued runs
+    return found
 
 
 def session_snapshots() -> list[jobs.JobSnapshot]:

@@ -24,6 +24,10 @@ class StateKeys:
     KERAS_COUNTS = "rnnlab.keras_counts"
     # The run store's runs this session uses on every page (ids, see rnnlab.runs); also the Train page's picker.
     STORED_RUN_IDS = "rnnlab.stored_run_ids"
+    # The instructor's run store view (rnnlab.ui.store_admin): the prepared run whose Delete asks a second time,
+    # and what the last deletion did (shown once).
+    STORE_ADMIN_ASKED = "rnnlab.store_admin.asked"
+    STORE_ADMIN_NOTICE = "rnnlab.store_admin.notice"
     # What became of the last Train press, shown once after the rerun ("shared with another session", ...).
     TRAIN_NOTICES = "rnnlab.train_notices"
     # The notices the last full run showed (classroom_view.show_notices), for a rerun that should keep them.
@@ -112,6 +116,24 @@ class StateKeys:
     # training's outcome, shown until the next Train.
     LONGRANGE_QUEUE = "rnnlab.longrange_queue"
     LONGRANGE_NOTICE = "rnnlab.longrange_notice"
+
+    # Lesson page: the student's "Follow the instructor" toggle, the instructor's "Lead the class" toggle, the
+    # step sentences typed there, the wall's text box and this session's send limit (rnnlab.wall.SendLimit), a
+    # number poll's answer box, and the instructor's poll picker and own question.
+    LESSON_FOLLOW = "lesson.follow"
+    LESSON_LEAD = "lesson.lead"
+    LESSON_SENTENCES = "lesson.sentences"
+    LESSON_WALL_TEXT = "lesson.wall_text"
+    LESSON_WALL_LIMIT = "rnnlab.lesson_wall_limit"
+    LESSON_NUMBER_ANSWER = "lesson.number_answer"
+    LESSON_POLL_PICK = "lesson.poll_pick"
+    LESSON_OWN_QUESTION = "lesson.own_question"
+    LESSON_OWN_CHOICES = "lesson.own_choices"
+    LESSON_HIDE = "lesson.hide"
+    LESSON_OWN_ANSWER = "lesson.own_answer"
+    LESSON_ADOPTED = "rnnlab.lesson_adopted"  # the run store's lesson models were taken up once (lesson_view)
+    LESSON_POLL_ERROR = "rnnlab.lesson_poll_error"  # why the last answer was refused, shown once
+    LESSON_STOPPED_FOLLOWING = "rnnlab.lesson_stopped_following"  # a follower moved alone: say so once
 
     # Streamlit forgets a widget's value when its page is not shown; these are kept across page switches.
     PERSISTENT = (

@@ -58,6 +58,26 @@ def trained_jobs() -> dict[str, jobs.Job | StoredJob]:
     return trained
 
 
+def size_text(size: int) -> str:
+    """Bytes for a page: '3.2 MB', or '412 KB' below a tenth of a MB."""
+    return f"{size / 2**20:,.1f} MB" if size >= 2**20 / 10 else f"{size / 1024:,.0f} KB"
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def store_summary() -> str:
+    """What the run store holds and its size on disk, read from the disk now: 'The run store holds 4 runs and
+    1 uploaded data set: 7.4 MB on disk (/srv/runs).'"""
+    from rnnlab import uploads
+
+    held, _ = runs.list_runs()
+    kept = uploads.stored()
+    return (f"The run store holds {_count(len(held), 'run')} and {_count(len(kept), 'uploaded data set')}: "
+            f"{size_text(runs.store_bytes())} on disk ({runs.store_dir()}).")
+
+
 def trained_runs() -> dict[str, object]:
     """name -> TrainedModel for every model this session uses (see trained_jobs); a stored run that cannot be
     loaded any more is left out with a warning."""

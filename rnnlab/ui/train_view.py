@@ -168,6 +168,11 @@ def comparison_section(reference) -> None:
                 key=f"download_{job.id}", on_click="ignore")
 
 
+def store_size() -> None:
+    """Under the stored runs: how many runs and uploads the run store holds and its size on disk, read now."""
+    st.caption(f":material/hard_drive: {stored.store_summary()}")
+
+
 def think_about_it(split: dict, reference, embed_dim: int) -> None:
     """The page's question (which method trains the embedding?) with the sizes of these settings' split and
     the session's own runs with and without dropout or early stopping."""

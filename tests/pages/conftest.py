@@ -83,6 +83,14 @@ def live_charts(at) -> list:
     return found
 
 
+def own_jobs(at) -> list:
+    """The runs a page session started (of those it lists in its state, as rnnlab.ui.session reads them)."""
+    owner = at.session_state[StateKeys.SESSION_ID]
+    found = (jobs.get(i) for i in (at.session_state[StateKeys.JOB_IDS] if StateKeys.JOB_IDS in at.session_state
+                                   else []))
+    return [job for job in found if job is not None and job.owner == owner]
+
+
 def texts(elements) -> list[str]:
     return [str(getattr(e, "value", getattr(e, "body", ""))) for e in elements]
 
@@ -90,7 +98,7 @@ def texts(elements) -> list[str]:
 @pytest.fixture(scope="session")
 def trained_session() -> dict:
     """Session state of a browser session that trained a SimpleRNN and a GRU (2 epochs, 8 units)."""
-    started = [jobs.start(dict(arch=arch, **TINY), TRAINED_OWNER) for arch in ("SimpleRNN", "GRU")]
+    started = [jobs.manager().claim(dict(arch=arch, **TINY), TRAINED_OWNER)[0] for arch in ("SimpleRNN", "GRU")]
     for job in started:
         assert job.wait(300), f"{job.config['arch']} did not finish"
         assert job.status == "finished", job.error

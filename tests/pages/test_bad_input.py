@@ -9,11 +9,11 @@ import math
 
 import pytest
 
-from rnnlab import jobs, runs
+from rnnlab import runs
 from rnnlab.data import make_vectorizer
 from rnnlab.ui import widgets
 from rnnlab.ui.state import StateKeys
-from tests.pages.conftest import button, open_page, texts
+from tests.pages.conftest import button, open_page, own_jobs, texts
 from tests.test_runs import fake_run
 
 EMPTY, EMOJI, UNKNOWN = "", "😀🎉🔥", "Mochen Yang zzqx"
@@ -116,7 +116,7 @@ def test_train_page_pulls_remembered_numbers_back_into_range_and_refuses_bad_set
     button(at, "Train").click().run()
     assert not at.exception
     assert "units must be between 8 and 256, got 1000000" in at.error[0].body
-    assert jobs.jobs_for(at.session_state[StateKeys.SESSION_ID]) == []
+    assert own_jobs(at) == []
 
 
 def test_the_widget_bounds_kept_in_range_are_the_widgets_own():
@@ -190,7 +190,7 @@ def test_a_double_clicked_train_button_starts_one_training():
     train.click().run()  # the second click of the pair, sent before the page redrew
     assert not at.exception
     owner = at.session_state[StateKeys.SESSION_ID]
-    started = jobs.jobs_for(owner)
+    started = own_jobs(at)
     assert len(started) == 1 and at.session_state[StateKeys.JOB_IDS] == [started[0].id]
-    jobs.stop(started[0].id)
+    started[0].stop()
     assert started[0].wait(120)

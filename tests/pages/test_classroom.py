@@ -13,7 +13,7 @@ import pytest
 from rnnlab import charts, classroom, gradients, jobs, runs, uploads
 from rnnlab.data import make_vectorizer
 from rnnlab.ui.state import StateKeys
-from tests.pages.conftest import button, figures, open_page, texts
+from tests.pages.conftest import button, figures, open_page, own_jobs, texts
 from tests.test_runs import fake_run
 
 LESSON = ("SimpleRNN", "LSTM", "GRU", "BiLSTM")
@@ -89,7 +89,7 @@ def test_pressing_train_on_stored_settings_loads_the_run_instead_of_training(sto
 
     assert not at.exception
     assert any("loaded from the run store" in i.body and "no training needed" in i.body for i in at.info)
-    assert jobs.jobs_for(at.session_state[StateKeys.SESSION_ID]) == []  # nothing was queued
+    assert own_jobs(at) == []  # nothing was queued
     assert at.session_state[StateKeys.STORED_RUN_IDS] == [stored.id]
     table = at.dataframe[0].value
     # The last row is the bag-of-words reference (rnnlab.baseline) for the same split.
@@ -107,7 +107,7 @@ def test_a_second_session_watches_the_first_ones_training_and_only_the_first_can
                 StateKeys.TRAIN_EPOCHS: 30, StateKeys.TRAIN_BATCH_SIZE: 8, StateKeys.TRAIN_SEED: 7}
     starter = open_page("train", settings)
     button(starter, "Train").click().run()
-    (job,) = jobs.jobs_for(starter.session_state[StateKeys.SESSION_ID])
+    (job,) = own_jobs(starter)
 
     watcher = open_page("train", settings)
     assert not button(watcher, "Train").disabled
@@ -117,7 +117,7 @@ def test_a_second_session_watches_the_first_ones_training_and_only_the_first_can
     told = [i.body for i in watcher.info]
     assert any("Another session is already training SimpleRNN" in body for body in told), (told, job.snapshot())
     assert watcher.session_state[StateKeys.JOB_IDS] == [job.id]  # the same job: the same curves
-    assert jobs.jobs_for(watcher.session_state[StateKeys.SESSION_ID]) == []
+    assert own_jobs(watcher) == []
     assert button(watcher, "Stop").disabled
     assert any("started by another session, which alone can stop it" in c.value for c in watcher.caption)
     assert not button(starter.run(), "Stop").disabled
@@ -159,7 +159,7 @@ def test_an_upload_lists_every_rejected_line_and_then_trains_every_page_on_it(st
     at.number_input(key=StateKeys.TRAIN_EPOCHS).set_value(1)
     at.number_input(key=StateKeys.TRAIN_UNITS).set_value(8).run()
     button(at, "Train").click().run()
-    (job,) = jobs.jobs_for(at.session_state[StateKeys.SESSION_ID])
+    (job,) = own_jobs(at)
     assert job.config["data"] == choice
     assert job.wait(120) and job.status == "finished", job.error
     train_df, val_df = jobs.load_split(job.config)
@@ -207,7 +207,7 @@ def test_stop_says_what_it_cancelled_and_what_it_stopped(store):
                              StateKeys.TRAIN_EMBED_DIM: 8, StateKeys.TRAIN_EPOCHS: 30, StateKeys.TRAIN_SEED: 17,
                              StateKeys.TRAIN_ARCHS: ["SimpleRNN", "GRU", "LSTM"]})
     button(at, "Train").click().run()
-    started = jobs.jobs_for(at.session_state[StateKeys.SESSION_ID])
+    started = own_jobs(at)
     deadline = time.time() + 120
     while time.time() < deadline and sorted(j.snapshot().status for j in started) != ["queued", "running", "running"]:
         time.sleep(0.1)

@@ -33,7 +33,7 @@ def test_the_epoch_slider_shows_every_models_curve_at_that_epoch(trained_session
 def test_largest_gradient_norm_per_batch_with_and_without_clipping(trained_session):
     from tests.pages.conftest import TINY, TRAINED_OWNER
 
-    clipped = jobs.start(dict(arch="GRU", clip_norm=0.05, **TINY), TRAINED_OWNER)
+    clipped = jobs.manager().claim(dict(arch="GRU", clip_norm=0.05, **TINY), TRAINED_OWNER)[0]
     assert clipped.wait(300) and clipped.status == "finished", clipped.error
     state = dict(trained_session, **{StateKeys.JOB_IDS: trained_session[StateKeys.JOB_IDS] + [clipped.id]})
     at = open_page("gradients", state)

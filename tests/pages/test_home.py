@@ -30,8 +30,9 @@ def test_every_page_of_the_navigation_is_on_the_path_in_the_navigations_order(mo
     monkeypatch.setattr(streamlit, "navigation", recording)
     at = open_page("home")
     links = [(link.proto.page, link.label.split(". ", 1)[1]) for link in at.main.get("page_link")]
-    assert len(navigated) == 9 and navigated[0] == ("", "Home")  # the default page has the empty address
-    assert navigated[1:] == links
+    assert len(navigated) == 10 and navigated[0] == ("", "Home")  # the default page has the empty address
+    assert navigated[1] == ("lesson", "Lesson")  # the lesson walks the path itself (issue 31), so it is not on it
+    assert navigated[2:] == links
 
 
 def test_home_says_the_data_set_is_ready_with_its_size():

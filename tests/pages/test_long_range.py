@@ -108,3 +108,16 @@ def test_train_queues_one_model_per_architecture_once_and_stop_empties_the_queue
                                         "are kept.")
     longrange_queue.stop(state)  # a late second Stop: nothing to say
     assert state[NOTICE][1].startswith("Stopped: SimpleRNN, BiGRU")
+
+
+def test_a_training_that_fails_says_why_on_the_page_without_a_traceback():
+    """The long-range trainings are ordinary runs of the engine: one that fails in its trainer (here a setting
+    cannot build: no units) ends the queue with the run's reason as an error, not an exception."""
+    widgets = {LAG: 5, ARCHS: ["GRU"], "longrange.learning_rate": 0.003, SEED: 2}
+    queue = [dict(arch="GRU", lag=5, seed=2, learning_rate=0.003, number=0, of=1, widgets=widgets)]
+    at = open_alone({OVERRIDES: dict(SMALL, units=0), QUEUE: queue})
+    assert at.session_state[QUEUE] == []
+    assert len(at.error) == 1 and at.error[0].body.startswith("GRU did not train: ValueError: "), \
+        [e.body for e in at.error]
+    assert "units" in at.error[0].body
+    assert not at.success

@@ -5,7 +5,7 @@ import numpy as np
 
 from rnnlab import baseline, jobs
 from rnnlab.ui.state import StateKeys
-from tests.pages.conftest import button, figures, open_page, texts, GRU_NAME, SIMPLE_RNN_NAME
+from tests.pages.conftest import button, figures, open_page, own_jobs, texts, GRU_NAME, SIMPLE_RNN_NAME
 
 
 def test_without_a_model_the_page_says_so_and_quick_train_starts_the_lessons_four():
@@ -13,7 +13,7 @@ def test_without_a_model_the_page_says_so_and_quick_train_starts_the_lessons_fou
     assert texts(at.title) == ["Predict: how sure is each network?"]
     assert "No model trained in this session yet" in at.info[0].body
     button(at, "Quick train").click().run()
-    started = jobs.jobs_for(at.session_state[StateKeys.SESSION_ID])
+    started = own_jobs(at)
     try:
         assert [job.config["arch"] for job in started] == ["SimpleRNN", "LSTM", "GRU", "BiLSTM"]
         assert {job.config["epochs"] for job in started} == {3}
@@ -21,7 +21,7 @@ def test_without_a_model_the_page_says_so_and_quick_train_starts_the_lessons_fou
         assert len(at.get("progress")) >= 4  # one bar per queued or running job, in the page
     finally:
         for job in started:
-            jobs.stop(job.id)
+            job.stop()
         for job in started:
             job.wait(60)
 

@@ -6,7 +6,7 @@ import time
 
 from rnnlab import baseline, jobs, params
 from rnnlab.ui.state import StateKeys
-from tests.pages.conftest import button, figures, open_page, texts
+from tests.pages.conftest import button, figures, open_page, own_jobs, texts
 
 SMALL_SUBSET = {StateKeys.CONFIG_OVERRIDES: {"subset": 200}}
 
@@ -47,10 +47,10 @@ def test_a_tiny_training_draws_one_training_point_per_batch_and_a_validation_poi
     at.number_input(key=StateKeys.TRAIN_EPOCHS).set_value(2).run()
     button(at, "Train").click().run()
     owner = at.session_state[StateKeys.SESSION_ID]
-    (job,) = jobs.jobs_for(owner)
+    (job,) = own_jobs(at)
     assert job.config["units"] == 8 and job.config["epochs"] == 2 and job.config["subset"] == 200
     button(at, "Train").click().run()  # the same settings are training: a second press starts nothing...
-    assert [j.id for j in jobs.jobs_for(owner)] == [job.id]
+    assert [j.id for j in own_jobs(at)] == [job.id]
     name = job.snapshot().label
     assert name == "SimpleRNN, 2 epochs, embedding 8, 8 units, 200 sentences"
     assert any(f"{name} is already here" in i.body for i in at.info)  # ...and says where the run is
@@ -91,7 +91,7 @@ def test_stop_ends_the_sessions_training_and_keeps_it_in_the_comparison():
     at.number_input(key=StateKeys.TRAIN_BATCH_SIZE).set_value(8)
     at.number_input(key=StateKeys.TRAIN_EPOCHS).set_value(30).run()
     button(at, "Train").click().run()
-    (job,) = jobs.jobs_for(at.session_state[StateKeys.SESSION_ID])
+    (job,) = own_jobs(at)
     assert job.active
     assert [p.proto.text for p in at.get("progress")][-1].startswith(
         "SimpleRNN, 30 epochs, batch 8, 8 units, 2000 sentences: ")

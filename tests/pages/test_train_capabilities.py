@@ -2,7 +2,7 @@
 settings read from and written to the address, and regularisation in the table and the question."""
 
 from tests.pages.conftest import GRU_NAME, SIMPLE_RNN_NAME
-from tests.pages.conftest import open_page
+from tests.pages.conftest import open_page, own_jobs
 
 
 def test_each_trained_run_and_the_table_can_be_downloaded(trained_session):
@@ -30,7 +30,7 @@ def test_clip_gradient_norm_is_off_by_default_and_reaches_the_training():
     at.number_input(key=StateKeys.TRAIN_EPOCHS).set_value(1)
     at.number_input(key=StateKeys.TRAIN_CLIP_NORM).set_value(0.5).run()
     button(at, "Train").click().run()
-    (job,) = jobs.jobs_for(at.session_state[StateKeys.SESSION_ID])
+    (job,) = own_jobs(at)
     assert job.config["clip_norm"] == 0.5
     assert job.wait(120) and job.status == "finished", job.error
     assert job.result.config["clip_norm"] == 0.5  # train() itself got it
@@ -55,7 +55,7 @@ def test_the_table_says_which_run_used_what_and_the_question_uses_the_sessions_o
     at.number_input(key=StateKeys.TRAIN_DROPOUT).set_value(0.5)
     at.number_input(key=StateKeys.TRAIN_EARLY_STOPPING).set_value(1).run()
     button(at, "Train").click().run()
-    plain, regular = jobs.jobs_for(at.session_state[StateKeys.SESSION_ID])
+    plain, regular = own_jobs(at)
     assert regular.config["dropout"] == 0.5 and regular.config["early_stopping"] == 1
     for job in (plain, regular):
         assert job.wait(180) and job.status == "finished", job.error
