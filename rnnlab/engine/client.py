@@ -112,6 +112,7 @@ class Job:
         import ray
         from ray.exceptions import GetTimeoutError, RayActorError
 
+        connect()  # raises EngineUnavailable while Ray is lost: nothing here touches Ray then
         if self._trainer is None or self._snapshot is None or self._snapshot.status != RUNNING:
             entry = self.engine.ask("status", self.id, True)
             if entry is None and (self._snapshot.status if self._snapshot else self._last_state) == QUEUED:
@@ -355,7 +356,8 @@ class Engine:
         now = time.time()
         with self._lock:
             self._seen.setdefault(owner, set()).update(run_ids)
-            if now - self._seen_at < self.SEEN_EVERY_S or self._registry is None:
+            # Not while Ray is lost: a call on an old handle after ray.shutdown() ends the process (Ray's QuickExit).
+            if now - self._seen_at < self.SEEN_EVERY_S or self._registry is None or not connected():
                 return
             seen, self._seen, self._seen_at, registry = self._seen, {}, now, self._registry
         for who, ids in seen.items():

@@ -101,6 +101,7 @@ RAY_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_ENABLE_AUTO_CONNECT": 
 # here); the engine's health check (CHECK_S) notices a dead Ray in seconds and leaves it itself.
 DRIVER_ENV = {"RAY_gcs_rpc_server_reconnect_timeout_s": str(10 ** 9)}
 CHECK_S = 2.0  # how often the keeper checks that Ray still answers
+DRAIN_S = 12.0  # after Ray is lost, how long calls already in it get to end before the engine leaves it
 CLUSTER_RETRY_S = 5.0  # how often a server whose cluster is gone tries to join it again
 START_TIMEOUT_S = 180  # a local head or a cluster that is not up by then is reported unavailable
 _RAY_IMPORTED_FIRST = "ray" in sys.modules  # then Ray has read its environment already
@@ -349,6 +350,15 @@ class _Keeper:
             self.up, self.error = False, message
             self.history.append(dict(event="lost", at=time.time(), reason=message, generation=_generation))
             self.lock.notify_all()
+        # Calls already inside Ray (the engine's wait at most 10 s) end first: a thread still in Ray's C++ core
+        # worker while ray.shutdown() destroys it ended the whole server (seen once, 2 s after the shutdown); new
+        # calls are refused meanwhile (connect() raises, connected() is False).
+        time.sleep(DRAIN_S)
+        # Ray's core worker ends the process (QuickExit) when anything calls into it after ray.shutdown(): an
+        # ObjectRef or actor handle freed later by the garbage collector does. Free the unreachable ones now.
+        import gc
+
+        gc.collect()
         done = threading.Thread(target=ray.shutdown, name="rnnlab-ray-shutdown", daemon=True)
         done.start()
         done.join(30)  # measured: 5 s with the GCS gone
