@@ -6,6 +6,7 @@ train or predict load it when they first need it.
 
 import streamlit as st
 
+from rnnlab import warmup
 from rnnlab.ui import frame, live_chart, presenter, session, sidebar, streamlit_internals, widgets
 from rnnlab.ui.pages import HOME, navigation
 
@@ -35,3 +36,4 @@ finally:
         sidebar.sidebar_status()
     live_chart.declare()  # once per server, early: declaring it costs more the more modules are loaded
     frame.freeze_heap()  # once per server, after TensorFlow loads: cheaper full garbage collections
+    warmup.begin()  # once per server, after the first page is drawn: Ray, TensorFlow and the stored models

@@ -15,8 +15,8 @@ from typing import Any, Callable, Mapping
 from rnnlab.config import config_key, validate_config
 from rnnlab.engine import registry as registry_module
 from rnnlab.engine.connection import (
-    ACTIVE, FAILED, FINISHED, QUEUED, RUNNING, STOPPED, connect, connected, generation, heartbeat_s, remote,
-    worker_env,
+    ACTIVE, FAILED, FINISHED, QUEUED, RUNNING, STOPPED, EngineUnavailable, connect, connected, generation,
+    heartbeat_s, lost_reason, remote, worker_env,
 )
 from rnnlab.engine.connection import namespace as default_namespace
 from rnnlab.engine.registry import TRAINER_PREFIX
@@ -100,7 +100,8 @@ class Job:
                 self._snapshot = self._read()
                 self._failing_since = None
             except Exception as error:  # Ray unreachable for a moment: keep what was shown, for a while
-                log.exception("run %s cannot be read", self.id)
+                if not isinstance(error, EngineUnavailable):  # that one is logged once, by the connection
+                    log.exception("run %s cannot be read", self.id)
                 self._failing_since = self._failing_since or time.time()
                 if self._snapshot is None or time.time() - self._failing_since > self.LOST_AFTER_S:
                     self._snapshot = self._build(dict(state=FAILED, error=f"Lost contact with Ray: {error}"))
@@ -111,6 +112,7 @@ class Job:
         import ray
         from ray.exceptions import GetTimeoutError, RayActorError
 
+        connect()  # raises EngineUnavailable while Ray is lost: nothing here touches Ray then
         if self._trainer is None or self._snapshot is None or self._snapshot.status != RUNNING:
             entry = self.engine.ask("status", self.id, True)
             if entry is None and (self._snapshot.status if self._snapshot else self._last_state) == QUEUED:
@@ -136,7 +138,8 @@ class Job:
 
     def _from_registry(self, entry: dict | None) -> JobSnapshot:
         if entry is None:
-            return self._build(dict(state=FAILED, error="The run is unknown to the Ray cluster (restarted?)"))
+            reason = lost_reason() or "The run is unknown to the Ray cluster (restarted?)"  # why, if Ray was lost
+            return self._build(dict(state=FAILED, error=reason))
         if entry["state"] not in ACTIVE and len(entry.get("batches") or ()) > len(self._batches):
             self._batches.extend(MappingProxyType(b) for b in entry["batches"][len(self._batches):])
         return self._build(entry)
@@ -358,7 +361,8 @@ class Engine:
         now = time.time()
         with self._lock:
             self._seen.setdefault(owner, set()).update(run_ids)
-            if now - self._seen_at < self.SEEN_EVERY_S or self._registry is None:
+            # Not while Ray is lost: a call on an old handle after ray.shutdown() ends the process (Ray's QuickExit).
+            if now - self._seen_at < self.SEEN_EVERY_S or self._registry is None or not connected():
                 return
             seen, self._seen, self._seen_at, registry = self._seen, {}, now, self._registry
         for who, ids in seen.items():

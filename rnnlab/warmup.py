@@ -1,0 +1,112 @@
+"""A server warms itself once per process, in the background, after its first page is drawn: Ray's start begun
+(the first Train click does not pay it), TensorFlow imported, and the stored models Predict shows (the lesson's
+prepared four) loaded and called once on the lesson's two sentences, so no student pays a cold start.
+
+`begin()` is app.py's one call (every script run; it starts the work the first time only); `status()` says what
+is done, and each step is logged on the server's stderr as it ends ("rnnlab warm-up: ...").
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+
+log = logging.getLogger(__name__)
+if not log.handlers:  # Streamlit configures its own loggers only: these lines would otherwise be dropped
+    _handler = logging.StreamHandler(sys.stderr)
+    _handler.setFormatter(logging.Formatter("%(asctime)s rnnlab warm-up: %(message)s"))
+    log.addHandler(_handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+LESSON_SENTENCES = ["I hate this meal!", "I love this restaurant"]  # the Predict page's first text
+_lock = threading.Lock()
+_thread: threading.Thread | None = None
+_status: dict = dict(started=False, done=False, ray=None, tensorflow=False, models=[], error=None, seconds=None)
+
+
+def begin() -> bool:
+    """Start the warm-up in a background thread, once per process; True when this call started it."""
+    global _thread
+    with _lock:
+        if _thread is not None:
+            return False
+        _status["started"] = True
+        _thread = threading.Thread(target=_warm, name="rnnlab-warm-up", daemon=True)
+        _thread.start()
+        return True
+
+
+def status() -> dict:
+    """A copy of what the warm-up has done: ray ('starting', 'connected' or the reason it is unavailable),
+    tensorflow (imported), models (the run ids loaded and called), done, error (a step that failed), seconds."""
+    with _lock:
+        return {key: list(value) if isinstance(value, list) else value for key, value in _status.items()}
+
+
+def wait(timeout: float | None = None) -> bool:
+    """Block until the warm-up has ended (for scripts and tests); False if it was never begun or is still going."""
+    thread = _thread
+    if thread is None:
+        return False
+    thread.join(timeout)
+    return not thread.is_alive()
+
+
+def _set(**changes) -> None:
+    with _lock:
+        _status.update(changes)
+
+
+def _warm() -> None:
+    started = time.perf_counter()
+    try:
+        from rnnlab.engine import connection
+
+        connection.start_in_background()  # the keeper starts (or joins) Ray meanwhile, in its own thread
+        _set(ray="starting")
+        import tensorflow  # noqa: F401  the import every first Predict or Gradients page paid (seconds)
+
+        _set(tensorflow=True)
+        log.info("TensorFlow imported")
+        loaded = _load_stored_models()
+        _set(models=loaded)
+        log.info("stored models loaded and called once: %s", ", ".join(loaded) or "none in the run store")
+        try:
+            connection.connect()
+            _set(ray="connected")
+            log.info("Ray connected at %s", connection.state()["address"])
+        except connection.EngineUnavailable as error:
+            _set(ray=str(error))
+            log.info("Ray unavailable: %s", error)
+    except Exception as error:  # a warm-up never takes the server down: pages load what they need themselves
+        _set(error=f"{type(error).__name__}: {error}")
+        log.exception("failed")
+    finally:
+        _set(done=True, seconds=round(time.perf_counter() - started, 2))
+        log.info("done in %.1f s", time.perf_counter() - started)
+
+
+def _load_stored_models() -> list[str]:
+    """Load (into the run store's shared cache) every stored model a new session's Predict shows, and call each
+    once on the lesson's sentences, so the compiled prediction call and the first answers are there; also fit
+    the order-blind baseline the page shows beside them. Returns the run ids loaded."""
+    from rnnlab import baseline, predict, runs
+    from rnnlab.prepare import lesson_configs
+
+    loaded = []
+    for config in lesson_configs():
+        stored = runs.find(config)
+        if stored is None or stored.stopped:
+            continue
+        try:
+            model = runs.load_run(stored.id)
+            predict.probabilities({stored.id: model}, LESSON_SENTENCES)
+        except runs.RunStoreError as error:
+            log.info("stored run %s not loaded: %s", stored.id, error)
+            continue
+        loaded.append(stored.id)
+    baseline.for_config({})
+    return loaded
