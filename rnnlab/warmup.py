@@ -1,5 +1,5 @@
 """A server warms itself once per process, in the background, after its first page is drawn: Ray's start begun
-(the first Train click does not pay it), TensorFlow imported, and the stored models Predict shows (the lesson's
+and its standing trainers created (the first Train click pays neither), TensorFlow imported, and the stored models Predict shows (the lesson's
 prepared four) loaded and called once on the lesson's two sentences, so no student pays a cold start.
 
 `begin()` is app.py's one call (every script run; it starts the work the first time only); `status()` says what
@@ -76,8 +76,11 @@ def _warm() -> None:
         log.info("stored models loaded and called once: %s", ", ".join(loaded) or "none in the run store")
         try:
             connection.connect()
+            from rnnlab.engine.client import manager
+
+            manager().registry()  # the registry and one standing trainer per CPU, TensorFlow imported in each
             _set(ray="connected")
-            log.info("Ray connected at %s", connection.state()["address"])
+            log.info("Ray connected at %s, trainers started", connection.state()["address"])
         except connection.EngineUnavailable as error:
             _set(ray=str(error))
             log.info("Ray unavailable: %s", error)
