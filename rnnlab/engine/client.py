@@ -21,6 +21,7 @@ from rnnlab.engine.connection import (
 from rnnlab.engine.connection import namespace as default_namespace
 from rnnlab.engine.registry import TRAINER_PREFIX
 from rnnlab.engine.trainer import Trainer
+from rnnlab.lru import megabytes_from_env
 from rnnlab.paths import store_dir
 
 log = logging.getLogger(__name__)
@@ -166,6 +167,11 @@ class Job:
         )
 
     @property
+    def batches_held(self) -> int:
+        """How many batch records this view keeps (what it costs the server's memory)."""
+        return len(self._batches)
+
+    @property
     def ended(self) -> bool:
         """Has this server seen the run end (without asking Ray again)?"""
         return self._snapshot is not None and not self._snapshot.active
@@ -246,6 +252,9 @@ class Engine:
     runs queued or training per owner), RNNLAB_ABANDON_S (default 120 s without a visit: queued runs cancelled)."""
 
     KEEP_JOBS = 1000
+    # What an ended run's view holds, about: measured with tracemalloc, one batch record as a Job keeps it (seven
+    # numbers in a read-only mapping, its list slot) is ~473 bytes; the rest of a Job a few kilobytes.
+    JOB_BYTES, BATCH_BYTES = 4096, 480
     SEEN_EVERY_S = 1.0
 
     def __init__(self, namespace: str | None = None, train_fn: Callable | None = None, save_runs: bool = True,
@@ -304,10 +313,20 @@ class Engine:
         with self._lock:
             if entry["run_id"] not in self._jobs:
                 self._jobs[entry["run_id"]] = Job(self, entry)
-                ended = [i for i, job in self._jobs.items() if job.ended]
-                for run_id in ended[:max(0, len(self._jobs) - self.KEEP_JOBS)]:  # sessions fall back to the store
-                    del self._jobs[run_id]
+                self._forget_ended()
             return self._jobs[entry["run_id"]]
+
+    def _forget_ended(self) -> None:
+        """Keep at most KEEP_JOBS views and RNNLAB_JOB_CACHE_MB megabytes (default 64) of their histories: the
+        oldest ended runs go first (their sessions fall back to the run store); a run still active always stays."""
+        budget = megabytes_from_env("RNNLAB_JOB_CACHE_MB", 64)
+        weights = {run_id: self.JOB_BYTES + self.BATCH_BYTES * job.batches_held for run_id, job in self._jobs.items()}
+        total = sum(weights.values())
+        for run_id in [i for i, job in self._jobs.items() if job.ended]:
+            if len(self._jobs) <= self.KEEP_JOBS and total <= budget:
+                break
+            total -= weights[run_id]
+            del self._jobs[run_id]
 
     def claim(self, config: Mapping[str, Any], owner: str) -> tuple[Job, bool]:
         """(job, started): the live run of `config` (whoever started it) or a new queued one for `owner`, and

@@ -55,8 +55,10 @@ def local_cpus() -> int:
 
 
 def worker_env() -> dict:
-    """The environment a training worker gets from this server: its data, its log level, its priority."""
-    names = ("RNNLAB_DATA_DIR", "TF_CPP_MIN_LOG_LEVEL", "RNNLAB_WORKER_NICE", "RNNLAB_HOLD_FILE")  # last: tests only
+    """The environment a training worker gets from this server: its data, its vocabulary cap, its log level, its
+    priority (a worker on another machine of the cluster trains as this server would)."""
+    names = ("RNNLAB_DATA_DIR", "RNNLAB_MAX_VOCABULARY", "TF_CPP_MIN_LOG_LEVEL", "RNNLAB_WORKER_NICE",
+             "RNNLAB_HOLD_FILE")  # the last: tests only
     return {name: os.environ[name] for name in names if name in os.environ}
 
 
