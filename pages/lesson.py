@@ -25,5 +25,5 @@ lesson_view.draw(step, runs)
 lesson_view.question(step)
 lesson_view.navigation(number, "bottom")
 
-with st.sidebar.expander("Instructor", icon=":material/school:"):
+with st.sidebar.expander("Lead the lesson", icon=":material/school:"):
     lesson_view.instructor_controls(step, number, runs)

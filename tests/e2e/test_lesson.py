@@ -68,7 +68,7 @@ def test_a_lesson_given_end_to_end(chromium, lesson_site, monkeypatch):
 
         # The instructor unlocks in the sidebar's Instructor section.
         sidebar = teacher.locator('[data-testid="stSidebar"]')
-        sidebar.get_by_text("Instructor", exact=True).click()
+        sidebar.get_by_text("Lead the lesson", exact=True).click()
         sidebar.get_by_label("Instructor's token").fill(lesson_server.TOKEN)
         sidebar.get_by_role("button", name="Unlock").click()
         sidebar.get_by_text("Lead the class").wait_for()
@@ -172,7 +172,7 @@ def test_a_student_on_another_server_follows_and_answers(chromium, lesson_site, 
         student = open_lesson(student_context, other.url, 1)
         follow(student)
         sidebar = teacher.locator('[data-testid="stSidebar"]')
-        sidebar.get_by_text("Instructor", exact=True).click()
+        sidebar.get_by_text("Lead the lesson", exact=True).click()
         sidebar.get_by_label("Instructor's token").fill(lesson_server.TOKEN)
         sidebar.get_by_role("button", name="Unlock").click()
         sidebar.get_by_role("button", name="Move the class to this step").click()
