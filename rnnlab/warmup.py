@@ -9,6 +9,7 @@ is done, and each step is logged on the server's stderr as it ends ("rnnlab warm
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import time
@@ -27,11 +28,17 @@ _thread: threading.Thread | None = None
 _status: dict = dict(started=False, done=False, ray=None, tensorflow=False, models=[], error=None, seconds=None)
 
 
+def enabled() -> bool:
+    """RNNLAB_WARMUP=0 turns the warm-up off (a server that should start nothing before it is asked: a notebook's
+    AppTest, a test of what a page alone imports); anything else, or unset, leaves it on."""
+    return os.environ.get("RNNLAB_WARMUP", "1").strip() != "0"
+
+
 def begin() -> bool:
     """Start the warm-up in a background thread, once per process; True when this call started it."""
     global _thread
     with _lock:
-        if _thread is not None:
+        if _thread is not None or not enabled():
             return False
         _status["started"] = True
         _thread = threading.Thread(target=_warm, name="rnnlab-warm-up", daemon=True)

@@ -243,6 +243,9 @@ def test_a_stop_that_came_as_the_last_epoch_ended_says_so():
 
 
 def test_the_home_page_never_waits_for_ray_nor_imports_it():
+    """Home's own script run imports no Ray (the server's warm-up, off here, starts Ray beside the pages, in a
+    thread of its own: tests/e2e/test_ray_faults.py checks that)."""
+    import os
     import subprocess
     import sys
 
@@ -250,7 +253,8 @@ def test_the_home_page_never_waits_for_ray_nor_imports_it():
 
     code = ("import sys; from streamlit.testing.v1 import AppTest; at = AppTest.from_file('app.py', "
             "default_timeout=60); at.run(); print('EXCEPTIONS', len(at.exception), 'RAY', 'ray' in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, RNNLAB_WARMUP="0"))
     assert "EXCEPTIONS 0 RAY False" in done.stdout, done.stdout + done.stderr[-1000:]
 
 
