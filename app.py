@@ -25,6 +25,7 @@ presenter.apply()
 with st.sidebar:
     presenter.toggle()
 status_box = st.sidebar.container()
+warmup.wait_for_tensorflow()  # a page never imports TensorFlow beside the warm-up's import of it
 try:
     page.run()
 except frame.PageStop:  # a page's guard ended it early (no data): the status below is still drawn

@@ -25,6 +25,11 @@ if not log.handlers:  # Streamlit configures its own loggers only: these lines w
 LESSON_SENTENCES = ["I hate this meal!", "I love this restaurant"]  # the Predict page's first text
 _lock = threading.Lock()
 _thread: threading.Thread | None = None
+# Set while no warm-up is importing TensorFlow. TensorFlow's import is not safe from two threads at once: a page
+# importing Keras while the warm-up imported TensorFlow registered its gradients twice ("Registering two gradient
+# with name 'ReduceDataset'", seen in CI's short lecture), so page runs wait for the warm-up's import instead.
+_no_import_under_way = threading.Event()
+_no_import_under_way.set()
 _status: dict = dict(started=False, done=False, ray=None, tensorflow=False, models=[], error=None, seconds=None)
 
 
@@ -41,9 +46,17 @@ def begin() -> bool:
         if _thread is not None or not enabled():
             return False
         _status["started"] = True
+        if "tensorflow" not in sys.modules:
+            _no_import_under_way.clear()  # before the thread starts: no page run slips in between
         _thread = threading.Thread(target=_warm, name="rnnlab-warm-up", daemon=True)
         _thread.start()
         return True
+
+
+def wait_for_tensorflow(timeout: float = 120.0) -> bool:
+    """app.py calls it before every page: while the warm-up imports TensorFlow (the first seconds of a server's
+    life), a page run waits for that import rather than start a second one beside it. False on a timeout."""
+    return _no_import_under_way.wait(timeout)
 
 
 def status() -> dict:
@@ -74,8 +87,10 @@ def _warm() -> None:
 
         connection.start_in_background()  # the keeper starts (or joins) Ray meanwhile, in its own thread
         _set(ray="starting")
-        import tensorflow  # noqa: F401  the import every first Predict or Gradients page paid (seconds)
-
+        try:
+            import tensorflow  # noqa: F401  the import every first Predict or Gradients page paid (seconds)
+        finally:
+            _no_import_under_way.set()
         _set(tensorflow=True)
         log.info("TensorFlow imported")
         loaded = _load_stored_models()

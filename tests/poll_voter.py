@@ -4,16 +4,6 @@ and the test module): each is one student's browser session answering through an
 import os
 
 
-def answer_when_told(runs_dir, token, poll_id, i, choice, ready, go, done):
-    os.environ["RNNLAB_RUNS_DIR"], os.environ["RNNLAB_INSTRUCTOR_TOKEN"] = runs_dir, token
-    from rnnlab import polls
-
-    ready.put(i)
-    go.wait(120)
-    polls.answer(poll_id, f"student-{i}", choice)
-    done.put(i)
-
-
 def read_back(runs_dir, token, poll_id, out):
     os.environ["RNNLAB_RUNS_DIR"], os.environ["RNNLAB_INSTRUCTOR_TOKEN"] = runs_dir, token
     from rnnlab import classroom_state, polls, wall

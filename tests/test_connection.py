@@ -116,10 +116,11 @@ def test_killing_the_raylet_or_the_whole_embedded_ray_leaves_the_driver_which_st
     assert up["generation"] == 1 and up["address"].startswith("127.0.0.1:")
     for case, before, generation in ((raylet, up, 2), (whole, raylet, 3)):
         assert case["killed"], case
-        # While Ray is gone, connect() says so at once, with the reason (the dead head's address: --block ends
-        # its other processes at once, so the head's exit or the GCS's closed port is seen first) and what next.
+        # While Ray is gone, connect() says so at once, with the reason (the dead head's address, or its raylet's,
+        # whichever of the two checks saw it first: CI saw the raylet's once) and what next.
         assert case["refused"].startswith("Training is unavailable: "), case
-        assert before["address"] in case["refused"] and "the engine is starting a new local Ray" in case["refused"]
+        assert before["address"] in case["refused"] or "raylet at 127.0.0.1:" in case["refused"], case
+        assert "the engine is starting a new local Ray" in case["refused"]
         assert case["lost_reason"] == case["refused"]
         assert case["generation"] == generation and case["address"] != up["address"]
         assert isinstance(case["task"], int)  # the new Ray runs tasks

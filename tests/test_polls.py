@@ -5,13 +5,19 @@ and the built-in questions' answers are computed from the ledger and the measure
 from __future__ import annotations
 
 import multiprocessing
+import os
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from rnnlab import classroom_state, polls, wall
 from tests import poll_voter
+
+ROOT = Path(__file__).resolve().parents[1]
 
 TOKEN = "correct horse battery staple"
 CHOICES = ["SimpleRNN", "LSTM", "GRU", "BiLSTM"]
@@ -122,25 +128,35 @@ def test_thirty_threads_answering_at_once_lose_no_answer(store):
     assert tally.counts == {"SimpleRNN": 8, "LSTM": 8, "GRU": 7, "BiLSTM": 7}
 
 
-def test_thirty_processes_answering_at_once_lose_no_answer(store):
-    """Thirty processes, as thirty answers arriving at several web servers sharing the run store."""
+VOTER = """
+import os, sys, time
+from pathlib import Path
+from rnnlab import polls
+poll_id, i, choice, go = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], Path(sys.argv[4])
+print("READY", flush=True)
+while not go.exists():
+    time.sleep(0.005)
+polls.answer(poll_id, f"student-{i}", choice)
+print("DONE", i, flush=True)
+"""
+
+
+def test_thirty_processes_answering_at_once_lose_no_answer(store, tmp_path):
+    """Thirty processes, as thirty answers arriving at several web servers sharing the run store: each a fresh
+    interpreter that imports rnnlab.polls, says it is ready, and answers when the go file appears."""
     poll_id = polls.open_poll(TOKEN, "Which network?", CHOICES)
-    context = multiprocessing.get_context("forkserver")  # forks of a fresh interpreter: nothing inherited
-    ready, go, done = context.Queue(), context.Event(), context.Queue()
-    processes = [context.Process(target=poll_voter.answer_when_told,
-                                 args=(str(store), TOKEN, poll_id, i, CHOICES[i % 4], ready, go, done))
-                 for i in range(30)]
+    go = tmp_path / "go"
+    env = dict(os.environ, RNNLAB_RUNS_DIR=str(store), RNNLAB_INSTRUCTOR_TOKEN=TOKEN)
+    processes = [subprocess.Popen([sys.executable, "-c", VOTER, str(poll_id), str(i), CHOICES[i % 4], str(go)],
+                                  cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True) for i in range(30)]
     for process in processes:
-        process.start()
-    assert sorted(ready.get(timeout=120) for _ in processes) == list(range(30))
+        assert process.stdout.readline().strip() == "READY"
     started = time.perf_counter()
-    go.set()  # all thirty, started and waiting, answer at the same moment
-    finished = sorted(done.get(timeout=60) for _ in processes)
+    go.touch()  # all thirty, started and waiting, answer at the same moment
+    outputs = [process.communicate(timeout=60)[0] for process in processes]
     print(f"30 processes answered in {time.perf_counter() - started:.3f} s")
-    for process in processes:
-        process.join(30)
-        assert process.exitcode == 0
-    assert finished == list(range(30))
+    assert [process.returncode for process in processes] == [0] * 30
+    assert sorted(int(out.split()[1]) for out in outputs) == list(range(30))
     assert polls.tally(poll_id).counts == {"SimpleRNN": 8, "LSTM": 8, "GRU": 7, "BiLSTM": 7}
 
 

@@ -145,6 +145,10 @@ def server_env() -> dict:
     # No source watching: an edit in the checkout mid-run must not rerun the app under the test, and watching
     # costs the server a scan of every imported module (thousands once TensorFlow is loaded) after each run.
     env.setdefault("STREAMLIT_SERVER_FILE_WATCHER_TYPE", "none")
+    # No warm-up (Ray, TensorFlow and the models loaded at start): most tests here never train, and each warm-up
+    # costs a 2-core CI machine seconds of CPU per server. tests/e2e/test_ray_faults.py turns it on and checks it;
+    # scripts/load_test.py's lecture servers warm themselves as a real server does.
+    env.setdefault("RNNLAB_WARMUP", "0")
     return env
 
 

@@ -74,6 +74,7 @@ def warm_server(chromium, tmp_path_factory):
     env = server_env()
     env["RNNLAB_RUNS_DIR"] = str(tmp_path_factory.mktemp("faults-store"))
     env["RNNLAB_RAY_CPUS"] = "1"
+    env["RNNLAB_WARMUP"] = "1"  # the warm-up is one of the things checked here
     env.pop("RAY_ADDRESS", None)  # its own embedded Ray, whatever the caller's environment
     done = subprocess.run([sys.executable, "-c", PREPARE], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=600)
