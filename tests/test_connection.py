@@ -89,7 +89,7 @@ for target in ("raylet", "all"):
         process.kill()
     killed = time.time()
     while c.state()["up"]:
-        assert time.time() - killed < 30, "the loss was not noticed"
+        assert time.time() - killed < 120, "the loss was not noticed"  # a timeout, not a measure: the keeper looks every 2 s
         time.sleep(0.2)
     try:
         c.connect()

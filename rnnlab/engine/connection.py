@@ -186,20 +186,7 @@ class LocalHead:
         """End this head's processes only (never `ray stop`, which ends every Ray of this user) and its folder."""
         import shutil
 
-        import psutil
-
-        ours = self.processes()
-        for process in ours:
-            try:
-                process.terminate()
-            except psutil.Error:
-                pass
-        _, alive = psutil.wait_procs(ours, timeout=10)
-        for process in alive:
-            try:
-                process.kill()
-            except psutil.Error:
-                pass
+        end_processes(self.processes(), timeout=10)
         if self.process is not None:
             try:
                 self.process.wait(10)
@@ -207,6 +194,23 @@ class LocalHead:
                 pass
             self.log.close()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def end_processes(processes: list, timeout: float) -> None:
+    """SIGTERM each of `processes` (psutil processes), and SIGKILL those still there after `timeout` seconds."""
+    import psutil
+
+    for process in processes:
+        try:
+            process.terminate()
+        except psutil.Error:
+            pass
+    _, alive = psutil.wait_procs(processes, timeout=timeout)
+    for process in alive:
+        try:
+            process.kill()
+        except psutil.Error:
+            pass
 
 
 def _die_with_parent() -> None:
