@@ -74,17 +74,19 @@ def lecture_section() -> list[str]:
     data = _load("lecture.json")
     if data is None:
         return ["No `results/lecture.json` yet: `python scripts/load_test.py --sessions 30` writes it."]
-    keys = [("sessions", "sessions"), ("trainings", "trainings on Ray"), ("seconds", "lecture, s"),
+    keys = [("planned_sessions", "sessions"), ("trainings", "trainings on Ray"), ("seconds", "lecture, s"),
             ("predict_slowest_s", "Predict, slowest server answer, s"),
             ("predict_slowest_by_client_s", "Predict, slowest by kind of client, s"),
             ("predict_drawn_slowest_s", "Predict, slowest drawn in the Chromium tab, s"),
             ("longest_queue_wait_s", "longest wait of a queued run, s"),
             ("server_process_alone_peak_rss_mb", "web server's peak memory, MB"),
             ("ray_peak_rss_mb", "its Ray's peak memory, MB"), ("ray_cpus", "Ray CPUs")]
+    figures = {**data, **(data.get("lecture") or {})}  # the lecture's own figures, and the server's around it
+    keys.insert(3, ("cold_predict_s", "the first Predict after the server started, s"))
     lines = [f"From {_stamp(data)}.", "", "| figure | value |", "|---|---|"]
     for key, label in keys:
-        if key in data:
-            lines.append(f"| {label} | {data[key]} |")
+        if key in figures:
+            lines.append(f"| {label} | {figures[key]} |")
     failed = data.get("failures") or []
     lines += ["", "Checks: " + ("all passed." if not failed else "failed: " + "; ".join(failed))]
     return lines
