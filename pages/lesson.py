@@ -7,7 +7,7 @@ Layout only: the steps are rnnlab.lesson, the polls rnnlab.polls, the wall rnnla
 
 import streamlit as st
 
-from rnnlab import lesson
+from rnnlab import auth, lesson
 from rnnlab.ui import frame, lesson_view
 
 frame.require_app_frame()  # a page opened by its own address on a fresh server
@@ -25,5 +25,6 @@ lesson_view.draw(step, runs)
 lesson_view.question(step)
 lesson_view.navigation(number, "bottom")
 
-with st.sidebar.expander("Lead the lesson", icon=":material/school:"):
-    lesson_view.instructor_controls(step, number, runs)
+if auth.configured():  # a server without RNNLAB_INSTRUCTOR_TOKEN has no instructor: nothing to lead with
+    with st.sidebar.expander("Lead the lesson", icon=":material/school:"):
+        lesson_view.instructor_controls(step, number, runs)
