@@ -25,18 +25,26 @@ MAX_VOCABULARY_ENV = "RNNLAB_MAX_VOCABULARY"
 DEFAULT_MAX_VOCABULARY = 20_000
 
 
+def whole_number_from_env(name: str, default: int, least: int) -> tuple[int | None, str]:
+    """(value, raw text) of the environment variable `name`, a whole number ('20_000' and '20,000' read as
+    20000): `default` when unset or blank, None when it is not a whole number of at least `least` (the caller
+    says why, naming the variable)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default, raw
+    try:
+        value = int(raw.replace("_", "").replace(",", ""))
+    except ValueError:
+        return None, raw
+    return (value if value >= least else None), raw
+
+
 def max_vocabulary() -> int:
     """The largest vocabulary any model gets, '' and '[UNK]' included (Keras' max_tokens counts them too):
     RNNLAB_MAX_VOCABULARY, default 20,000. ValueError naming the variable for a value that is not a whole number
     of at least 3 ('', '[UNK]' and one word)."""
-    raw = os.environ.get(MAX_VOCABULARY_ENV, "").strip()
-    if not raw:
-        return DEFAULT_MAX_VOCABULARY
-    try:
-        value = int(raw.replace("_", "").replace(",", ""))
-    except ValueError:
-        value = None
-    if value is None or value < 3:
+    value, raw = whole_number_from_env(MAX_VOCABULARY_ENV, DEFAULT_MAX_VOCABULARY, 3)
+    if value is None:
         raise ValueError(f"{MAX_VOCABULARY_ENV} must be a whole number of tokens, at least 3 ('', '[UNK]' and one "
                          f"word); it is {raw!r}. Unset it for the default of {DEFAULT_MAX_VOCABULARY:,}.")
     return value

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 
 from rnnlab.datafiles import DataError
+from rnnlab.text import whole_number_from_env
 
 # .streamlit/config.toml's maxUploadSize says the same 5 MB to the upload widget.
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -20,14 +20,8 @@ DEFAULT_MAX_LINES = 20_000
 def max_upload_lines() -> int:
     """The most lines with content an upload may have: RNNLAB_MAX_UPLOAD_LINES, default 20,000; ValueError naming
     the variable for a value that is not a whole number of at least 1."""
-    raw = os.environ.get(MAX_LINES_ENV, "").strip()
-    if not raw:
-        return DEFAULT_MAX_LINES
-    try:
-        value = int(raw.replace("_", "").replace(",", ""))
-    except ValueError:
-        value = 0
-    if value < 1:
+    value, raw = whole_number_from_env(MAX_LINES_ENV, DEFAULT_MAX_LINES, 1)
+    if value is None:
         raise ValueError(f"{MAX_LINES_ENV} must be a whole number of lines, at least 1; it is {raw!r}. "
                          f"Unset it for the default of {DEFAULT_MAX_LINES:,}.")
     return value
